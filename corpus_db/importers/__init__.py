@@ -1,0 +1,47 @@
+"""The registry of dump formats: each importer is a pure parser from bytes to PaperRecords."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from corpus_db.records import PaperRecord
+
+Parser = Callable[[BinaryIO, str], Iterator[PaperRecord]]
+Sniffer = Callable[[bytes, str], bool]
+
+
+@dataclass(frozen=True)
+class Importer:
+    """A format: its name, a one-line description, a sniffer over the first bytes, and its parser."""
+
+    name: str
+    description: str
+    sniff: Sniffer
+    parse: Parser
+
+
+def _registry() -> dict[str, Importer]:
+    from corpus_db.importers import listing
+
+    importers = [listing.IMPORTER]
+    # Formats are tried in this order when sniffing; the plain-text listing format comes last
+    # because almost any text could look like one.
+    return {imp.name: imp for imp in importers}
+
+
+FORMATS: dict[str, Importer] = _registry()
+
+
+def format_names() -> list[str]:
+    """Every format name `--format` accepts."""
+    return list(FORMATS)
+
+
+def detect_format(head: bytes, path: str) -> Importer:
+    """The importer whose sniffer accepts the first bytes of a dump; listing text is the fallback."""
+    for importer in FORMATS.values():
+        if importer.name != "listing" and importer.sniff(head, path):
+            return importer
+    return FORMATS["listing"]
