@@ -1,0 +1,151 @@
+"""Opening the database: the default path, connection pragmas, the write lock, and migrations."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from corpus_db.fts import FTS_TABLE
+from corpus_db.schema import metadata
+
+DEFAULT_DB_ENV = "CORPUS_DB"
+DEFAULT_DB_NAME = "corpus.db"
+BUSY_TIMEOUT_ENV = "CORPUS_DB_BUSY_TIMEOUT"
+DEFAULT_BUSY_TIMEOUT = 60.0  # seconds a writer waits for another writer before giving up
+
+
+class DatabaseBusyError(RuntimeError):
+    """Another process held the write lock for longer than we were willing to wait."""
+
+
+def default_db_path() -> Path:
+    """$CORPUS_DB, else corpus.db in the current directory."""
+    return Path(os.environ.get(DEFAULT_DB_ENV, DEFAULT_DB_NAME))
+
+
+def busy_timeout() -> float:
+    """How long a writer waits for the lock, from $CORPUS_DB_BUSY_TIMEOUT (seconds)."""
+    return float(os.environ.get(BUSY_TIMEOUT_ENV, DEFAULT_BUSY_TIMEOUT))
+
+
+def connect(path: str | Path, *, timeout: float | None = None) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL so readers never block on a
+    writer, foreign keys enforced."""
+    wait = busy_timeout() if timeout is None else timeout
+    conn = sqlite3.connect(str(path), timeout=wait, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection, path: str | Path) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE (take the write lock now, not halfway through) ... COMMIT, or ROLLBACK on error."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise DatabaseBusyError(
+                f"{path}: another corpus-db process is writing to this database; waited "
+                f"{busy_timeout():.0f}s for it (set ${BUSY_TIMEOUT_ENV} to wait longer)"
+            ) from None
+        raise
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def migrations_dir() -> Path:
+    """The Alembic script directory, shipped inside the package so an installed wheel can migrate."""
+    return Path(str(resources.files("corpus_db.migrations")))
+
+
+def alembic_config(path: str | Path) -> Config:
+    """An Alembic config for the database at `path`, needing no alembic.ini on disk."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.set_main_option("sqlalchemy.url", f"sqlite:///{Path(path)}")
+    return config
+
+
+def migration_engine(path: str | Path) -> sa.Engine:
+    """An engine for migrations: foreign keys OFF, else recreating a parent table in batch mode
+    cascades deletes into its children without a word."""
+    engine = sa.create_engine(f"sqlite:///{Path(path)}")
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+        dbapi_conn.execute("PRAGMA foreign_keys = OFF")
+        dbapi_conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout() * 1000)}")
+
+    return engine
+
+
+def include_in_autogenerate(name: str | None, type_: str, _parent: dict[str, str | None]) -> bool:
+    """Keep the FTS index and its shadow tables out of autogenerate: SQLAlchemy cannot model them."""
+    return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))
+
+
+def schema_differences(path: str | Path) -> list[object]:
+    """What autogenerate would change to bring the database to the models: empty when in step."""
+    engine = migration_engine(path)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"include_name": include_in_autogenerate})
+            return list(compare_metadata(context, metadata))
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str:
+    """The newest revision this version of corpus-db knows."""
+    head = ScriptDirectory.from_config(alembic_config(":memory:")).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(path: str | Path) -> str | None:
+    """The revision the database is at; None for a new or unmanaged database."""
+    if not Path(path).exists():
+        return None
+    engine = migration_engine(path)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def migrate(path: str | Path, revision: str = "head") -> None:
+    """Upgrade the database to `revision` (creating it if needed)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(path), revision)
+
+
+def downgrade(path: str | Path, revision: str) -> None:
+    """Downgrade the database to `revision` ("base" removes every table)."""
+    command.downgrade(alembic_config(path), revision)
+
+
+def ensure_migrated(path: str | Path) -> bool:
+    """Bring the database to head if it is behind; True when anything was run."""
+    if current_revision(path) == head_revision():
+        return False
+    migrate(path)
+    return True

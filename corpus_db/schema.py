@@ -1,0 +1,139 @@
+"""The one statement of the schema. Alembic revisions move databases to it; autogenerate against a
+migrated database must find nothing to do. The FTS5 index lives in fts.py (SQLAlchemy cannot model it)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+# Timestamps are ISO 8601 text in UTC: readable in every SQL client and in Datasette, sortable as text.
+papers = sa.Table(
+    "papers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("identity_key", sa.Text, nullable=False, unique=True),
+    sa.Column("arxiv_id", sa.Text, unique=True),
+    sa.Column("doi", sa.Text, unique=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("title_key", sa.Text, nullable=False, index=True),
+    sa.Column("abstract", sa.Text),
+    sa.Column("abstract_truncated", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("published", sa.Text),
+    sa.Column("year", sa.Integer, index=True),
+    sa.Column("venue", sa.Text),
+    sa.Column("first_seen", sa.Text, nullable=False),
+    sa.Column("last_updated", sa.Text, nullable=False),
+)
+
+sources = sa.Table(
+    "sources",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("locator", sa.Text, nullable=False, unique=True),  # absolute path or URL
+    sa.Column("name", sa.Text),
+    sa.Column("format", sa.Text, nullable=False),
+    sa.Column("content_hash", sa.Text, nullable=False),
+    sa.Column("listing_date", sa.Text),
+    sa.Column("record_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("imported_at", sa.Text, nullable=False),
+    sa.Column("etag", sa.Text),
+    sa.Column("last_modified", sa.Text),
+)
+
+paper_sources = sa.Table(
+    "paper_sources",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("record_key", sa.Text, nullable=False),  # the record's identity within its source
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("line", sa.Integer),
+    sa.Column("raw_record", sa.Text, nullable=False),
+    sa.Column("record_hash", sa.Text, nullable=False),
+    sa.Column("listed", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("unlisted_at", sa.Text),
+    sa.UniqueConstraint("source_id", "record_key"),
+)
+
+tags = sa.Table(
+    "tags",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False, unique=True),
+)
+
+paper_tags = sa.Table(
+    "paper_tags",
+    metadata,
+    sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tag_id", sa.Integer, sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+    sa.Column("origin", sa.Text, primary_key=True),  # "import --tag", "taxonomy", "source"
+    sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id", ondelete="SET NULL")),
+)
+
+repos = sa.Table(
+    "repos",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("url", sa.Text, nullable=False, unique=True),  # canonical URL
+    sa.Column("host", sa.Text, nullable=False),
+    sa.Column("owner", sa.Text),
+    sa.Column("name", sa.Text),
+    sa.Column("kind", sa.Text, nullable=False),  # code, model, dataset, space, collection, profile, project
+)
+
+paper_repos = sa.Table(
+    "paper_repos",
+    metadata,
+    sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("repo_id", sa.Integer, sa.ForeignKey("repos.id", ondelete="CASCADE"), primary_key=True, index=True),
+    sa.Column("origin", sa.Text, primary_key=True),  # "abstract", "hf:githubRepo", "pwc:links", ...
+    sa.Column("link", sa.Text, nullable=False),  # the link as written, sub-path and all
+    sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id", ondelete="SET NULL")),
+)
+
+authors = sa.Table(
+    "authors",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),  # display form
+    sa.Column("name_key", sa.Text, nullable=False, unique=True),  # matching form
+)
+
+paper_authors = sa.Table(
+    "paper_authors",
+    metadata,
+    sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("author_id", sa.Integer, sa.ForeignKey("authors.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("raw_name", sa.Text, nullable=False),
+)
+
+import_runs = sa.Table(
+    "import_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("command", sa.Text, nullable=False),
+    sa.Column("started_at", sa.Text, nullable=False),
+    sa.Column("finished_at", sa.Text),
+    sa.Column("status", sa.Text, nullable=False),  # running, ok, failed, partial
+    sa.Column("sources_total", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("sources_skipped", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("sources_failed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("inserted", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("merged", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("updated", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("unchanged", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rejected", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("message", sa.Text),
+)
