@@ -1,0 +1,499 @@
+"""The only writer. Saves one source's records inside the caller's transaction, a chunk at a time:
+set-based look-ups per chunk, executemany writes, no ORM, nothing per-record that could be batched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
+
+from corpus_db import fts
+from corpus_db.merge import TEXT_FIELDS, merge_fields, record_fields
+from corpus_db.normalize import display_name, fold_spaces, name_key
+from corpus_db.records import PaperRecord, ParseError
+from corpus_db.repos import Repo, canonical_repo, find_links
+from corpus_db.taxonomy import TAXONOMY_ORIGIN, Taxonomy
+
+CHUNK_SIZE = 500
+IMPORT_TAG_ORIGIN = "import"
+SOURCE_TAG_ORIGIN = "source"
+ABSTRACT_LINK_ORIGIN = "abstract"
+# A load this large (estimated records), and large against what is there, drops the FTS triggers and
+# rebuilds the index once at the end, inside the same transaction.
+BULK_MIN_RECORDS = 20_000
+BULK_SHARE_OF_EXISTING = 0.5
+
+_PAPER_COLUMNS = (
+    "id", "identity_key", "arxiv_id", "doi", "title", "title_key", "abstract", "abstract_truncated",
+    "published", "year", "venue",
+)
+
+
+def utc_now() -> str:
+    """The current time as ISO 8601 UTC text, to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class SourceInfo:
+    """What the caller knows of a source before its records are read."""
+
+    locator: str
+    format: str
+    content_hash: str
+    name: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    size_hint: int = 0  # bytes, to choose between per-row triggers and one FTS rebuild
+
+
+@dataclass
+class ImportCounts:
+    """What happened to the records of one or more sources."""
+
+    inserted: int = 0  # new papers
+    merged: int = 0  # records that added a source to a paper already known
+    updated: int = 0  # records that improved a known paper, or came back after being unlisted
+    unchanged: int = 0  # records identical to what this source gave last time
+    rejected: int = 0  # records not stored because their source failed
+    unlisted: int = 0  # papers this source no longer lists (kept, marked)
+
+    def add(self, other: ImportCounts) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def records(self) -> int:
+        return self.inserted + self.merged + self.updated + self.unchanged
+
+
+@dataclass
+class _Prepared:
+    record: PaperRecord
+    fields: dict[str, Any]
+    record_key: str
+    record_hash: str
+
+
+@dataclass
+class _ChunkState:
+    papers: dict[int, dict[str, Any]] = field(default_factory=dict)
+    by_arxiv: dict[str, int] = field(default_factory=dict)
+    by_doi: dict[str, int] = field(default_factory=dict)
+    by_title: dict[str, list[int]] = field(default_factory=dict)
+
+    def remember(self, paper: dict[str, Any]) -> None:
+        self.papers[paper["id"]] = paper
+        if paper["arxiv_id"]:
+            self.by_arxiv[paper["arxiv_id"]] = paper["id"]
+        if paper["doi"]:
+            self.by_doi[paper["doi"]] = paper["id"]
+        ids = self.by_title.setdefault(paper["title_key"], [])
+        if paper["id"] not in ids:
+            ids.append(paper["id"])
+
+
+def _chunks(items: Iterable[PaperRecord], size: int) -> Iterator[list[PaperRecord]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _json(values: Iterable[Any]) -> str:
+    return json.dumps(list(values), ensure_ascii=False)
+
+
+def record_hash(record: PaperRecord) -> str:
+    """A fingerprint of a record's raw text: equal hashes mean nothing to redo for it."""
+    return hashlib.blake2b(record.raw.encode("utf-8"), digest_size=16).hexdigest()
+
+
+class SourceWriter:
+    """Writes one source's records. The caller owns the transaction (BEGIN IMMEDIATE ... COMMIT)."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        source: SourceInfo,
+        *,
+        taxonomy: Taxonomy,
+        import_tags: Sequence[str] = (),
+        now: str | None = None,
+    ) -> None:
+        self.conn = conn
+        self.source = source
+        self.taxonomy = taxonomy
+        self.import_tags = [fold_spaces(t) for t in import_tags if t.strip()]
+        self.now = now or utc_now()
+        self.counts = ImportCounts()
+        self._tag_ids: dict[str, int] = {}
+        self._listing_date: str | None = None
+        self._records_seen = 0
+        self.source_id = self._upsert_source()
+        self._next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM papers").fetchone()[0]
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS seen_records (record_key TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.seen_records")
+        self.bulk = self._choose_bulk_mode()
+        if self.bulk:
+            fts.drop_triggers(conn)
+
+    # -- the source row -------------------------------------------------------------------------
+
+    def _upsert_source(self) -> int:
+        s = self.source
+        self.conn.execute(
+            """INSERT INTO sources (locator, name, format, content_hash, record_count, imported_at, etag,
+                                    last_modified)
+               VALUES (?, ?, ?, ?, 0, ?, ?, ?)
+               ON CONFLICT (locator) DO UPDATE SET name = COALESCE(excluded.name, name), format = excluded.format,
+                 content_hash = excluded.content_hash, imported_at = excluded.imported_at,
+                 etag = excluded.etag, last_modified = excluded.last_modified""",
+            (s.locator, s.name, s.format, s.content_hash, self.now, s.etag, s.last_modified),
+        )
+        return self.conn.execute("SELECT id FROM sources WHERE locator = ?", (s.locator,)).fetchone()[0]
+
+    def _choose_bulk_mode(self) -> bool:
+        estimated = self.source.size_hint // 1500
+        if estimated < BULK_MIN_RECORDS:
+            return False
+        existing = self.conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
+        return estimated >= existing * BULK_SHARE_OF_EXISTING
+
+    # -- the record stream ----------------------------------------------------------------------
+
+    def write(self, records: Iterable[PaperRecord], chunk_size: int = CHUNK_SIZE) -> ImportCounts:
+        """Store every record, then mark what the source no longer lists and finish the source."""
+        for chunk in _chunks(records, chunk_size):
+            self._write_chunk(chunk)
+        self._finish()
+        return self.counts
+
+    def _prepare(self, chunk: list[PaperRecord]) -> list[_Prepared]:
+        prepared = []
+        for record in chunk:
+            fields = record_fields(record)
+            if not fields["title"]:
+                raise ParseError(self.source.locator, "record has no title", line=record.line, entry=record.position)
+            if self._listing_date is None and record.listed_on:
+                self._listing_date = record.listed_on
+            prepared.append(_Prepared(record, fields, fields["identity_key"], record_hash(record)))
+        self._dedupe_record_keys(prepared)
+        return prepared
+
+    def _dedupe_record_keys(self, prepared: list[_Prepared]) -> None:
+        """A source may list one work twice; the second listing gets key#2, and so on."""
+        keys = [p.record_key for p in prepared]
+        taken = {
+            k for (k,) in self.conn.execute(
+                "SELECT record_key FROM temp.seen_records WHERE record_key IN (SELECT value FROM json_each(?))",
+                (_json(keys),),
+            )
+        }
+        for item in prepared:
+            base, key, n = item.record_key, item.record_key, 1
+            while key in taken:
+                n += 1
+                key = f"{base}#{n}"
+                if self.conn.execute("SELECT 1 FROM temp.seen_records WHERE record_key = ?", (key,)).fetchone():
+                    taken.add(key)
+            item.record_key = key
+            taken.add(key)
+        self.conn.executemany(
+            "INSERT INTO temp.seen_records (record_key) VALUES (?)", [(p.record_key,) for p in prepared]
+        )
+        self._records_seen += len(prepared)
+
+    def _write_chunk(self, chunk: list[PaperRecord]) -> None:
+        prepared = self._prepare(chunk)
+        links = self._existing_links(prepared)
+        todo = []
+        relist = []
+        for item in prepared:
+            link = links.get(item.record_key)
+            if link is not None and link["record_hash"] == item.record_hash:
+                if link["listed"]:
+                    self.counts.unchanged += 1
+                else:
+                    relist.append((link["id"],))
+                    self.counts.updated += 1
+                continue
+            todo.append(item)
+        if relist:
+            self.conn.executemany("UPDATE paper_sources SET listed = 1, unlisted_at = NULL WHERE id = ?", relist)
+        if todo:
+            self._store_records(todo, links)
+
+    def _existing_links(self, prepared: list[_Prepared]) -> dict[str, dict[str, Any]]:
+        rows = self.conn.execute(
+            """SELECT id, record_key, paper_id, record_hash, listed FROM paper_sources
+               WHERE source_id = ? AND record_key IN (SELECT value FROM json_each(?))""",
+            (self.source_id, _json(p.record_key for p in prepared)),
+        )
+        return {
+            key: {"id": id_, "paper_id": paper_id, "record_hash": h, "listed": listed}
+            for id_, key, paper_id, h, listed in rows
+        }
+
+    # -- identity resolution and paper writes ---------------------------------------------------
+
+    def _load_candidates(self, todo: list[_Prepared]) -> _ChunkState:
+        state = _ChunkState()
+        columns = ", ".join(_PAPER_COLUMNS)
+        for column, key in (("arxiv_id", "arxiv_id"), ("doi", "doi"), ("title_key", "title_key")):
+            values = {item.fields[key] for item in todo if item.fields[key]}
+            if not values:
+                continue
+            rows = self.conn.execute(
+                f"SELECT {columns} FROM papers WHERE {column} IN (SELECT value FROM json_each(?))", (_json(values),)
+            )
+            for row in rows:
+                state.remember(dict(zip(_PAPER_COLUMNS, row, strict=True)))
+        return state
+
+    @staticmethod
+    def _compatible(paper: dict[str, Any], fields: dict[str, Any]) -> bool:
+        """A title match joins only papers whose identifiers do not contradict each other."""
+        return not any(paper[k] and fields[k] and paper[k] != fields[k] for k in ("arxiv_id", "doi"))
+
+    def _resolve(self, state: _ChunkState, fields: dict[str, Any]) -> int | None:
+        if fields["arxiv_id"] and fields["arxiv_id"] in state.by_arxiv:
+            return state.by_arxiv[fields["arxiv_id"]]
+        if fields["doi"] and fields["doi"] in state.by_doi:
+            return state.by_doi[fields["doi"]]
+        for paper_id in sorted(state.by_title.get(fields["title_key"], ())):
+            if self._compatible(state.papers[paper_id], fields):
+                return paper_id
+        return None
+
+    def _store_records(self, todo: list[_Prepared], links: dict[str, dict[str, Any]]) -> None:
+        state = self._load_candidates(todo)
+        new_papers: dict[int, dict[str, Any]] = {}
+        changed: dict[int, dict[str, Any]] = {}
+        touched_text: set[int] = set()
+        link_rows = []
+        for item in todo:
+            fields = item.fields
+            paper_id = self._resolve(state, fields)
+            if paper_id is None:
+                paper_id = self._next_id
+                self._next_id += 1
+                paper = {"id": paper_id, **fields}
+                new_papers[paper_id] = paper
+                state.remember(paper)
+                touched_text.add(paper_id)
+                self.counts.inserted += 1
+            else:
+                paper = state.papers[paper_id]
+                updates = self._safe_updates(state, paper, merge_fields(paper, fields))
+                if updates:
+                    paper.update(updates)
+                    state.remember(paper)
+                    if paper_id not in new_papers:
+                        changed.setdefault(paper_id, {}).update(updates)
+                    if any(k in TEXT_FIELDS for k in updates):
+                        touched_text.add(paper_id)
+                previous = links.get(item.record_key)
+                if updates or (previous is not None and previous["paper_id"] == paper_id):
+                    self.counts.updated += 1
+                else:
+                    self.counts.merged += 1
+            item.fields = {**fields, "paper_id": paper_id}
+            link_rows.append(item)
+        self._insert_papers(new_papers.values())
+        self._update_papers(changed)
+        self._upsert_links(link_rows)
+        self._save_authors(link_rows, new_papers)
+        self._save_tags(link_rows, state, touched_text)
+        self._save_repos(link_rows)
+
+    def _safe_updates(self, state: _ChunkState, paper: dict[str, Any], updates: dict[str, Any]) -> dict[str, Any]:
+        """Never fill an identifier another paper already holds (the unique index would refuse it)."""
+        for key, index in (("arxiv_id", state.by_arxiv), ("doi", state.by_doi)):
+            value = updates.get(key)
+            if value and index.get(value, paper["id"]) != paper["id"]:
+                del updates[key]
+                updates.pop("identity_key", None)
+        if "identity_key" in updates:
+            taken = self.conn.execute(
+                "SELECT id FROM papers WHERE identity_key = ? AND id != ?", (updates["identity_key"], paper["id"])
+            ).fetchone()
+            if taken:
+                del updates["identity_key"]
+        return updates
+
+    def _insert_papers(self, papers: Iterable[dict[str, Any]]) -> None:
+        rows = [
+            (p["id"], p["identity_key"], p["arxiv_id"], p["doi"], p["title"], p["title_key"], p["abstract"],
+             p["abstract_truncated"], p["published"], p["year"], p["venue"], self.now, self.now)
+            for p in papers
+        ]
+        self.conn.executemany(
+            """INSERT INTO papers (id, identity_key, arxiv_id, doi, title, title_key, abstract, abstract_truncated,
+                                   published, year, venue, first_seen, last_updated)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            rows,
+        )
+
+    def _update_papers(self, changed: dict[int, dict[str, Any]]) -> None:
+        # One statement per set of changed columns: naming title/abstract in SET fires the FTS
+        # trigger, so a date fix must not mention them.
+        groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        for paper_id, updates in changed.items():
+            columns = tuple(sorted(updates))
+            groups.setdefault(columns, []).append((*(updates[c] for c in columns), self.now, paper_id))
+        for columns, rows in groups.items():
+            assignments = ", ".join(f"{c} = ?" for c in columns)
+            self.conn.executemany(f"UPDATE papers SET {assignments}, last_updated = ? WHERE id = ?", rows)
+
+    def _upsert_links(self, items: list[_Prepared]) -> None:
+        self.conn.executemany(
+            """INSERT INTO paper_sources (paper_id, source_id, record_key, position, line, raw_record, record_hash,
+                                          listed, unlisted_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, 1, NULL)
+               ON CONFLICT (source_id, record_key) DO UPDATE SET paper_id = excluded.paper_id,
+                 position = excluded.position, line = excluded.line, raw_record = excluded.raw_record,
+                 record_hash = excluded.record_hash, listed = 1, unlisted_at = NULL""",
+            [
+                (i.fields["paper_id"], self.source_id, i.record_key, i.record.position, i.record.line, i.record.raw,
+                 i.record_hash)
+                for i in items
+            ],
+        )
+
+    # -- authors, tags, repos -------------------------------------------------------------------
+
+    def _save_authors(self, items: list[_Prepared], new_papers: dict[int, dict[str, Any]]) -> None:
+        """A paper's byline comes from the first source that gives one; later sources do not reorder it."""
+        wanting = {i.fields["paper_id"] for i in items if i.record.authors}
+        if not wanting:
+            return
+        have = {
+            pid for (pid,) in self.conn.execute(
+                "SELECT DISTINCT paper_id FROM paper_authors WHERE paper_id IN (SELECT value FROM json_each(?))",
+                (_json(wanting - new_papers.keys()),),
+            )
+        }
+        bylines: dict[int, list[str]] = {}
+        for item in items:
+            pid = item.fields["paper_id"]
+            if item.record.authors and pid not in have and pid not in bylines:
+                bylines[pid] = [n for n in item.record.authors if name_key(n)]
+        names = {name_key(n): display_name(n) for names in bylines.values() for n in names}
+        if not names:
+            return
+        self.conn.executemany(
+            "INSERT INTO authors (name, name_key) VALUES (?, ?) ON CONFLICT (name_key) DO NOTHING",
+            [(display, key) for key, display in names.items()],
+        )
+        ids = dict(
+            self.conn.execute(
+                "SELECT name_key, id FROM authors WHERE name_key IN (SELECT value FROM json_each(?))",
+                (_json(names),),
+            ).fetchall()
+        )
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO paper_authors (paper_id, position, author_id, raw_name) VALUES (?, ?, ?, ?)",
+            [(pid, pos, ids[name_key(raw)], raw) for pid, raws in bylines.items() for pos, raw in enumerate(raws, 1)],
+        )
+
+    def _tag_id(self, name: str) -> int:
+        tag_id = self._tag_ids.get(name)
+        if tag_id is None:
+            self.conn.execute("INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (name,))
+            tag_id = self.conn.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()[0]
+            self._tag_ids[name] = tag_id
+        return tag_id
+
+    def _save_tags(self, items: list[_Prepared], state: _ChunkState, touched_text: set[int]) -> None:
+        rows = []
+        for item in items:
+            pid = item.fields["paper_id"]
+            for tag in dict.fromkeys(fold_spaces(t) for t in item.record.tags if t.strip()):
+                rows.append((pid, self._tag_id(tag), SOURCE_TAG_ORIGIN, self.source_id))
+        retag = sorted(touched_text)
+        if retag:
+            self.conn.execute(
+                "DELETE FROM paper_tags WHERE origin = ? AND paper_id IN (SELECT value FROM json_each(?))",
+                (TAXONOMY_ORIGIN, _json(retag)),
+            )
+        for pid in retag:
+            paper = state.papers[pid]
+            for tag in self.taxonomy.tags_for(paper["title"], paper["abstract"]):
+                rows.append((pid, self._tag_id(tag), TAXONOMY_ORIGIN, self.source_id))
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO paper_tags (paper_id, tag_id, origin, source_id) VALUES (?, ?, ?, ?)", rows
+        )
+
+    def _save_repos(self, items: list[_Prepared]) -> None:
+        found: list[tuple[int, str, str, Repo]] = []
+        for item in items:
+            pid = item.fields["paper_id"]
+            for link in item.record.repos:
+                repo = canonical_repo(link.url)
+                if repo is not None:
+                    found.append((pid, link.origin, link.url, repo))
+            for written, repo in find_links(item.record.abstract):
+                found.append((pid, ABSTRACT_LINK_ORIGIN, written, repo))
+        if not found:
+            return
+        repos = {repo.url: repo for *_, repo in found}
+        self.conn.executemany(
+            "INSERT INTO repos (url, host, owner, name, kind) VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING",
+            [(r.url, r.host, r.owner, r.name, r.kind) for r in repos.values()],
+        )
+        ids = dict(
+            self.conn.execute(
+                "SELECT url, id FROM repos WHERE url IN (SELECT value FROM json_each(?))", (_json(repos),)
+            ).fetchall()
+        )
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO paper_repos (paper_id, repo_id, origin, link, source_id) VALUES (?, ?, ?, ?, ?)",
+            [(pid, ids[repo.url], origin, written, self.source_id) for pid, origin, written, repo in found],
+        )
+
+    # -- the end of a source --------------------------------------------------------------------
+
+    def _finish(self) -> None:
+        cursor = self.conn.execute(
+            """UPDATE paper_sources SET listed = 0, unlisted_at = ?
+               WHERE source_id = ? AND listed = 1 AND record_key NOT IN (SELECT record_key FROM temp.seen_records)""",
+            (self.now, self.source_id),
+        )
+        self.counts.unlisted += cursor.rowcount
+        for tag in self.import_tags:
+            self.conn.execute(
+                """INSERT OR IGNORE INTO paper_tags (paper_id, tag_id, origin, source_id)
+                   SELECT paper_id, ?, ?, ? FROM paper_sources WHERE source_id = ? AND listed = 1""",
+                (self._tag_id(tag), IMPORT_TAG_ORIGIN, self.source_id, self.source_id),
+            )
+        self.conn.execute(
+            "UPDATE sources SET record_count = ?, listing_date = COALESCE(?, listing_date) WHERE id = ?",
+            (self._records_seen, self._listing_date, self.source_id),
+        )
+        self.conn.execute("DELETE FROM temp.seen_records")
+        if self.bulk:
+            fts.rebuild(self.conn)
+            fts.create_triggers(self.conn)
+
+
+def apply_import_tags(conn: sqlite3.Connection, locator: str, tags: Sequence[str]) -> int:
+    """Tag every paper an already-imported, unchanged source lists; the number of new tag rows."""
+    row = conn.execute("SELECT id FROM sources WHERE locator = ?", (locator,)).fetchone()
+    if row is None or not tags:
+        return 0
+    added = 0
+    for tag in (fold_spaces(t) for t in tags if t.strip()):
+        conn.execute("INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (tag,))
+        cursor = conn.execute(
+            """INSERT OR IGNORE INTO paper_tags (paper_id, tag_id, origin, source_id)
+               SELECT paper_id, (SELECT id FROM tags WHERE name = ?), ?, ? FROM paper_sources
+               WHERE source_id = ? AND listed = 1""",
+            (tag, IMPORT_TAG_ORIGIN, row[0], row[0]),
+        )
+        added += cursor.rowcount
+    return added
