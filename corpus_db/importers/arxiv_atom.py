@@ -27,8 +27,13 @@ _WRAPPED_URL = re.compile(rb'"url"\s*:\s*"https?://(?:export\.)?arxiv\.org/api/q
 
 
 def sniff(head: bytes, path: str) -> bool:
-    """An Atom feed that an arXiv API query produced."""
-    return b"<feed" in head and b"http://www.w3.org/2005/Atom" in head and b"arxiv.org/" in head
+    """An Atom feed that an arXiv API query produced (XML, so not the JSON wrapper around one)."""
+    return (
+        head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+        and b"<feed" in head
+        and b"http://www.w3.org/2005/Atom" in head
+        and b"arxiv.org/" in head
+    )
 
 
 def sniff_wrapped(head: bytes, path: str) -> bool:
