@@ -29,6 +29,8 @@ MONTH_MACROS = {
 _LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
 # In a field value these are literal text, but LaTeX would read % as a comment and & as a column break.
 _LITERAL = re.compile(r"(?<!\\)([%&#])")
+_APPROX = re.compile(r"(?<!\\)~(?=\d)")
+_APPROX_MARK = "\ue000"
 _NEEDS_LATEX = re.compile(r"[\\{}~$]|--|``|''")
 
 
@@ -81,7 +83,9 @@ def decode(value: str) -> str:
     """LaTeX to Unicode text ({\\"u} -> ü, {{Title}} -> Title), on one line."""
     if _NEEDS_LATEX.search(value):
         text = value.replace("``", "\u201c").replace("''", "\u201d")
-        value = _LATEX.latex_to_text(_LITERAL.sub(r"\\\1", text))
+        # "~15M" in an abstract means "about", not a tie; keep it from becoming a space.
+        text = _APPROX.sub(_APPROX_MARK, text)
+        value = _LATEX.latex_to_text(_LITERAL.sub(r"\\\1", text)).replace(_APPROX_MARK, "~")
     return fold_spaces(value)
 
 
