@@ -14,7 +14,7 @@ import bibtexparser
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock, String
 
 from corpus_db.importers import Importer
-from corpus_db.importers.bibtex_text import decode, resolve, split_keywords, split_names
+from corpus_db.importers.bibtex_text import balanced, decode, resolve, split_keywords, split_names
 from corpus_db.normalize import clean_title, find_arxiv_id, normalize_arxiv_id, normalize_doi
 from corpus_db.records import PaperRecord, ParseError, RepoLink
 
@@ -119,7 +119,16 @@ def _venue(fields: dict[str, str]) -> str | None:
 
 
 def _record(entry: Entry, line: int, position: int, macros: dict[str, str], path: str) -> PaperRecord:
-    fields = {field.key.lower(): resolve(str(field.value), macros) for field in entry.fields}
+    fields: dict[str, str] = {}
+    for field in entry.fields:
+        value = resolve(str(field.value), macros)
+        if not balanced(value):
+            # bibtexparser swallows a missing comma into the previous value: `{2017}\n month = {June}`.
+            where = line + (field.start_line or 0) - (entry.start_line or 0)
+            raise ParseError(
+                path, f"field {field.key!r} of entry {entry.key!r} is malformed (missing comma?)", line=where
+            )
+        fields[field.key.lower()] = value
     title = clean_title(decode(fields.get("title", "")))
     if not title:
         raise ParseError(path, f"entry {entry.key!r} has no title", line=line)
@@ -159,8 +168,8 @@ def _record(entry: Entry, line: int, position: int, macros: dict[str, str], path
 def _failure(block: ParsingFailedBlock) -> str:
     if isinstance(block, DuplicateBlockKeyBlock):
         return f"duplicate entry key {block.key!r}"
-    # bibtexparser's message counts lines within the piece it was given; keep only the reason.
-    reason = str(block.error).rsplit("bibtex:", 1)[-1].strip() or "syntax error"
+    # The reason only: bibtexparser's own message counts lines within the piece it was given.
+    reason = getattr(block.error, "abort_reason", None) or str(block.error) or "syntax error"
     return f"cannot parse this @-block (unbalanced braces or bad syntax?): {reason}"
 
 

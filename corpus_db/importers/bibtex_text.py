@@ -79,6 +79,19 @@ def resolve(raw: str, macros: Mapping[str, str]) -> str:
     return "".join(pieces)
 
 
+def balanced(value: str) -> bool:
+    """Whether braces in a resolved value pair up (never closing more than was opened)."""
+    depth = 0
+    for char in value:
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
 def decode(value: str) -> str:
     """LaTeX to Unicode text ({\\"u} -> ü, {{Title}} -> Title), on one line."""
     if _NEEDS_LATEX.search(value):
