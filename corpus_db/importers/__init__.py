@@ -23,9 +23,16 @@ class Importer:
 
 
 def _registry() -> dict[str, Importer]:
-    from corpus_db.importers import listing
+    from corpus_db.importers import arxiv_atom, arxiv_jsonl, arxiv_oai, bibtex, listing
 
-    importers = [listing.IMPORTER]
+    importers = [
+        arxiv_jsonl.IMPORTER,
+        arxiv_oai.IMPORTER,
+        arxiv_atom.IMPORTER,
+        arxiv_atom.WRAPPED_IMPORTER,
+        bibtex.IMPORTER,
+        listing.IMPORTER,
+    ]
     # Formats are tried in this order when sniffing; the plain-text listing format comes last
     # because almost any text could look like one.
     return {imp.name: imp for imp in importers}

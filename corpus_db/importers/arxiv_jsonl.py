@@ -1,0 +1,119 @@
+"""The Kaggle arXiv metadata snapshot: JSON lines, one object of 14 fields per paper."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
+from typing import BinaryIO
+
+from corpus_db.importers import Importer
+from corpus_db.importers._arxiv import person, split_id, tags_of, text_or_none
+from corpus_db.normalize import clean_title, normalize_doi
+from corpus_db.records import PaperRecord, ParseError
+
+# Fields copied to `extra` under these names when present; the rest map to record fields.
+_EXTRA_FIELDS = {
+    "submitter": "submitter",
+    "comments": "comments",
+    "journal-ref": "journal_ref",
+    "report-no": "report_no",
+    "license": "license",
+    "update_date": "updated",
+}
+_SNAPSHOT_KEYS = (b'"authors_parsed"', b'"update_date"', b'"versions"')
+
+
+def sniff(head: bytes, path: str) -> bool:
+    """The first line is a JSON object carrying the snapshot's own field names."""
+    first_line = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].strip()
+    return first_line.startswith(b"{") and all(key in first_line for key in _SNAPSHOT_KEYS)
+
+
+def _first_version_date(versions: object) -> str | None:
+    """The v1 `created` date (RFC 822, "Mon, 2 Apr 2007 19:18:42 GMT") as an ISO date."""
+    if not isinstance(versions, list) or not versions:
+        return None
+    first = next((v for v in versions if isinstance(v, dict) and v.get("version") == "v1"), versions[0])
+    created = first.get("created") if isinstance(first, dict) else None
+    if not isinstance(created, str):
+        return None
+    try:
+        return parsedate_to_datetime(created).date().isoformat()
+    except (TypeError, ValueError):
+        return None
+
+
+def _authors(parsed: object) -> tuple[str, ...]:
+    """`authors_parsed` rows are [last, first, suffix] with TeX accents already decoded."""
+    if not isinstance(parsed, list):
+        return ()
+    names = (person(row[1] if len(row) > 1 else None, row[0], row[2] if len(row) > 2 else None) for row in parsed)
+    return tuple(name for name in names if name)
+
+
+def _record(obj: dict[str, object], text: str, number: int, position: int, path: str) -> PaperRecord:
+    title = obj.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise ParseError(path, f"record {obj.get('id')!r} has no title", line=number)
+    raw_id = obj.get("id")
+    arxiv_id, _ = split_id(raw_id if isinstance(raw_id, str) else None)
+    if arxiv_id is None:
+        raise ParseError(path, f"record id {raw_id!r} is not an arXiv id", line=number)
+    extra: dict[str, object] = {
+        name: obj[key] for key, name in _EXTRA_FIELDS.items() if isinstance(obj.get(key), str) and obj[key]
+    }
+    if "comments" in extra:
+        extra["comments"] = text_or_none(str(extra["comments"]))
+    versions = obj.get("versions")
+    if isinstance(versions, list) and versions:
+        extra["versions"] = versions
+        last = versions[-1]
+        if isinstance(last, dict) and last.get("version"):
+            extra["version"] = last["version"]
+    abstract = obj.get("abstract")
+    doi = obj.get("doi")
+    categories = obj.get("categories")
+    return PaperRecord(
+        title=clean_title(title),
+        position=position,
+        raw=text,
+        line=number,
+        abstract=text_or_none(abstract) if isinstance(abstract, str) else None,
+        arxiv_id=arxiv_id,
+        doi=normalize_doi(doi) if isinstance(doi, str) else None,
+        authors=_authors(obj.get("authors_parsed")),
+        published=_first_version_date(versions),
+        tags=tags_of(categories) if isinstance(categories, str) else (),
+        extra=extra,
+    )
+
+
+def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord]:
+    """One record per non-blank line, read line by line so a multi-GB snapshot streams."""
+    position = 0
+    for number, raw_line in enumerate(fh, start=1):
+        try:
+            text = raw_line.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as exc:
+            raise ParseError(path, f"not UTF-8 ({exc.reason} at byte {exc.start} of the line)", line=number) from None
+        if number == 1:
+            text = text.lstrip("\ufeff")
+        if not text.strip():
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ParseError(path, f"invalid JSON ({exc.msg} at column {exc.colno}); truncated?", line=number) from None
+        if not isinstance(obj, dict):
+            raise ParseError(path, f"expected a JSON object, found {type(obj).__name__}", line=number)
+        position += 1
+        yield _record(obj, text, number, position, path)
+
+
+IMPORTER = Importer(
+    name="arxiv-jsonl",
+    description="Kaggle arXiv metadata snapshot: JSON lines with id, authors_parsed, versions, categories.",
+    sniff=sniff,
+    parse=parse,
+)

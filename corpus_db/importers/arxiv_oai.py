@@ -1,0 +1,117 @@
+"""arXiv OAI-PMH ListRecords pages harvested with metadataPrefix=arXiv."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO
+from xml.etree.ElementTree import Element, tostring
+
+from corpus_db.importers import Importer
+from corpus_db.importers._arxiv import person, split_id, tags_of, text_or_none
+from corpus_db.importers._xmlstream import iter_elements
+from corpus_db.normalize import clean_title, normalize_doi
+from corpus_db.records import PaperRecord, ParseError
+
+OAI = "{http://www.openarchives.org/OAI/2.0/}"
+ARXIV = "{http://arxiv.org/OAI/arXiv/}"
+
+# Metadata elements kept in `extra`, under these names, when present.
+_EXTRA_FIELDS = {
+    "updated": "updated",
+    "comments": "comments",
+    "journal-ref": "journal_ref",
+    "report-no": "report_no",
+    "msc-class": "msc_class",
+    "acm-class": "acm_class",
+    "license": "license",
+    "proxy": "proxy",
+}
+
+
+def sniff(head: bytes, path: str) -> bool:
+    """An OAI-PMH response in the arXiv metadata format (not arXivRaw, whose fields differ)."""
+    return b"<OAI-PMH" in head and (b'metadataPrefix="arXiv"' in head or b'"http://arxiv.org/OAI/arXiv/"' in head)
+
+
+def _text(parent: Element, name: str) -> str | None:
+    found = parent.find(ARXIV + name)
+    return found.text if found is not None and found.text else None
+
+
+def _authors(meta: Element) -> tuple[tuple[str, ...], list[dict[str, object]]]:
+    """Names in byline order, and affiliations for the authors that have them."""
+    names: list[str] = []
+    affiliations: list[dict[str, object]] = []
+    for author in meta.iterfind(f"{ARXIV}authors/{ARXIV}author"):
+        name = person(_text(author, "forenames"), _text(author, "keyname"), _text(author, "suffix"))
+        if not name:
+            continue
+        names.append(name)
+        places = [a.text.strip() for a in author.iterfind(ARXIV + "affiliation") if a.text and a.text.strip()]
+        if places:
+            affiliations.append({"name": name, "affiliations": places})
+    return tuple(names), affiliations
+
+
+def _record(record: Element, line: int, position: int, path: str) -> PaperRecord:
+    meta = record.find(f"{OAI}metadata/{ARXIV}arXiv")
+    if meta is None:
+        raise ParseError(path, "record has no <arXiv> metadata (harvest with metadataPrefix=arXiv)", line=line)
+    raw_id = _text(meta, "id")
+    arxiv_id, _ = split_id(raw_id)
+    if arxiv_id is None:
+        raise ParseError(path, f"record id {raw_id!r} is not an arXiv id", line=line)
+    title = _text(meta, "title")
+    if not title or not title.strip():
+        raise ParseError(path, f"record {raw_id} has no title", line=line)
+    authors, affiliations = _authors(meta)
+    extra: dict[str, object] = {}
+    for element, name in _EXTRA_FIELDS.items():
+        value = text_or_none(_text(meta, element))
+        if value:
+            extra[name] = value
+    if affiliations:
+        extra["affiliations"] = affiliations
+    datestamp = record.findtext(f"{OAI}header/{OAI}datestamp")
+    if datestamp:
+        extra["datestamp"] = datestamp.strip()
+    return PaperRecord(
+        title=clean_title(title),
+        position=position,
+        raw=tostring(record, encoding="unicode"),
+        line=line,
+        abstract=text_or_none(_text(meta, "abstract")),
+        arxiv_id=arxiv_id,
+        doi=normalize_doi(_text(meta, "doi")),
+        authors=authors,
+        published=text_or_none(_text(meta, "created")),
+        tags=tags_of(_text(meta, "categories")),
+        extra=extra,
+    )
+
+
+def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord]:
+    """One record per live <record>; deleted ones are skipped but keep their place in `position`."""
+    position = 0
+    elements = iter_elements(
+        fh, path, roots=frozenset({OAI + "OAI-PMH"}), wanted=frozenset({OAI + "record", OAI + "error"})
+    )
+    for line, element in elements:
+        if element.tag == OAI + "error":
+            code = element.get("code", "")
+            if code == "noRecordsMatch":  # an empty harvest, not a failure
+                continue
+            raise ParseError(path, f"OAI-PMH error {code}: {(element.text or '').strip()}", line=line)
+        position += 1
+        header = element.find(OAI + "header")
+        if header is not None and header.get("status") == "deleted":
+            continue
+        yield _record(element, line, position, path)
+
+
+IMPORTER = Importer(
+    name="arxiv-oai",
+    description="arXiv OAI-PMH ListRecords XML (metadataPrefix=arXiv); deleted records are skipped.",
+    sniff=sniff,
+    parse=parse,
+)

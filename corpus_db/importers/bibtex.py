@@ -1,0 +1,202 @@
+"""BibTeX and BibLaTeX files: one record per entry; @comment, @preamble, @string and % lines are not papers.
+
+The file is cut into top-level @-blocks as it is read, and each block goes through bibtexparser on its
+own, so only one entry is in memory at a time and @string macros carry over from earlier blocks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import BinaryIO
+
+import bibtexparser
+from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock, String
+
+from corpus_db.importers import Importer
+from corpus_db.importers.bibtex_text import balanced, decode, resolve, split_keywords, split_names
+from corpus_db.normalize import clean_title, find_arxiv_id, normalize_arxiv_id, normalize_doi
+from corpus_db.records import PaperRecord, ParseError, RepoLink
+
+_ENTRY_START = re.compile(rb"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
+    )
+}
+_YEAR = re.compile(r"\b(\d{4})\b")
+_ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+_GITHUB = re.compile(r"^https?://(?:www\.)?github\.com/", re.IGNORECASE)
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
+_VERSION = re.compile(r"v\d+$")
+# Fields whose values are identifiers or links: kept as written, never run through LaTeX decoding.
+_VERBATIM = {"url", "pdf", "openreview", "arxiv", "doi", "eprint", "file", "isbn", "issn", "urldate", "s2id", "pages"}
+# Fields turned into record fields; every other field except the local `file` path goes to extra.
+_MAPPED = {
+    "title", "author", "abstract", "keywords", "year", "month", "date", "doi", "eprint", "archiveprefix",
+    "eprinttype", "booktitle", "journal", "journaltitle", "url", "file",
+}  # fmt: skip
+
+
+def sniff(head: bytes, path: str) -> bool:
+    """Text (not JSON or XML) with a line that opens an @entry{ or @entry( block."""
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return start not in (b"{", b"[", b"<") and _ENTRY_START.search(head) is not None
+
+
+def _blocks(fh: BinaryIO, path: str) -> Iterator[tuple[int, str]]:
+    """(first line, text) of each top-level @-block with the comment lines before it.
+
+    A block ends where a line starts with @ while the braces opened since the block's @ are closed;
+    unbalanced braces make the block run on, and bibtexparser then reports it as failed.
+    """
+    lines: list[str] = []
+    first = 1
+    depth = 0
+    in_block = False
+    for number, raw in enumerate(fh, start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ParseError(path, f"not UTF-8 ({exc.reason} at byte {exc.start} of the line)", line=number) from None
+        if number == 1:
+            line = line.lstrip("\ufeff")
+        if line.lstrip().startswith("@"):
+            if in_block and depth <= 0:
+                yield first, "".join(lines)
+                lines, first = [], number
+            in_block = True
+        if not lines:
+            first = number
+        lines.append(line)
+        # A % line between entries is a comment; its braces must not hold the next @ back.
+        if in_block and not (depth <= 0 and line.lstrip().startswith("%")):
+            depth += line.count("{") - line.count("}")
+    if lines:
+        yield first, "".join(lines)
+
+
+def _published(fields: dict[str, str]) -> str | None:
+    """YYYY-MM-DD, YYYY-MM or YYYY from BibLaTeX `date`, else `year` and `month`."""
+    date = _ISO_DATE.match(fields.get("date", "").strip())
+    if date:
+        return "-".join(part for part in date.groups() if part)
+    year = _YEAR.search(fields.get("year", ""))
+    if not year:
+        return None
+    month_text = fields.get("month", "").strip().lower()
+    month = _MONTHS.get(month_text[:3]) if month_text[:3].isalpha() else None
+    if month is None and month_text.isdigit() and 1 <= int(month_text) <= 12:
+        month = int(month_text)
+    return f"{year.group(1)}-{month:02d}" if month else year.group(1)
+
+
+def _arxiv(fields: dict[str, str]) -> tuple[str | None, str | None]:
+    """The arXiv id (and version, if the eprint gives one) from eprint, then arXiv-ish journal, URLs, DOI."""
+    archive = (fields.get("archiveprefix") or fields.get("eprinttype") or "").strip().lower()
+    eprint = fields.get("eprint", "").strip()
+    if archive == "arxiv" and eprint:
+        ident = normalize_arxiv_id(eprint)
+        if ident:
+            version = _VERSION.search(eprint)
+            return ident, version.group(0) if version else None
+    for key in ("journal", "arxiv", "url", "pdf", "howpublished", "note"):
+        ident = find_arxiv_id(fields.get(key))
+        if ident:
+            return ident, None
+    doi = _ARXIV_DOI.match(fields.get("doi", "").strip())  # arXiv's own DataCite DOIs
+    return (normalize_arxiv_id(doi.group(1)), None) if doi else (None, None)
+
+
+def _venue(fields: dict[str, str]) -> str | None:
+    """booktitle or journal, but "arXiv preprint arXiv:…" names a repository, not a venue."""
+    for key in ("booktitle", "journal", "journaltitle"):
+        value = decode(fields.get(key, ""))
+        if value and not value.lower().startswith("arxiv"):
+            return value
+    return None
+
+
+def _record(entry: Entry, line: int, position: int, macros: dict[str, str], path: str) -> PaperRecord:
+    fields: dict[str, str] = {}
+    for field in entry.fields:
+        value = resolve(str(field.value), macros)
+        if not balanced(value):
+            # bibtexparser swallows a missing comma into the previous value: `{2017}\n month = {June}`.
+            where = line + (field.start_line or 0) - (entry.start_line or 0)
+            raise ParseError(
+                path, f"field {field.key!r} of entry {entry.key!r} is malformed (missing comma?)", line=where
+            )
+        fields[field.key.lower()] = value
+    title = clean_title(decode(fields.get("title", "")))
+    if not title:
+        raise ParseError(path, f"entry {entry.key!r} has no title", line=line)
+    arxiv_id, version = _arxiv(fields)
+    doi = normalize_doi(fields.get("doi"))
+    extra: dict[str, object] = {"entry_type": entry.entry_type.lower(), "key": entry.key}
+    if version:
+        extra["version"] = version
+    repos: list[RepoLink] = []
+    url = fields.get("url", "").strip()
+    if _GITHUB.match(url):
+        repos.append(RepoLink(url, "bibtex:url"))
+    elif url:
+        extra["url"] = url
+        doi = doi or normalize_doi(url)
+    for key, value in fields.items():
+        if key not in _MAPPED and value.strip():
+            extra[key] = value.strip() if key in _VERBATIM else decode(value)
+    abstract = decode(fields.get("abstract", ""))
+    return PaperRecord(
+        title=title,
+        position=position,
+        raw=entry.raw or "",
+        line=line,
+        abstract=abstract or None,
+        arxiv_id=arxiv_id,
+        doi=doi,
+        authors=split_names(fields.get("author", "")),
+        published=_published(fields),
+        venue=_venue(fields),
+        tags=split_keywords(fields.get("keywords", "")),
+        repos=tuple(repos),
+        extra=extra,
+    )
+
+
+def _failure(block: ParsingFailedBlock) -> str:
+    if isinstance(block, DuplicateBlockKeyBlock):
+        return f"duplicate entry key {block.key!r}"
+    # The reason only: bibtexparser's own message counts lines within the piece it was given.
+    reason = getattr(block.error, "abort_reason", None) or str(block.error) or "syntax error"
+    return f"cannot parse this @-block (unbalanced braces or bad syntax?): {reason}"
+
+
+def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord]:
+    """One record per entry, in file order; a block bibtexparser cannot parse raises with its line."""
+    macros: dict[str, str] = {}
+    seen: set[str] = set()
+    position = 0
+    for first, text in _blocks(fh, path):
+        library = bibtexparser.parse_string(text, parse_stack=[])
+        for block in library.blocks:
+            line = first + (block.start_line or 0)  # bibtexparser counts from 0 within the piece
+            if isinstance(block, ParsingFailedBlock):
+                raise ParseError(path, _failure(block), line=line)
+            if isinstance(block, String):
+                macros[block.key.lower()] = resolve(str(block.value), macros)
+            elif isinstance(block, Entry):
+                if block.key in seen:
+                    raise ParseError(path, f"duplicate entry key {block.key!r}", line=line)
+                seen.add(block.key)
+                position += 1
+                yield _record(block, line, position, macros, path)
+
+
+IMPORTER = Importer(
+    name="bibtex",
+    description="BibTeX / BibLaTeX (.bib): entries with LaTeX accents, @string macros, arXiv eprints.",
+    sniff=sniff,
+    parse=parse,
+)

@@ -1,0 +1,138 @@
+"""The Kaggle arXiv snapshot importer against the real first 200 lines and broken copies of them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from corpus_db.importers import FORMATS, arxiv_jsonl
+from corpus_db.records import ParseError
+from tests.importers.support import all_sample_files, first_record_read, head, parse_bytes, parse_file
+from tests.paths import realdata
+
+SNAPSHOT = "arxiv/kaggle-snapshot-first200.jsonl"
+IMPORTER = arxiv_jsonl.IMPORTER
+
+
+def test_registered() -> None:
+    assert FORMATS["arxiv-jsonl"] is IMPORTER
+
+
+def test_counts_every_line() -> None:
+    records = parse_file(IMPORTER, realdata(SNAPSHOT))
+    assert len(records) == 200
+    assert [r.position for r in records] == list(range(1, 201))
+    assert [r.line for r in records] == list(range(1, 201))
+    assert all(r.arxiv_id and r.title and r.published for r in records)
+
+
+def test_first_record_field_by_field() -> None:
+    path = realdata(SNAPSHOT)
+    record = parse_file(IMPORTER, path)[0]
+    assert record.arxiv_id == "0704.0001"
+    # The title is wrapped in the dump ("...Tevatron and\n  LHC energies").
+    assert record.title == "Calculation of prompt diphoton production cross sections at Tevatron and LHC energies"
+    # authors_parsed is decoded where `authors` has TeX (Bal\'azs).
+    assert record.authors == ("C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C. -P. Yuan")
+    assert record.doi == "10.1103/physrevd.76.013009"
+    assert record.published == "2007-04-02"  # v1 created, "Mon, 2 Apr 2007 19:18:42 GMT"
+    assert record.tags == ("hep-ph",)
+    assert record.abstract is not None
+    assert record.abstract.startswith(
+        "A fully differential calculation in perturbative quantum chromodynamics is presented"
+    )
+    assert "\n" not in record.abstract and "  " not in record.abstract
+    assert record.raw == path.read_text(encoding="utf-8").split("\n", 1)[0]
+    assert record.extra["journal_ref"] == "Phys.Rev.D76:013009,2007"
+    assert record.extra["comments"] == "37 pages, 15 figures; published version"
+    assert record.extra["report_no"] == "ANL-HEP-PR-07-12"
+    assert record.extra["updated"] == "2008-11-26"
+    assert record.extra["version"] == "v2"
+    assert record.extra["versions"] == [
+        {"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"},
+        {"version": "v2", "created": "Tue, 24 Jul 2007 20:10:27 GMT"},
+    ]
+    assert "license" not in record.extra  # null in the dump
+
+
+def test_multiple_categories_become_tags_and_null_doi_is_none() -> None:
+    record = parse_file(IMPORTER, realdata(SNAPSHOT))[1]
+    assert record.arxiv_id == "0704.0002"
+    assert record.tags == ("math.CO", "cs.CG")
+    assert record.doi is None
+    assert record.published == "2007-03-31"
+    assert record.extra["license"] == "http://arxiv.org/licenses/nonexclusive-distrib/1.0/"
+
+
+def _line(**changes: object) -> bytes:
+    obj: dict[str, object] = {
+        "id": "math/0611918v2",
+        "title": "Old\n  style",
+        "authors_parsed": [["Last", "First", "Jr."]],
+        "versions": [{"version": "v1", "created": "Thu, 30 Nov 2006 10:00:00 GMT"}],
+        "update_date": "2007-01-01",
+        "categories": "math.AG",
+    }
+    obj.update(changes)
+    return json.dumps(obj).encode() + b"\n"
+
+
+def test_old_style_id_and_suffix() -> None:
+    [record] = parse_bytes(IMPORTER, _line())
+    assert record.arxiv_id == "math/0611918"
+    assert record.title == "Old style"
+    assert record.authors == ("First Last Jr.",)
+    assert record.published == "2006-11-30"
+
+
+def test_blank_lines_are_skipped_but_counted() -> None:
+    records = parse_bytes(IMPORTER, b"\n" + _line() + b"\n" + _line(id="0704.0001"))
+    assert [(r.position, r.line) for r in records] == [(1, 2), (2, 4)]
+
+
+def test_truncated_file_names_the_cut_line() -> None:
+    data = realdata(SNAPSHOT).read_bytes()
+    cut = data[: len(data) // 2]
+    assert not cut.endswith(b"\n")
+    with pytest.raises(ParseError) as caught:
+        parse_bytes(IMPORTER, cut, "snap.jsonl")
+    assert caught.value.line == cut.count(b"\n") + 1
+    assert str(caught.value).startswith(f"snap.jsonl:{caught.value.line}: invalid JSON")
+
+
+def test_invalid_utf8_names_the_line() -> None:
+    lines = realdata(SNAPSHOT).read_bytes().split(b"\n")
+    lines[6] = lines[6][:20] + b"\xff" + lines[6][20:]
+    with pytest.raises(ParseError, match="not UTF-8") as caught:
+        parse_bytes(IMPORTER, b"\n".join(lines), "snap.jsonl")
+    assert caught.value.line == 7
+
+
+def test_missing_title_names_the_line() -> None:
+    with pytest.raises(ParseError, match="has no title") as caught:
+        parse_bytes(IMPORTER, _line() + _line(title="  "), "snap.jsonl")
+    assert caught.value.line == 2
+    with pytest.raises(ParseError, match="has no title"):
+        obj = json.loads(_line())
+        del obj["title"]
+        parse_bytes(IMPORTER, json.dumps(obj).encode())
+
+
+def test_not_an_object_or_not_an_id() -> None:
+    with pytest.raises(ParseError, match="expected a JSON object"):
+        parse_bytes(IMPORTER, b"[1, 2]\n")
+    with pytest.raises(ParseError, match="not an arXiv id"):
+        parse_bytes(IMPORTER, _line(id="nope"))
+
+
+def test_streams_first_record_before_reading_everything() -> None:
+    record, read, size = first_record_read(IMPORTER, realdata(SNAPSHOT))
+    assert record.arxiv_id == "0704.0001"
+    assert read < size // 4
+
+
+@pytest.mark.parametrize("sample", all_sample_files(), ids=lambda p: p.name)
+def test_sniffer_accepts_only_the_snapshot(sample: Path) -> None:
+    assert IMPORTER.sniff(head(sample), str(sample)) == sample.name.endswith("kaggle-snapshot-first200.jsonl")
