@@ -23,9 +23,16 @@ class Importer:
 
 
 def _registry() -> dict[str, Importer]:
-    from corpus_db.importers import listing
+    from corpus_db.importers import csl_json, hf_daily, listing, paperswithcode, pwc_evaluation
 
-    importers = [listing.IMPORTER]
+    importers = [
+        hf_daily.IMPORTER,
+        paperswithcode.PAPERS,
+        paperswithcode.LINKS,
+        pwc_evaluation.IMPORTER,
+        csl_json.IMPORTER,
+        listing.IMPORTER,
+    ]
     # Formats are tried in this order when sniffing; the plain-text listing format comes last
     # because almost any text could look like one.
     return {imp.name: imp for imp in importers}
