@@ -66,7 +66,7 @@ def _record(item: object, path: str, entry: int, fallback_date: str | None) -> P
     if title is None:
         raise ParseError(path, "entry has no title", entry=entry)
     authors = tuple(
-        fold_spaces(author["name"])
+        author["name"].strip()
         for author in paper.get("authors") or []
         if isinstance(author, dict) and isinstance(author.get("name"), str) and author["name"].strip()
     )

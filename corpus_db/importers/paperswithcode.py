@@ -85,7 +85,8 @@ def _paper_record(item: dict[str, object], path: str, entry: int) -> PaperRecord
         abstract=abstract,
         arxiv_id=_arxiv_id(item, "arxiv_id", "url_abs", "url_pdf"),
         doi=normalize_doi(url_abs) if isinstance(url_abs, str) else None,
-        authors=_strings(item.get("authors")),
+        # Raw names as given: some entries pack several names into one string, separated by double spaces.
+        authors=tuple(a.strip() for a in item.get("authors") or [] if isinstance(a, str) and a.strip()),
         published=loose(item.get("date") or item.get("published")),
         venue=_text(item.get("proceeding")) or _text(item.get("conference")),
         tags=_strings(item.get("tasks")),

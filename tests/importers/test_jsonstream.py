@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 
 import pytest
@@ -86,3 +87,9 @@ def test_json_head() -> None:
     assert json_head(b"\xef\xbb\xbf{") is not None
     assert json_head(b"@article{x,") is None
     assert json_head(b"Get trending papers") is None
+
+
+def test_reads_a_gzip_stream_without_seeking() -> None:
+    compressed = gzip.compress(b'{"data": [{"a": 1}, {"b": 2}]}')
+    with gzip.GzipFile(fileobj=io.BytesIO(compressed)) as fh:
+        assert [item for _, item in JsonItems(fh, "x.json.gz", ("data",))] == [{"a": 1}, {"b": 2}]

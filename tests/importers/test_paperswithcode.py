@@ -65,6 +65,8 @@ def test_api_page() -> None:
     old_style = next(r for r in records if r.title == "Theory and practice")
     assert old_style.arxiv_id == "cs/9301114"
     assert all(r.abstract for r in records)
+    packed = next(r for r in records if r.title.startswith("A shifted multiplicative model"))
+    assert packed.authors == ("José Crossa  Paul L. Cornelius  Ken Sayre  R.J. Iván Ortiz‐Monasterio",)
     assert records[-1].extra["id"] == "a-line-of-sight-approach-to-cosmic-microwave"
 
 
