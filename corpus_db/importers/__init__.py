@@ -23,7 +23,17 @@ class Importer:
 
 
 def _registry() -> dict[str, Importer]:
-    from corpus_db.importers import arxiv_atom, arxiv_jsonl, arxiv_oai, bibtex, listing
+    from corpus_db.importers import (
+        arxiv_atom,
+        arxiv_jsonl,
+        arxiv_oai,
+        bibtex,
+        csl_json,
+        hf_daily,
+        listing,
+        paperswithcode,
+        pwc_evaluation,
+    )
 
     importers = [
         arxiv_jsonl.IMPORTER,
@@ -31,6 +41,11 @@ def _registry() -> dict[str, Importer]:
         arxiv_atom.IMPORTER,
         arxiv_atom.WRAPPED_IMPORTER,
         bibtex.IMPORTER,
+        hf_daily.IMPORTER,
+        paperswithcode.PAPERS,
+        paperswithcode.LINKS,
+        pwc_evaluation.IMPORTER,
+        csl_json.IMPORTER,
         listing.IMPORTER,
     ]
     # Formats are tried in this order when sniffing; the plain-text listing format comes last
