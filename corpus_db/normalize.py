@@ -41,7 +41,11 @@ def normalize_arxiv_id(value: str | None) -> str | None:
     if match is None:
         return None
     ident = match.group(1)
-    return ident if "/" not in ident else ident.lower()
+    if "/" not in ident:
+        return ident
+    # Old style: the subject class in "math.GT/0309136" is not part of the identifier.
+    archive, number = ident.split("/")
+    return f"{archive.split('.')[0].lower()}/{number}"
 
 
 def find_arxiv_id(text: str | None) -> str | None:

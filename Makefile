@@ -1,0 +1,37 @@
+# corpus-db: `make serve` installs, imports seeds/ and serves the corpus; `make test` installs and tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DB ?= corpus.db
+PORT ?= 8001
+
+.PHONY: serve install install-test test lint browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+serve: install
+	$(BIN)/corpus-db import $(DB) seeds/ --tag seeds
+	$(BIN)/corpus-db serve $(DB) --port $(PORT)
+
+lint: install-test
+	$(BIN)/ruff check corpus_db tests migrations
+
+test: install-test lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info test-artifacts bench-data
