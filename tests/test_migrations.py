@@ -1,0 +1,99 @@
+"""Alembic owns the schema: every revision upgrades a populated database without losing rows and
+downgrades; the models and the migrated database agree; migrations ship in the wheel."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from corpus_db import db as database
+from corpus_db import fts
+from tests.paths import ROOT
+
+FOUNDATION_TABLES = ["paper_repos", "paper_sources", "paper_tags", "papers", "repos", "sources", "tags"]
+
+
+def counts(path: Path, tables: list[str]) -> dict[str, int]:
+    conn = sqlite3.connect(path)
+    try:
+        return {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
+    finally:
+        conn.close()
+
+
+def test_autogenerate_finds_no_difference_from_the_models(db_path: Path) -> None:
+    assert database.schema_differences(db_path) == []
+
+
+def test_head_revision_is_where_migrate_leaves_a_new_database(db_path: Path) -> None:
+    assert database.current_revision(db_path) == database.head_revision()
+
+
+def test_down_and_up_one_step_keeps_every_row_and_the_fts_triggers(seeded_db: Path) -> None:
+    before = counts(seeded_db, FOUNDATION_TABLES)
+    assert before["papers"] == 389
+    database.downgrade(seeded_db, "0001")
+    assert counts(seeded_db, FOUNDATION_TABLES) == before
+    database.migrate(seeded_db)
+    assert counts(seeded_db, FOUNDATION_TABLES) == before
+    conn = sqlite3.connect(seeded_db)
+    assert fts.triggers_present(conn) == set(fts.TRIGGERS)
+    fts.integrity_check(conn)
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert database.schema_differences(seeded_db) == []
+
+
+def test_upgrade_downgrade_base_upgrade_on_a_populated_database(seeded_db: Path) -> None:
+    database.downgrade(seeded_db, "base")
+    conn = sqlite3.connect(seeded_db)
+    names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")}
+    conn.close()
+    assert names <= {"alembic_version"}
+    database.migrate(seeded_db)
+    assert database.schema_differences(seeded_db) == []
+    assert counts(seeded_db, ["papers"]) == {"papers": 0}
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)],
+        check=True, capture_output=True, timeout=300,
+    )
+    [built] = out.glob("corpus_db-*.whl")
+    return built
+
+
+def test_the_wheel_ships_migrations_and_package_data(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for required in (
+        "corpus_db/migrations/env.py",
+        "corpus_db/migrations/script.py.mako",
+        "corpus_db/migrations/versions/0001_initial.py",
+        "corpus_db/migrations/versions/0002_authors_dates_listing_state.py",
+        "corpus_db/data/taxonomy.yml",
+    ):
+        assert required in names
+    assert any(n.endswith("entry_points.txt") for n in names)
+
+
+def test_migrations_run_from_the_installed_wheel_not_the_checkout(wheel: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    target = tmp_path / "from-wheel.db"
+    script = (
+        "import corpus_db, sys; from corpus_db import db;"
+        f"assert corpus_db.__file__.startswith({str(site)!r}), corpus_db.__file__;"
+        f"db.migrate({str(target)!r}); print(db.current_revision({str(target)!r}))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == database.head_revision()
