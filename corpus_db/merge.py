@@ -64,6 +64,28 @@ def _better_date(old: str | None, new: str | None) -> bool:
     return len(new) > len(old) and new.startswith(old)
 
 
+def revise_fields(paper: Mapping[str, Any], incoming: Mapping[str, Any]) -> dict[str, Any]:
+    """A source corrected its own record: its non-empty values replace the paper's, except that a
+    cut-short abstract never replaces a full one and identifiers are only filled."""
+    changes = merge_fields(paper, incoming)
+    if incoming["title"] and incoming["title"] != paper["title"]:
+        changes["title"] = incoming["title"]
+        changes["title_key"] = incoming["title_key"]
+    new_abstract = incoming["abstract"]
+    keeps_full_text = not incoming["abstract_truncated"] or paper["abstract_truncated"] or not paper["abstract"]
+    if new_abstract and new_abstract != paper["abstract"] and keeps_full_text:
+        changes["abstract"] = new_abstract
+        changes["abstract_truncated"] = incoming["abstract_truncated"]
+    for key, also in (("published", "year"), ("venue", None)):
+        if incoming[key] and incoming[key] != paper[key]:
+            changes[key] = incoming[key]
+            if also:
+                changes[also] = incoming[also]
+    if "title" in changes and not (paper["arxiv_id"] or paper["doi"] or changes.get("arxiv_id") or changes.get("doi")):
+        changes["identity_key"] = identity_key(None, None, changes["title"])
+    return changes
+
+
 def merge_fields(paper: Mapping[str, Any], incoming: Mapping[str, Any]) -> dict[str, Any]:
     """The columns of `paper` that `incoming` improves, with their new values. A later record never
     blanks a field; identifiers are only filled, never overwritten; the first good title stays."""

@@ -13,7 +13,7 @@ from itertools import islice
 from typing import Any
 
 from corpus_db import fts
-from corpus_db.merge import TEXT_FIELDS, merge_fields, record_fields
+from corpus_db.merge import TEXT_FIELDS, merge_fields, record_fields, revise_fields
 from corpus_db.normalize import display_name, fold_spaces, name_key
 from corpus_db.records import PaperRecord, ParseError
 from corpus_db.repos import Repo, canonical_repo, find_links
@@ -289,7 +289,11 @@ class SourceWriter:
                 self.counts.inserted += 1
             else:
                 paper = state.papers[paper_id]
-                updates = self._safe_updates(state, paper, merge_fields(paper, fields))
+                previous = links.get(item.record_key)
+                # The same source's own record, changed since last time, corrects what it said before.
+                revising = previous is not None and previous["paper_id"] == paper_id
+                rule = revise_fields if revising else merge_fields
+                updates = self._safe_updates(state, paper, rule(paper, fields))
                 if updates:
                     paper.update(updates)
                     state.remember(paper)
@@ -297,8 +301,7 @@ class SourceWriter:
                         changed.setdefault(paper_id, {}).update(updates)
                     if any(k in TEXT_FIELDS for k in updates):
                         touched_text.add(paper_id)
-                previous = links.get(item.record_key)
-                if updates or (previous is not None and previous["paper_id"] == paper_id):
+                if updates or revising:
                     self.counts.updated += 1
                 else:
                     self.counts.merged += 1

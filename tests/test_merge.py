@@ -39,3 +39,15 @@ def test_titles_are_unwrapped_and_single_spaced() -> None:
     wrapped = fields(title="Deep Learning for\n  Contrastive   Things")
     assert wrapped["title"] == "Deep Learning for Contrastive Things"
     assert wrapped["title_key"] == "deep learning for contrastive things"
+
+
+def test_a_source_correcting_its_own_record_replaces_what_it_said() -> None:
+    from corpus_db.merge import revise_fields
+
+    paper = fields(title="Old Title", arxiv_id="2401.00001", abstract="Old text.", venue="Workshop")
+    newer = fields(title="New Title", arxiv_id="2401.00001", abstract="Corrected text.", venue="Conference")
+    changes = revise_fields(paper, newer)
+    assert changes["title"] == "New Title" and changes["abstract"] == "Corrected text."
+    assert changes["venue"] == "Conference" and "identity_key" not in changes
+    cut = fields(title="Old Title", arxiv_id="2401.00001", abstract="Corr", abstract_truncated=True)
+    assert "abstract" not in revise_fields(paper, cut)

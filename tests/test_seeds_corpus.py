@@ -99,7 +99,7 @@ def test_taxonomy_tags_say_where_they_came_from(conn: sqlite3.Connection) -> Non
 
 def test_tag_option_tags_everything_a_dump_lists_even_when_unchanged(seeded_db: Path) -> None:
     [path] = SEEDS.glob("002_*.txt")
-    totals, results = run_import(seeded_db, [SourceTask.for_path(path, tags=["march-listing"])])
+    _totals, results = run_import(seeded_db, [SourceTask.for_path(path, tags=["march-listing"])])
     assert results[0].status == "unchanged"
     conn = sqlite3.connect(seeded_db)
     assert scalar(

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from corpus_db.records import PaperRecord
+from corpus_db.records import PaperRecord, ParseError
 
 Parser = Callable[[BinaryIO, str], Iterator[PaperRecord]]
 Sniffer = Callable[[bytes, str], bool]
@@ -61,9 +61,19 @@ def format_names() -> list[str]:
     return list(FORMATS)
 
 
+_STRUCTURED_STARTS = (b"{", b"[", b"<", b"@", b"%")
+
+
 def detect_format(head: bytes, path: str) -> Importer:
-    """The importer whose sniffer accepts the first bytes of a dump; listing text is the fallback."""
+    """The importer whose sniffer accepts the first bytes of a dump. Plain text falls back to the
+    listing format; JSON, XML or BibTeX that no importer recognises is an error, never read as a
+    listing by accident."""
     for importer in FORMATS.values():
         if importer.name != "listing" and importer.sniff(head, path):
             return importer
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(_STRUCTURED_STARTS):
+        raise ParseError(
+            path, f"unrecognised format (structured data no importer knows); name one with --format: "
+            f"{', '.join(FORMATS)}"
+        )
     return FORMATS["listing"]
