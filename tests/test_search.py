@@ -1,0 +1,51 @@
+import sqlite3
+
+import pytest
+
+from corpus_db.search import search, to_match_query
+
+
+@pytest.mark.parametrize(
+    ("typed", "query"),
+    [
+        ("mixture of experts", '"mixture" "of" "experts"'),
+        ('"mixture of experts"', '"mixture of experts"'),
+        ("quant*", '"quant"*'),
+        ("multi-head", '"multi head"'),
+        ('"unbalanced', '"unbalanced"'),
+        ("a AND (b", '"a" "AND" "b"'),
+        ("title:moe ^x", '"title moe" "x"'),
+        ("-", ""),
+        ("*", ""),
+        ("", ""),
+    ],
+)
+def test_typed_text_becomes_a_safe_fts_query(typed: str, query: str) -> None:
+    assert to_match_query(typed) == query
+
+
+@pytest.mark.parametrize("typed", ['"', "(", ")", "-x", "a:b", "NEAR(", "x*y*", "'", "^", "AND", "OR NOT", "\\"])
+def test_fts_syntax_never_crashes(conn: sqlite3.Connection, typed: str) -> None:
+    search(conn, typed)
+
+
+def test_title_matches_rank_above_abstract_matches(conn: sqlite3.Connection) -> None:
+    hits = search(conn, "mixture of experts", limit=10)
+    assert len(hits) == 10
+    assert all("mixture" in h.title.lower() and "expert" in h.title.lower() for h in hits[:5])
+    assert [h.score for h in hits] == sorted(h.score for h in hits)
+
+
+def test_hits_carry_snippets_tags_repos_and_source_counts(conn: sqlite3.Connection) -> None:
+    [hit] = search(conn, '"Granary" speech', limit=1)
+    assert hit.title.startswith("Granary: Speech Recognition and Translation Dataset")
+    assert "[Granary]" in hit.snippet
+    assert hit.repos == ["https://huggingface.co/datasets/nvidia/granary"]
+    assert "speech" in hit.tags
+    assert hit.sources == 1
+
+
+def test_prefix_and_phrase_searches(conn: sqlite3.Connection) -> None:
+    assert search(conn, "quantiz*")
+    phrase = search(conn, '"fine-grained mixture of experts"')
+    assert phrase[0].title == "Scaling Laws for Fine-Grained Mixture of Experts"
