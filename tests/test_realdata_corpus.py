@@ -1,0 +1,102 @@
+"""Every real third-party dump in ../shared/realdata imported together into one corpus."""
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from corpus_db import fts
+from corpus_db.imports import SourceTask, expand_paths, run_import
+from tests.paths import REALDATA, SEEDS
+
+# Records per file, as ../shared/realdata/SOURCES.md states them (pwc-evaluation: distinct papers).
+EXPECTED_RECORDS = {
+    "arxiv/atom-au-del_maestro.xml": 10,
+    "arxiv/atom-wrapped-q_testing.json": 100,
+    "arxiv/kaggle-snapshot-first200.jsonl": 200,
+    "arxiv/oai-pmh-cs-page1.xml": 1000,
+    "bibtex/iclr-2018.bib": 336,
+    "bibtex/jepa.bib": 93,
+    "csl_json/csl-26-items.csl.json": 26,
+    "csl_json/zotero-bbt-12-ml-items.json": 12,
+    "hf_daily_papers/2024-05-27.json": 13,
+    "hf_daily_papers/2024-08-02.json": 16,
+    "hf_daily_papers/2024-12-11.json": 26,
+    "hf_daily_papers/2025-01-10.json": 9,
+    "hf_daily_papers/2025-01-21.json": 1,
+    "hf_daily_papers/2025-03-17.json": 12,
+    "hf_daily_papers/2025-06-25.json": 14,
+    "hf_daily_papers/2025-09-30.json": 50,
+    "hf_daily_papers/2025-12-11.json": 14,
+    "hf_daily_papers/2026-04-10.json": 35,
+    "hf_daily_papers/2026-04-16.json": 22,
+    "hf_daily_papers/2026-08-21.json": 17,
+    "paperswithcode/api-papers-page.json": 50,
+    "paperswithcode/evaluation-tables-nlp-progress.json": 322,
+}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not REALDATA.is_dir():
+        pytest.skip(f"{REALDATA} is absent (../shared/realdata is not beside this checkout)")
+    path = tmp_path_factory.mktemp("realdata") / "corpus.db"
+    files = expand_paths([SEEDS]) + [REALDATA / name for name in EXPECTED_RECORDS]
+    files.append(REALDATA / "arxiv" / "atom-wrapped-error-400.json")
+    _, results = run_import(path, [SourceTask.for_path(p) for p in files])
+    failed = [r for r in results if r.status == "failed"]
+    assert [Path(r.locator).name for r in failed] == ["atom-wrapped-error-400.json"]
+    return path
+
+
+def test_every_file_imports_with_the_counts_its_sources_note_implies(corpus: Path) -> None:
+    conn = sqlite3.connect(corpus)
+    counts = {loc: n for loc, n in conn.execute("SELECT locator, record_count FROM sources")}
+    for name, expected in EXPECTED_RECORDS.items():
+        assert counts[str((REALDATA / name).resolve())] == expected, name
+    listed = dict(conn.execute("SELECT s.locator, COUNT(*) FROM paper_sources ps JOIN sources s ON s.id = "
+                               "ps.source_id GROUP BY s.locator"))
+    assert listed == counts
+
+
+def test_one_row_per_distinct_work(corpus: Path) -> None:
+    conn = sqlite3.connect(corpus)
+    groups = conn.execute(
+        """SELECT title_key, json_group_array(json_array(arxiv_id, doi)) FROM papers
+           GROUP BY title_key HAVING COUNT(*) > 1"""
+    ).fetchall()
+    for title_key, ids in groups:
+        # Papers sharing a title are kept apart only when their identifiers say they are different works.
+        pairs = json.loads(ids)
+        arxiv = [a for a, _ in pairs if a]
+        dois = [d for _, d in pairs if d]
+        assert len(set(arxiv)) >= 2 or len(set(dois)) >= 2 or (arxiv and dois), (title_key, pairs)
+
+
+def test_a_paper_on_two_hf_days_is_one_paper_with_two_listings(corpus: Path) -> None:
+    conn = sqlite3.connect(corpus)
+    rows = conn.execute(
+        """SELECT s.locator FROM papers p JOIN paper_sources ps ON ps.paper_id = p.id
+           JOIN sources s ON s.id = ps.source_id WHERE p.arxiv_id = '2604.07429' ORDER BY s.locator"""
+    ).fetchall()
+    assert [Path(loc).name for (loc,) in rows] == ["2026-04-10.json", "2026-04-16.json"]
+
+
+def test_zotero_preprint_and_published_versions_are_joined(corpus: Path) -> None:
+    conn = sqlite3.connect(corpus)
+    zotero = str((REALDATA / "csl_json" / "zotero-bbt-12-ml-items.json").resolve())
+    per_paper = conn.execute(
+        """SELECT ps.paper_id, COUNT(*) FROM paper_sources ps JOIN sources s ON s.id = ps.source_id
+           WHERE s.locator = ? GROUP BY ps.paper_id""",
+        (zotero,),
+    ).fetchall()
+    assert sorted(n for _, n in per_paper) == [2] * 6
+
+
+def test_hf_authors_dates_repos_and_keywords_arrive(corpus: Path) -> None:
+    conn = sqlite3.connect(corpus)
+    assert conn.execute("SELECT COUNT(*) FROM paper_repos WHERE origin = 'hf:githubRepo'").fetchone()[0] > 0
+    assert conn.execute("SELECT COUNT(*) FROM paper_authors").fetchone()[0] > 5000
+    assert conn.execute("SELECT COUNT(*) FROM papers WHERE published IS NOT NULL").fetchone()[0] > 1500
+    fts.integrity_check(conn)
