@@ -77,7 +77,9 @@ def summary_line(totals: RunTotals) -> str:
 )
 @click.option("--tag", "tags", multiple=True, metavar="NAME", help="Tag every paper these dumps list (repeatable).")
 @click.option("--taxonomy", type=click.Path(exists=True, dir_okay=False), help="Keyword taxonomy file to apply.")
-@click.option("--force", is_flag=True, help="Re-read sources even when their bytes are unchanged.")
+@click.option(
+    "--force", is_flag=True, help="Re-read every record, even of unchanged sources (e.g. after upgrading corpus-db)."
+)
 def import_command(
     args: tuple[str, ...], db_option: str | None, format_name: str | None, tags: tuple[str, ...],
     taxonomy: str | None, force: bool,

@@ -97,7 +97,7 @@ def import_source(
             last_modified=task.last_modified, size_hint=task.path.stat().st_size,
         )
         with write_transaction(conn, task.locator):
-            writer = SourceWriter(conn, info, taxonomy=taxonomy, import_tags=task.tags)
+            writer = SourceWriter(conn, info, taxonomy=taxonomy, import_tags=task.tags, reprocess=force)
             with open_dump(task.path, progress) as stream:
                 result.counts = writer.write(importer.parse(stream, str(task.path)))
         result.status = "imported"

@@ -124,8 +124,10 @@ class SourceWriter:
         taxonomy: Taxonomy,
         import_tags: Sequence[str] = (),
         now: str | None = None,
+        reprocess: bool = False,
     ) -> None:
         self.conn = conn
+        self.reprocess = reprocess  # re-read records whose text is unchanged (a newer parser may see more)
         self.source = source
         self.taxonomy = taxonomy
         self.import_tags = [fold_spaces(t) for t in import_tags if t.strip()]
@@ -215,7 +217,7 @@ class SourceWriter:
         relist = []
         for item in prepared:
             link = links.get(item.record_key)
-            if link is not None and link["record_hash"] == item.record_hash:
+            if link is not None and link["record_hash"] == item.record_hash and not self.reprocess:
                 if link["listed"]:
                     self.counts.unchanged += 1
                 else:
@@ -301,8 +303,10 @@ class SourceWriter:
                         changed.setdefault(paper_id, {}).update(updates)
                     if any(k in TEXT_FIELDS for k in updates):
                         touched_text.add(paper_id)
-                if updates or revising:
+                if updates or (previous is not None and not previous["listed"]):
                     self.counts.updated += 1
+                elif revising:
+                    self.counts.unchanged += 1
                 else:
                     self.counts.merged += 1
             item.fields = {**fields, "paper_id": paper_id}

@@ -39,8 +39,21 @@ BAD_FILES = {
             '"title": "Scaling Laws for Fine-Grained Mixture of Experts", ', '')),
         r"snap.jsonl:1: .*title"),
     "bibtex-truncated": (lambda d: truncated(CROSS / "library.bib", d / "library.bib", 0.8), r"library.bib:\d+: "),
+    "oai-truncated": (lambda d: truncated(_real("arxiv/oai-pmh-cs-page1.xml"), d / "oai.xml", 0.3), r"oai.xml:\d+: "),
+    "pwc-truncated": (lambda d: truncated(_real("paperswithcode/api-papers-page.json"), d / "pwc.json"), r"pwc.json"),
+    "hf-latin1": (
+        lambda d: _write_bytes(d / "hf.json", (CROSS / "2024-02-13.hf.json").read_text().replace(
+            "Scaling Laws for Fine-Grained Mixture of Experts", "Sc\u00e4ling").encode("latin-1")),
+        r"hf.json.*UTF-8"),
     "csl-truncated": (lambda d: truncated(CROSS / "library.csl.json", d / "lib.csl.json"), r"lib.csl.json"),
 }
+
+
+def _real(relative: str) -> Path:
+    path = REALDATA / relative
+    if not path.exists():
+        pytest.skip(f"{path} is absent (../shared/realdata is not beside this checkout)")
+    return path
 
 
 def _write(path: Path, text: str) -> Path:
