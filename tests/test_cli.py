@@ -90,3 +90,25 @@ def test_every_command_has_help() -> None:
         assert command.help, name
     done = subprocess.run([*CLI, "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "import" in done.stdout and "search" in done.stdout
+
+
+def test_progress_is_shown_on_a_terminal_only(tmp_path: Path) -> None:
+    import pty
+
+    leader, follower = pty.openpty()
+    done = subprocess.run(
+        [*CLI, "import", "corpus.db", str(SEEDS)], cwd=tmp_path, stdout=subprocess.PIPE, stderr=follower,
+        text=True, timeout=120,
+    )
+    os.close(follower)
+    shown = b""
+    try:
+        while chunk := os.read(leader, 65536):
+            shown += chunk
+    except OSError:
+        pass  # the terminal closed: everything written has been read
+    os.close(leader)
+    assert done.returncode == 0
+    assert b"Importing" in shown and b"100%" in shown
+    piped = run("import", "other.db", str(SEEDS), cwd=tmp_path)
+    assert "Importing" not in piped.stderr
