@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,7 +61,9 @@ def write_inspect_file(out: Path, inspect_path: Path) -> None:
     """Table counts and hash as `datasette inspect` writes them, for `datasette -i --inspect-file`."""
     from datasette.cli import inspect_  # the function behind `datasette inspect`
 
-    data = asyncio.run(inspect_([str(out)], None))
+    # Its own thread and event loop: publish() may be called from code that is already inside one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        data = pool.submit(asyncio.run, inspect_([str(out)], None)).result()
     inspect_path.write_text(json.dumps(data, indent=2))
 
 
