@@ -90,16 +90,16 @@ def column_bars(bars: list[Bar], *, title: str, width: int = 760, height: int = 
     """Vertical columns in time order with rotated labels underneath; each column is a link."""
     if not bars:
         return Markup("")
-    left, bottom, top = 10, 70, 20
+    left, bottom, top = 45, 70, 20  # room on the left for the first rotated label
     plot_h = height - bottom - top
-    step = (width - left * 2) / len(bars)
-    bar_w = max(2.0, step * 0.75)
+    step = (width - left - 10) / len(bars)
+    bar_w = min(max(2.0, step * 0.75), 48.0)  # a few years must not become slabs
     peak = max(b.value for b in bars) or 1
     every = max(1, round(len(bars) / 36))  # keep labels readable when there are many columns
     parts = [Markup('<svg class="chart vbar" role="img" viewBox="0 0 {0} {1}" width="{0}" height="{1}">'
                     '<title>{2}</title>').format(width, height, title)]
     parts.append(Markup('<line x1="{0}" y1="{1}" x2="{2}" y2="{1}" class="axis"></line>').format(
-        left, top + plot_h, width - left))
+        left, top + plot_h, width - 10))
     for i, bar in enumerate(bars):
         x = left + i * step + (step - bar_w) / 2
         h = round(plot_h * bar.value / peak) if bar.value else 0
