@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader
 
 from corpus_db.search import register_functions
 from corpus_db.web import cells, charts, related
+from corpus_db.web.empty_search import ASGIApp, drop_blank_search
 from corpus_db.web.readonly import make_read_only
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -27,6 +28,12 @@ def prepare_connection(conn: sqlite3.Connection, database: str) -> None:
     a connection that refuses writes."""
     register_functions(conn)
     make_read_only(conn, database)
+
+
+@hookimpl
+def asgi_wrapper() -> Callable[[ASGIApp], ASGIApp]:
+    """An empty table search shows the table instead of an FTS syntax error (see web/empty_search.py)."""
+    return drop_blank_search
 
 
 @hookimpl

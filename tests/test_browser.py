@@ -112,9 +112,9 @@ def page(browser: Any, server: str) -> Iterator[Any]:
     assert outside == [], f"pages tried to reach other hosts: {outside}"
 
 
-def shot(page: Any, name: str) -> None:
+def shot(page: Any, name: str, *, full_page: bool = True) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
 def paper_with_code(corpus: Path) -> tuple[int, str, str]:
@@ -154,7 +154,7 @@ def test_search_open_paper_and_read_its_repo_link(page: Any, server: str, corpus
         page.wait_for_url("**/corpus/tags/*")
         assert tag_name in page.content()
         assert page.locator(f'section.related-papers a[href$="/corpus/papers/{paper_id}"]').count() == 1
-        shot(page, "03-tag-page")
+        shot(page, "03-tag-page", full_page=False)  # long lists: the top is enough
 
 
 def test_charts_page_shows_bars_and_they_lead_to_papers(page: Any, server: str) -> None:
@@ -167,7 +167,7 @@ def test_charts_page_shows_bars_and_they_lead_to_papers(page: Any, server: str) 
     chart.locator("a").first.click()
     page.wait_for_url("**/corpus/paper_overview?tags__arraycontains=*")
     assert page.locator("table.rows-and-columns tbody tr").count() > 0
-    shot(page, "05-papers-of-a-tag")
+    shot(page, "05-papers-of-a-tag", full_page=False)  # long lists: the top is enough
 
 
 def test_table_search_box_and_facets(page: Any, server: str) -> None:
@@ -178,4 +178,4 @@ def test_table_search_box_and_facets(page: Any, server: str) -> None:
     assert page.locator("table.rows-and-columns tbody tr").count() > 0
     page.goto(server + "/corpus/paper_overview")
     assert page.locator(".facet-info").count() >= 3  # tags, sources, year
-    shot(page, "06-paper-overview-facets")
+    shot(page, "06-paper-overview-facets", full_page=False)  # long lists: the top is enough

@@ -35,3 +35,11 @@ def test_titles_open_the_paper_page_and_tags_filter_the_overview() -> None:
     assert 'href="/corpus/paper_overview?tags__arraycontains=state-space+models"' in render(
         {}, '["state-space models"]', "tags", "paper_overview", url)
     assert render({"id": 3}, "T", "title", "import_runs", url) is None
+
+
+def test_blank_table_searches_are_dropped_and_others_kept() -> None:
+    from corpus_db.web.empty_search import without_blank_search
+
+    assert without_blank_search(b"_search=&_sort=id") == b"_sort=id"
+    assert without_blank_search(b"_search_title=+&_searchmode=raw") == b"_searchmode=raw"
+    assert without_blank_search(b"_search=moe&_sort=id") == b"_search=moe&_sort=id"
