@@ -1,4 +1,4 @@
-"""`python -m corpus_db` runs the corpus-db command line."""
+"""`python -m corpus_db`: the same CLI as the corpus-db script."""
 
 from corpus_db.cli import main
 

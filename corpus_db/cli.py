@@ -230,6 +230,39 @@ def serve(args: tuple[str, ...], db_option: str | None, host: str, port: int, me
 
 
 @cli.command()
+@click.argument("args", nargs=-1, required=True, metavar="[DB] OUT")
+@DB_OPTION
+@click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+def publish(args: tuple[str, ...], db_option: str | None, force: bool) -> None:
+    """Write a compact, immutable snapshot of the corpus (and its inspect file) for `datasette -i`."""
+    from corpus_db.publish import publish as write_snapshot
+
+    db_path, rest = split_database(args, db_option, needs=1)
+    if len(rest) != 1:
+        raise click.UsageError("name one output file, e.g. `corpus-db publish corpus.db site/corpus.db`")
+    out = Path(rest[0])
+    if not db_path.exists():
+        raise click.ClickException(f"{db_path}: no such database (run `corpus-db import` first)")
+    database.ensure_migrated(db_path)  # the snapshot gets the views the web pages use
+    try:
+        snap = write_snapshot(db_path, out, force=force)
+    except (FileExistsError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"{snap.path}: {snap.size / 1_048_576:.1f} MiB, {snap.papers} papers, written in {snap.seconds:.2f}s "
+        f"(inspect file {snap.inspect_path})"
+    )
+    meta = find_metadata()
+    click.echo(
+        f"Serve it with: datasette serve -i {snap.path} --inspect-file {snap.inspect_path}"
+        + (f" --metadata {meta}" if meta else "")
+    )
+    if out.stem != "corpus":
+        click.echo(f"Note: Datasette names the database {out.stem!r}; datasette-metadata.yml describes 'corpus'.",
+                   err=True)
+
+
+@cli.command()
 @click.argument("args", nargs=-1, metavar="[DB]")
 @DB_OPTION
 @click.option("--taxonomy", type=click.Path(exists=True, dir_okay=False), help="Keyword taxonomy file to apply.")

@@ -72,7 +72,12 @@ def write_transaction(conn: sqlite3.Connection, path: str | Path) -> Iterator[sq
 
 
 def migrations_dir() -> Path:
-    """The Alembic script directory, shipped inside the package so an installed wheel can migrate."""
+    """The Alembic script directory, shipped inside the package so an installed wheel can migrate.
+    Run from a source checkout (PYTHONPATH), the checkout's own migrations/ wins: an editable install
+    of another checkout maps corpus_db.migrations to that checkout's revisions."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "migrations" / "env.py").is_file():
+        return checkout / "migrations"
     return Path(str(resources.files("corpus_db.migrations")))
 
 

@@ -1,0 +1,33 @@
+"""Datasette 0.65 answers an empty table search (`?_search=`, what its own search box sends when Enter is
+pressed with nothing typed) with "fts5: syntax error" and a 400. Dropping blank search parameters before
+Datasette sees them shows the unfiltered table instead."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+Scope = MutableMapping[str, Any]
+Channel = Callable[..., Awaitable[Any]]
+ASGIApp = Callable[[Scope, Channel, Channel], Awaitable[None]]
+
+
+def without_blank_search(query_string: bytes) -> bytes:
+    """The query string minus `_search` / `_search_COLUMN` parameters that are empty or only spaces."""
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if not (k.startswith("_search") and k != "_searchmode" and not v.strip())]
+    if len(kept) == len(pairs):
+        return query_string
+    return urlencode(kept).encode("latin-1")
+
+
+def drop_blank_search(app: ASGIApp) -> ASGIApp:
+    """ASGI middleware around Datasette applying without_blank_search to HTTP requests."""
+
+    async def wrapped(scope: Scope, receive: Channel, send: Channel) -> None:
+        if scope.get("type") == "http" and b"_search" in scope.get("query_string", b""):
+            scope = dict(scope, query_string=without_blank_search(scope["query_string"]))
+        await app(scope, receive, send)
+
+    return wrapped

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Install the Chromium the browser tests drive (tests/test_browser.py, `pytest -m browser`).
+# Debian's package, not `playwright install`: that downloads a browser from a CDN, which fails offline.
+set -eu
+
+if [ -x /usr/bin/chromium ]; then
+    echo "install-browser: /usr/bin/chromium is already installed; nothing to do."
+    exit 0
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-browser: skipped: no apt-get here; install Chromium at /usr/bin/chromium by hand (browser tests skip without it)."
+    exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-browser: skipped: not root; run: sudo apt-get update && sudo apt-get install -y chromium"
+    exit 0
+fi
+apt-get update
+apt-get install -y chromium
+echo "install-browser: installed $(/usr/bin/chromium --version 2>/dev/null || echo chromium)"
