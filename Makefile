@@ -30,7 +30,11 @@ serve: install
 lint: install-test
 	$(BIN)/ruff check corpus_db tests migrations
 
-test: install-test lint
+# Debian's Chromium for the browser tests; the script says why when it cannot install it (they then skip).
+browser:
+	sh scripts/install-browser.sh
+
+test: install-test lint browser
 	$(BIN)/python -m pytest
 
 clean:
