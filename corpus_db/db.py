@@ -72,7 +72,12 @@ def write_transaction(conn: sqlite3.Connection, path: str | Path) -> Iterator[sq
 
 
 def migrations_dir() -> Path:
-    """The Alembic script directory, shipped inside the package so an installed wheel can migrate."""
+    """The Alembic script directory: in a source checkout its own migrations/ (an editable install of
+    another checkout would map corpus_db.migrations to that checkout's revisions); installed, the copy
+    shipped inside the package."""
+    root = Path(__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file() and (root / "migrations" / "env.py").is_file():
+        return root / "migrations"
     return Path(str(resources.files("corpus_db.migrations")))
 
 
