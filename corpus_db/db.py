@@ -60,7 +60,7 @@ def write_transaction(conn: sqlite3.Connection, path: str | Path) -> Iterator[sq
         if "locked" in str(exc) or "busy" in str(exc):
             raise DatabaseBusyError(
                 f"{path}: another corpus-db process is writing to this database; waited "
-                f"{busy_timeout():.0f}s for it (set ${BUSY_TIMEOUT_ENV} to wait longer)"
+                f"{busy_timeout():g}s for it (use --wait SECONDS or set ${BUSY_TIMEOUT_ENV} to wait longer)"
             ) from None
         raise
     try:
