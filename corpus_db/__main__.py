@@ -1,5 +1,6 @@
-"""`python -m corpus_db`: the same CLI as the corpus-db script."""
+"""`python -m corpus_db ...`: the corpus-db command line, whatever the PATH holds."""
 
 from corpus_db.cli import main
 
-main()
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from corpus_db import db as database
-from corpus_db.cli_args import split_database
+from corpus_db.cli_args import WAIT_HELP, apply_wait, split_database
 from corpus_db.importers import FORMATS
 from corpus_db.imports import SourceResult, SourceTask, expand_paths, run_import
 from corpus_db.runs import RunTotals
@@ -30,8 +30,15 @@ def cli() -> None:
     """Keep a corpus of research papers in one normalized, searchable SQLite database."""
 
 
+EXIT_BUSY = 75  # EX_TEMPFAIL: another writer held the database; trying again later will work
+
+
 def main() -> None:
-    cli()
+    try:
+        cli()
+    except database.DatabaseBusyError as exc:  # a clear message, not a traceback, for cron's mail
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
 
 
 @contextmanager
@@ -80,11 +87,13 @@ def summary_line(totals: RunTotals) -> str:
 @click.option(
     "--force", is_flag=True, help="Re-read every record, even of unchanged sources (e.g. after upgrading corpus-db)."
 )
+@click.option("--wait", type=click.FloatRange(min=0), metavar="SECONDS", help=WAIT_HELP)
 def import_command(
     args: tuple[str, ...], db_option: str | None, format_name: str | None, tags: tuple[str, ...],
-    taxonomy: str | None, force: bool,
+    taxonomy: str | None, force: bool, wait: float | None,
 ) -> None:
     """Import dump files (or every file in a directory) into the corpus."""
+    apply_wait(wait)
     db_path, rest = split_database(args, db_option, needs=1)
     if not rest:
         raise click.UsageError("name at least one dump file or directory to import")
@@ -274,3 +283,9 @@ def retag(args: tuple[str, ...], db_option: str | None, taxonomy: str | None) ->
     conn = _open_existing(db_path)
     added, removed = retag_all(conn, db_path, Taxonomy.load(taxonomy))
     click.echo(f"Taxonomy applied: {added} tags added, {removed} removed.")
+
+
+# Registered here, defined in its own module, so that branches adding commands do not collide.
+from corpus_db.sync_cli import sync_command  # noqa: E402
+
+cli.add_command(sync_command)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from corpus_db.db import default_db_path
+from corpus_db.db import BUSY_TIMEOUT_ENV, DEFAULT_BUSY_TIMEOUT, default_db_path
 
 DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -32,3 +33,16 @@ def split_database(args: Sequence[str], explicit: str | None, *, needs: int) -> 
     if len(rest) > needs and looks_like_database(rest[0]):
         return Path(rest[0]), rest[1:]
     return default_db_path(), rest
+
+
+def apply_wait(seconds: float | None) -> None:
+    """--wait SECONDS: how long this process waits for another writer, for every connection, migration
+    and lock it takes; the same setting as $CORPUS_DB_BUSY_TIMEOUT, which it overrides."""
+    if seconds is not None:
+        os.environ[BUSY_TIMEOUT_ENV] = str(seconds)
+
+
+WAIT_HELP = (
+    "Wait up to SECONDS for another import or sync to finish, then give up with a message "
+    f"(default: ${BUSY_TIMEOUT_ENV}, else {DEFAULT_BUSY_TIMEOUT:.0f})."
+)

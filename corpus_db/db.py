@@ -60,7 +60,7 @@ def write_transaction(conn: sqlite3.Connection, path: str | Path) -> Iterator[sq
         if "locked" in str(exc) or "busy" in str(exc):
             raise DatabaseBusyError(
                 f"{path}: another corpus-db process is writing to this database; waited "
-                f"{busy_timeout():.0f}s for it (set ${BUSY_TIMEOUT_ENV} to wait longer)"
+                f"{busy_timeout():g}s for it (use --wait SECONDS or set ${BUSY_TIMEOUT_ENV} to wait longer)"
             ) from None
         raise
     try:
@@ -72,12 +72,12 @@ def write_transaction(conn: sqlite3.Connection, path: str | Path) -> Iterator[sq
 
 
 def migrations_dir() -> Path:
-    """The Alembic script directory, shipped inside the package so an installed wheel can migrate.
-    Run from a source checkout (PYTHONPATH), the checkout's own migrations/ wins: an editable install
-    of another checkout maps corpus_db.migrations to that checkout's revisions."""
-    checkout = Path(__file__).resolve().parent.parent
-    if (checkout / "pyproject.toml").is_file() and (checkout / "migrations" / "env.py").is_file():
-        return checkout / "migrations"
+    """The Alembic script directory: in a source checkout its own migrations/ (an editable install of
+    another checkout would map corpus_db.migrations to that checkout's revisions); installed, the copy
+    shipped inside the package."""
+    root = Path(__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file() and (root / "migrations" / "env.py").is_file():
+        return root / "migrations"
     return Path(str(resources.files("corpus_db.migrations")))
 
 

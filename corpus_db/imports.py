@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from corpus_db.db import DatabaseBusyError, connect, ensure_migrated, write_transaction
+from corpus_db.db import (
+    DatabaseBusyError,
+    connect,
+    current_revision,
+    ensure_migrated,
+    head_revision,
+    write_transaction,
+)
 from corpus_db.importers import FORMATS, detect_format
+from corpus_db.lock import writer_lock
 from corpus_db.records import ParseError
-from corpus_db.runs import RunTotals, finish_run, start_run
+from corpus_db.runs import RunTotals, finish_run, mark_interrupted, start_run
 from corpus_db.source_files import content_hash, open_dump, read_head
 from corpus_db.store import ImportCounts, SourceInfo, SourceWriter, apply_import_tags
 from corpus_db.taxonomy import Taxonomy
@@ -22,15 +31,17 @@ Progress = Callable[[int], None]
 
 @dataclass
 class SourceTask:
-    """One dump to import: a local file (a URL source arrives here already downloaded)."""
+    """One dump to import: a local file (a URL source arrives here already downloaded, or not at all when
+    the server answered 304 Not Modified: then `not_modified` is set and `path` is None)."""
 
-    path: Path
+    path: Path | None
     locator: str  # how the source is known across runs: its absolute path or its URL
     format: str | None = None  # None: detect from the content
     tags: Sequence[str] = ()
     name: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    not_modified: bool = False
 
     @classmethod
     def for_path(cls, path: str | Path, **options: object) -> SourceTask:
@@ -75,31 +86,34 @@ def import_source(
     result = SourceResult(locator=task.locator, status="failed", format=task.format)
     writer: SourceWriter | None = None
     try:
-        if not task.path.is_file():
-            raise ParseError(str(task.path), "no such file")
-        digest = content_hash(task.path)
         known = conn.execute(
-            "SELECT content_hash, record_count, format FROM sources WHERE locator = ?", (task.locator,)
+            "SELECT content_hash, record_count, format, etag, last_modified FROM sources WHERE locator = ?",
+            (task.locator,),
         ).fetchone()
-        if known is not None and known[0] == digest and not force:
-            if task.tags:
-                with write_transaction(conn, task.locator):
-                    apply_import_tags(conn, task.locator, task.tags)
-            result.status, result.format = "unchanged", known[2]
-            result.counts.unchanged = known[1]
-            if progress:
-                progress(task.path.stat().st_size)
+        if task.not_modified:
+            if known is None:
+                raise ParseError(task.locator, "the server answered 304 Not Modified for a source never imported")
+            _keep_unchanged(conn, task, known, result)
             return result
-        importer = FORMATS[task.format] if task.format else detect_format(read_head(task.path), str(task.path))
+        path = task.path
+        if path is None or not path.is_file():
+            raise ParseError(str(path or task.locator), "no such file")
+        digest = content_hash(path)
+        if known is not None and known[0] == digest and not force:
+            _keep_unchanged(conn, task, known, result)
+            if progress:
+                progress(path.stat().st_size)
+            return result
+        importer = FORMATS[task.format] if task.format else detect_format(read_head(path), str(path))
         result.format = importer.name
         info = SourceInfo(
             locator=task.locator, format=importer.name, content_hash=digest, name=task.name, etag=task.etag,
-            last_modified=task.last_modified, size_hint=task.path.stat().st_size,
+            last_modified=task.last_modified, size_hint=path.stat().st_size,
         )
         with write_transaction(conn, task.locator):
             writer = SourceWriter(conn, info, taxonomy=taxonomy, import_tags=task.tags, reprocess=force)
-            with open_dump(task.path, progress) as stream:
-                result.counts = writer.write(importer.parse(stream, str(task.path)))
+            with open_dump(path, progress) as stream:
+                result.counts = writer.write(importer.parse(stream, str(path)))
         result.status = "imported"
     except DatabaseBusyError as exc:
         result.error = str(exc)
@@ -114,9 +128,35 @@ def import_source(
     return result
 
 
+def _keep_unchanged(conn: sqlite3.Connection, task: SourceTask, known: tuple, result: SourceResult) -> None:
+    """A source whose bytes are those of its last import: apply new import tags, keep the server's latest
+    validators (so the next conditional GET can be answered 304), and write nothing else."""
+    _, record_count, format_name, etag, last_modified = known
+    fresh_validators = task.not_modified or task.etag is not None or task.last_modified is not None
+    new_validators = fresh_validators and (task.etag, task.last_modified) != (etag, last_modified)
+    if task.tags or new_validators:
+        with write_transaction(conn, task.locator):
+            if task.tags:
+                apply_import_tags(conn, task.locator, task.tags)
+            if new_validators:
+                conn.execute(
+                    "UPDATE sources SET etag = ?, last_modified = ? WHERE locator = ?",
+                    (task.etag, task.last_modified, task.locator),
+                )
+    result.status, result.format = "unchanged", format_name
+    result.counts.unchanged = record_count
+
+
+def _messages(results: Sequence[SourceResult], extra: str | None = None) -> str | None:
+    errors = [r.error for r in results if r.error]
+    if extra:
+        errors.append(extra)
+    return "\n".join(errors) if errors else None
+
+
 def run_import(
     db_path: str | Path,
-    tasks: Sequence[SourceTask],
+    tasks: Iterable[SourceTask | SourceResult],
     *,
     command: str = "import",
     taxonomy: Taxonomy | None = None,
@@ -124,25 +164,41 @@ def run_import(
     progress: Progress | None = None,
     on_result: Callable[[SourceResult], None] | None = None,
 ) -> tuple[RunTotals, list[SourceResult]]:
-    """Migrate if behind, then import every task, recording the run in import_runs."""
-    ensure_migrated(db_path)
+    """Take the writer lock, migrate if behind, close the rows of runs that died, then import every task,
+    recording the run in import_runs. `tasks` is consumed lazily, under the lock; an item that is already a
+    SourceResult (a download that failed, say) is recorded as it is. Raises DatabaseBusyError when another
+    writer holds the database for longer than the busy timeout."""
     rules = taxonomy or Taxonomy.load()
-    conn = connect(db_path)
-    try:
-        run_id = start_run(conn, command)
+    with writer_lock(db_path):
         totals = RunTotals(counts=ImportCounts())
-        results = []
-        for task in tasks:
-            result = import_source(conn, task, taxonomy=rules, force=force, progress=progress)
-            results.append(result)
-            totals.sources_total += 1
-            totals.sources_skipped += result.status == "unchanged"
-            totals.sources_failed += result.status == "failed"
-            totals.counts.add(result.counts)
-            if on_result:
-                on_result(result)
-        errors = [r.error for r in results if r.error]
-        finish_run(conn, run_id, totals, "\n".join(errors) if errors else None)
-        return totals, results
-    finally:
-        conn.close()
+        before = current_revision(db_path)
+        if ensure_migrated(db_path):
+            totals.schema_upgrade = (before, head_revision())
+        conn = connect(db_path)
+        try:
+            with write_transaction(conn, db_path):
+                totals.interrupted_runs = mark_interrupted(conn)
+                run_id = start_run(conn, command)
+            results: list[SourceResult] = []
+            try:
+                for item in tasks:
+                    if isinstance(item, SourceResult):
+                        result = item
+                    else:
+                        result = import_source(conn, item, taxonomy=rules, force=force, progress=progress)
+                    results.append(result)
+                    totals.add(result.status, result.counts)
+                    if on_result:
+                        on_result(result)
+            except BaseException as exc:
+                # Ctrl-C, SIGTERM or a bug: close the row now instead of leaving it to the next run.
+                stopped = isinstance(exc, KeyboardInterrupt | SystemExit)
+                note = "stopped by the user" if stopped else f"{type(exc).__name__}: {exc}"
+                with suppress(sqlite3.Error):
+                    finish_run(conn, run_id, totals, _messages(results, note),
+                               status="interrupted" if stopped else "failed")
+                raise
+            finish_run(conn, run_id, totals, _messages(results))
+            return totals, results
+        finally:
+            conn.close()

@@ -126,7 +126,7 @@ import_runs = sa.Table(
     sa.Column("command", sa.Text, nullable=False),
     sa.Column("started_at", sa.Text, nullable=False),
     sa.Column("finished_at", sa.Text),
-    sa.Column("status", sa.Text, nullable=False),  # running, ok, failed, partial
+    sa.Column("status", sa.Text, nullable=False),  # running, ok, failed, partial, interrupted
     sa.Column("sources_total", sa.Integer, nullable=False, server_default="0"),
     sa.Column("sources_skipped", sa.Integer, nullable=False, server_default="0"),
     sa.Column("sources_failed", sa.Integer, nullable=False, server_default="0"),
@@ -136,4 +136,7 @@ import_runs = sa.Table(
     sa.Column("unchanged", sa.Integer, nullable=False, server_default="0"),
     sa.Column("rejected", sa.Integer, nullable=False, server_default="0"),
     sa.Column("message", sa.Text),
+    # The process that ran it: a 'running' row whose process is gone was killed (see runs.py).
+    sa.Column("pid", sa.Integer),
+    sa.Column("host", sa.Text),
 )
