@@ -87,3 +87,12 @@ def test_serve_listens_locally_with_time_and_row_limits(tmp_path: Path) -> None:
     settings = {command[i + 1]: command[i + 2] for i, arg in enumerate(command) if arg == "--setting"}
     assert settings["sql_time_limit_ms"] == "3000" and settings["max_returned_rows"] == "1000"
     assert command[command.index("--host") + 1] == "127.0.0.1"
+
+
+async def test_the_read_only_guard_leaves_datasettes_own_pages_working(seeded_db: Path) -> None:
+    from datasette.app import Datasette
+
+    datasette = Datasette([str(seeded_db)])
+    response = await datasette.client.get("/-/versions.json")
+    assert response.status_code == 200
+    assert "FTS5" in response.json()["sqlite"]["fts_versions"]

@@ -20,7 +20,7 @@ def views(path: Path) -> set[str]:
 def test_views_upgrade_downgrade_and_no_autogenerate_diff(db_path: Path) -> None:
     assert "paper_overview" in views(db_path)
     assert database.schema_differences(db_path) == []
-    database.downgrade(db_path, "0002")
+    database.downgrade(db_path, "0003")
     assert views(db_path) == set()
     database.migrate(db_path)
     assert "paper_overview" in views(db_path)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import sqlite3
 
-# Datasette's own in-memory catalog must stay writable: it records the schemas it has seen.
-WRITABLE_DATABASES = frozenset({"_internal"})
+# Datasette's own in-memory catalog must stay writable (it records the schemas it has seen), and so must
+# its scratch in-memory connection (/-/versions creates a throwaway FTS table there to probe FTS support).
+WRITABLE_DATABASES = frozenset({"_internal", "_memory"})
 
 _DENIED_ACTIONS = frozenset(
     getattr(sqlite3, name)

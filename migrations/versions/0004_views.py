@@ -2,7 +2,7 @@
 as JSON arrays (Datasette offers array facets on them).
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-25
 
 The view SQL is frozen here rather than imported, so that later edits to the application cannot change
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
