@@ -24,7 +24,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 serve: install
-	$(BIN)/corpus-db import $(DB) seeds/ --tag seeds
+	$(BIN)/corpus-db sync $(DB) --sources sources.yml
 	$(BIN)/corpus-db serve $(DB) --port $(PORT)
 
 lint: install-test
