@@ -16,8 +16,7 @@ SNIFF_BYTES = 64 * 1024
 def all_sample_files() -> list[Path]:
     """Every file under ../shared/realdata (all subfolders) and the seeds text, for sniffer tests."""
     files = sorted(p for p in REALDATA.rglob("*") if p.is_file() and p.name != "SOURCES.md")
-    seeds = ROOT.parent / "main" / "seeds"
-    return files + sorted(seeds.glob("*.txt")) + sorted((ROOT / "seeds").glob("*.txt"))
+    return files + sorted((ROOT / "seeds").glob("*.txt"))
 
 
 def head(path: Path) -> bytes:
