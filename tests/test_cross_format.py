@@ -64,3 +64,17 @@ def test_arxiv_first_then_listing_still_joins(db_path: Path) -> None:
     assert (totals.counts.inserted, totals.counts.merged) == (118, 1)
     conn = sqlite3.connect(db_path)
     assert conn.execute("SELECT COUNT(*) FROM paper_sources WHERE paper_id = 1").fetchone()[0] == 2
+
+
+def test_gzipped_dumps_are_read_transparently(db_path: Path, tmp_path: Path) -> None:
+    import gzip
+
+    [seed] = SEEDS.glob("001_*.txt")
+    packed = tmp_path / "listing.txt.gz"
+    packed.write_bytes(gzip.compress(seed.read_bytes()))
+    renamed = tmp_path / "snapshot.data"  # gzip is recognised by its bytes, not its name
+    renamed.write_bytes(gzip.compress((FIXTURES / "arxiv-snapshot.jsonl").read_bytes()))
+    _, results = run_import(db_path, [SourceTask.for_path(packed), SourceTask.for_path(renamed)])
+    assert [(r.format, r.status, r.counts.records) for r in results] == [
+        ("listing", "imported", 102), ("arxiv-jsonl", "imported", 1)
+    ]
