@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from xml.etree.ElementTree import Element
 
 from corpus_db.normalize import fold_spaces, normalize_arxiv_id
 
@@ -47,3 +49,21 @@ def person(forenames: str | None, keyname: str | None, suffix: str | None) -> st
     """
     name = fold_spaces(" ".join(part for part in (forenames, keyname, suffix) if part))
     return _BRACED_LETTER.sub(r"\1", name)
+
+
+def authors_with_affiliations(
+    authors: Iterable[Element], name_of: Callable[[Element], str | None], affiliation_tag: str
+) -> tuple[tuple[str, ...], list[dict[str, object]]]:
+    """Names in byline order, and affiliations for the authors that have them (Atom and OAI-PMH
+    both nest <affiliation> in each author; they differ only in how the name is spelled out)."""
+    names: list[str] = []
+    affiliations: list[dict[str, object]] = []
+    for author in authors:
+        name = name_of(author)
+        if not name:
+            continue
+        names.append(name)
+        places = [a.text.strip() for a in author.iterfind(affiliation_tag) if a.text and a.text.strip()]
+        if places:
+            affiliations.append({"name": name, "affiliations": places})
+    return tuple(names), affiliations

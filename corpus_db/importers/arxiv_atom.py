@@ -14,7 +14,7 @@ from typing import BinaryIO
 from xml.etree.ElementTree import Element, tostring
 
 from corpus_db.importers import Importer
-from corpus_db.importers._arxiv import iso_day, split_id, text_or_none
+from corpus_db.importers._arxiv import authors_with_affiliations, iso_day, split_id, text_or_none
 from corpus_db.importers._xmlstream import iter_elements
 from corpus_db.normalize import clean_title, fold_spaces, normalize_doi
 from corpus_db.records import PaperRecord, ParseError
@@ -50,17 +50,9 @@ class _NoTitle(Exception):
 
 
 def _authors(entry: Element) -> tuple[tuple[str, ...], list[dict[str, object]]]:
-    names: list[str] = []
-    affiliations: list[dict[str, object]] = []
-    for author in entry.iterfind(ATOM + "author"):
-        name = fold_spaces(author.findtext(ATOM + "name") or "")
-        if not name:
-            continue
-        names.append(name)
-        places = [a.text.strip() for a in author.iterfind(ARXIV + "affiliation") if a.text and a.text.strip()]
-        if places:
-            affiliations.append({"name": name, "affiliations": places})
-    return tuple(names), affiliations
+    return authors_with_affiliations(
+        entry.iterfind(ATOM + "author"), lambda a: fold_spaces(a.findtext(ATOM + "name") or ""), ARXIV + "affiliation"
+    )
 
 
 def _record(entry: Element, line: int | None, position: int) -> PaperRecord:

@@ -7,7 +7,7 @@ from typing import BinaryIO
 from xml.etree.ElementTree import Element, tostring
 
 from corpus_db.importers import Importer
-from corpus_db.importers._arxiv import person, split_id, tags_of, text_or_none
+from corpus_db.importers._arxiv import authors_with_affiliations, person, split_id, tags_of, text_or_none
 from corpus_db.importers._xmlstream import iter_elements
 from corpus_db.normalize import clean_title, normalize_doi
 from corpus_db.records import PaperRecord, ParseError
@@ -40,17 +40,11 @@ def _text(parent: Element, name: str) -> str | None:
 
 def _authors(meta: Element) -> tuple[tuple[str, ...], list[dict[str, object]]]:
     """Names in byline order, and affiliations for the authors that have them."""
-    names: list[str] = []
-    affiliations: list[dict[str, object]] = []
-    for author in meta.iterfind(f"{ARXIV}authors/{ARXIV}author"):
-        name = person(_text(author, "forenames"), _text(author, "keyname"), _text(author, "suffix"))
-        if not name:
-            continue
-        names.append(name)
-        places = [a.text.strip() for a in author.iterfind(ARXIV + "affiliation") if a.text and a.text.strip()]
-        if places:
-            affiliations.append({"name": name, "affiliations": places})
-    return tuple(names), affiliations
+    return authors_with_affiliations(
+        meta.iterfind(f"{ARXIV}authors/{ARXIV}author"),
+        lambda a: person(_text(a, "forenames"), _text(a, "keyname"), _text(a, "suffix")),
+        ARXIV + "affiliation",
+    )
 
 
 def _record(record: Element, line: int, position: int, path: str) -> PaperRecord:
