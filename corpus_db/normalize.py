@@ -109,3 +109,17 @@ def year_of(published: str | None) -> int | None:
         return None
     match = _ISO_DATE.match(published.strip())
     return int(match.group(1)) if match else None
+
+
+_TAG_WORD = re.compile(r"[\w.+#]+")
+_ARXIV_CATEGORY = re.compile(r"^[a-z-]+\.[A-Z]{2}$")
+
+
+def tag_name(raw: str) -> str:
+    """One spelling per tag, so that "Large Language Models", "large language models" and
+    "large-language-models" are one tag: case-folded words joined by hyphens. arXiv categories
+    (cs.LG, math.GT) keep their case, which is how everybody writes them."""
+    text = fold_spaces(unicodedata.normalize("NFKC", raw))
+    if _ARXIV_CATEGORY.match(text):
+        return text
+    return "-".join(_TAG_WORD.findall(text.casefold()))

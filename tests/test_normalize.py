@@ -75,3 +75,22 @@ def test_year_of_iso_like_dates() -> None:
     assert year_of("2019") == 2019
     assert year_of("May 2019") is None
     assert year_of(None) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Large Language Models", "large-language-models"),
+        ("large  language-models", "large-language-models"),
+        ("Classifier-Free Guidance (CFG)", "classifier-free-guidance-cfg"),
+        ("cs.LG", "cs.LG"),
+        ("hep-th", "hep-th"),
+        ("C++", "c++"),
+        ("mixture-of-experts", "mixture-of-experts"),
+        ("  ", ""),
+    ],
+)
+def test_tag_names_have_one_spelling(raw: str, expected: str) -> None:
+    from corpus_db.normalize import tag_name
+
+    assert tag_name(raw) == expected
