@@ -351,6 +351,26 @@ def write_arxiv(path: Path, count: int, *, seed: int = DEFAULT_SEED, edit_fracti
     return count + append
 
 
+def derive_arxiv(base: Path, path: Path, count: int, *, seed: int = DEFAULT_SEED, edit_fraction: float = 0.0,
+                 append: int = 0) -> int:
+    """What write_arxiv(path, count, ...) writes, made from the unedited dump `base` of the same seed and
+    count: unchanged lines are copied, so an edited copy or a grown dump of 1M papers takes seconds."""
+    written = 0
+    with base.open(encoding="utf-8", newline="\n") as source, _open(path) as out:
+        for index, line in enumerate(itertools.islice(source, count)):
+            if edited(seed, index, edit_fraction):
+                line = arxiv_line(_edit(paper(seed, index), seed)) + "\n"
+            out.write(line)
+            written += 1
+        for line in arxiv_lines(seed, append, first=count):
+            out.write(line)
+            out.write("\n")
+            written += 1
+    if written != count + append:
+        raise ValueError(f"{base}: has fewer than {count} lines")
+    return written
+
+
 def _write_hf(path: Path, items: Iterator[dict[str, object]]) -> int:
     """A JSON array written one entry at a time, indented like the API dumps people save."""
     written = 0
