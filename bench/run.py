@@ -1,0 +1,495 @@
+"""The corpus-db benchmark suite: import throughput against the raw-SQLite floor and sqlite-utils, peak
+memory, re-import costs, database size, snapshot time, CLI and Datasette search latency.
+
+It reports and never asserts: every figure is printed with its goal, and the run exits 0 when a goal is
+missed. Generated dumps are cached in bench-data/ (gitignored); results go to bench-data/results-N.json.
+
+    PYTHONPATH=. python bench/run.py                 # 100k papers, everything (make bench)
+    PYTHONPATH=. python bench/run.py --size 1000000 --only floor,import,sqlite-utils,search  # make bench-1m
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from http.client import HTTPConnection
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+import generate  # noqa: E402
+
+from corpus_db import fts  # noqa: E402
+from corpus_db.db import connect  # noqa: E402
+from corpus_db.search import search, to_match_query  # noqa: E402
+
+PYTHON = sys.executable
+SQLITE_UTILS = Path(PYTHON).with_name("sqlite-utils")
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+CLI = [PYTHON, "-c", "from corpus_db.cli import main; main()"]
+SECTIONS = ("floor", "sqlite-utils", "import", "memory", "reimport", "search", "datasette", "publish")
+SMALL_SIZE = 10_000  # a second import size, so "memory flat as N grows" has two points in every run
+
+
+@dataclass
+class Report:
+    """Figures as they are measured: printed at once (a long run shows progress) and kept for JSON."""
+
+    size: int
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, key: str, value: float, unit: str, *, goal: str = "", met: bool | None = None,
+            note: str = "") -> None:
+        self.figures[key] = {"value": round(value, 4), "unit": unit, "goal": goal, "met": met, "note": note}
+        verdict = "" if met is None else ("  [met]" if met else "  [MISSED]")
+        goal_text = f"  goal: {goal}" if goal else ""
+        note_text = f"  ({note})" if note else ""
+        print(f"  {key:<44} {value:>12,.2f} {unit:<10}{goal_text}{verdict}{note_text}", flush=True)
+
+
+@dataclass
+class Run:
+    """A finished subprocess: wall seconds, its own peak RSS (from wait4, not the max over all children)."""
+
+    seconds: float
+    max_rss_mb: float
+    output: str
+
+
+def run(command: Sequence[str], *, cwd: Path | None = None, check: bool = True) -> Run:
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, env=ENV, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace")
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {proc.returncode}:\n{text}")
+    return Run(seconds, usage.ru_maxrss / 1024, text)
+
+
+def timed(action: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+# -- data -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Data:
+    """The dumps one size needs, generated once and cached by size and seed."""
+
+    base: Path
+    edited: Path
+    appended: Path
+    hf_days: Path
+    count: int
+    append: int
+
+
+def prepare_data(root: Path, count: int, seed: int, report: Report, *, variants: bool) -> Data:
+    root.mkdir(parents=True, exist_ok=True)
+    base = root / f"arxiv-{count}-s{seed}.jsonl"
+    append = generate.PAPERS_PER_DAY
+    data = Data(base, root / f"arxiv-{count}-s{seed}-edited.jsonl", root / f"arxiv-{count}-s{seed}-plus-day.jsonl",
+                root / f"hf-days-{count}-s{seed}", count, append)
+    if not base.exists():
+        partial = base.with_suffix(".partial")
+        seconds = timed(lambda: generate.write_arxiv(partial, count, seed=seed))
+        partial.rename(base)
+        report.add("generate arxiv dump", count / seconds, "papers/s", note=f"{base.stat().st_size / 1e6:.0f} MB")
+    for path, fraction, extra in ((data.edited, 0.01, 0), (data.appended, 0.0, append)):
+        if variants and not path.exists():
+            partial = path.with_suffix(".partial")
+            generate.derive_arxiv(base, partial, count, seed=seed, edit_fraction=fraction, append=extra)
+            partial.rename(path)
+    return data
+
+
+# -- the floor and the alternative ------------------------------------------------------------------------
+
+FLOOR_SCHEMA = f"""
+CREATE TABLE papers (id INTEGER PRIMARY KEY, arxiv_id TEXT, doi TEXT, title TEXT, abstract TEXT,
+                     categories TEXT, published TEXT);
+CREATE VIRTUAL TABLE papers_fts USING fts5(title, abstract, content="papers", content_rowid="id",
+                                           tokenize='{fts.TOKENIZER}');
+"""
+
+
+def _floor_rows(path: Path) -> Iterator[tuple[Any, ...]]:
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, 1):
+            obj = json.loads(line)
+            yield (number, obj["id"], obj["doi"], obj["title"], obj["abstract"], obj["categories"],
+                   obj["update_date"])
+
+
+def floor(path: Path, db: Path, journal: str) -> tuple[float, float]:
+    """Seconds to stream the dump through json.loads and executemany into a bare table, and to rebuild
+    an FTS5 index like corpus-db's: the least any importer written in Python can spend."""
+    for leftover in db.parent.glob(db.name + "*"):
+        leftover.unlink()
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute(f"PRAGMA journal_mode = {journal}")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.executescript(FLOOR_SCHEMA)
+    started = time.perf_counter()
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO papers VALUES (?, ?, ?, ?, ?, ?, ?)", _floor_rows(path))
+    inserted = time.perf_counter()
+    conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')")
+    conn.execute("COMMIT")
+    conn.close()  # the last close checkpoints the WAL, as the corpus-db CLI's does
+    finished = time.perf_counter()
+    return inserted - started, finished - started
+
+
+# -- corpus-db ------------------------------------------------------------------------------------------
+
+
+def corpus_import(db: Path, *paths: Path) -> Run:
+    return run([*CLI, "import", str(db), *map(str, paths)])
+
+
+def fresh_db(db: Path) -> float:
+    for leftover in db.parent.glob(db.name + "*"):
+        leftover.unlink()
+    return run([*CLI, "migrate", str(db)]).seconds
+
+
+def copy_db(source: Path, target: Path) -> None:
+    for leftover in target.parent.glob(target.name + "*"):
+        leftover.unlink()
+    shutil.copyfile(source, target)
+
+
+def place(variant: Path, live: Path) -> None:
+    """Put a dump at the path the source is known by (its locator), as a new download would land."""
+    link = live.with_suffix(".next")
+    link.unlink(missing_ok=True)
+    os.link(variant, link)
+    os.replace(link, live)
+
+
+# -- search ---------------------------------------------------------------------------------------------
+
+
+QUERY_KINDS = ("one term", "two terms", "phrase", "prefix")
+
+
+def search_queries(seed: int, count: int = 200) -> list[str]:
+    """One and two terms, phrases and prefixes, 1/4 each, drawn like the generator draws its text."""
+    rng = random.Random(seed)
+    words = [w for w in generate.WORDS[20:4000] if len(w) > 3]
+    stream = generate._STREAM
+    queries = []
+    for n in range(count):
+        kind = n % 4
+        if kind == 0:
+            queries.append(rng.choice(words))
+        elif kind == 1:
+            queries.append(f"{rng.choice(words)} {rng.choice(words)}")
+        elif kind == 2:
+            at = rng.randrange(len(stream) - 2)
+            queries.append(f'"{stream[at]} {stream[at + 1]}"')
+        else:
+            queries.append(rng.choice(words)[:4] + "*")
+    return queries
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def cli_search(db: Path, queries: list[str]) -> list[float]:
+    conn = connect(db)
+    try:
+        for query in queries[:20]:  # warm the page cache as a running service would be
+            search(conn, query)
+        times = []
+        for query in queries:
+            started = time.perf_counter()
+            search(conn, query)
+            times.append((time.perf_counter() - started) * 1000)
+        return times
+    finally:
+        conn.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(port: int, path: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"datasette did not answer on port {port}")
+
+
+WRK_SCRIPT = """
+local paths = {%s}
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", paths[(n %% #paths) + 1])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %%d %%d %%f %%f %%d %%d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(95), e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+
+def load_wrk(port: int, paths: list[str], seconds: int, clients: int) -> tuple[int, float, float, float, int]:
+    """(requests, seconds, p50 ms, p95 ms, errors) from wrk, the load tool, on loopback."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths))
+    try:
+        result = run(["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "--timeout", "10s", "-s", script.name,
+                      f"http://127.0.0.1:{port}"])
+    finally:
+        os.unlink(script.name)
+    line = next(line for line in result.output.splitlines() if line.startswith("RESULT"))
+    requests, micros, p50, p95, errors, bad_status = line.split()[1:]
+    return int(requests), int(micros) / 1e6, float(p50) / 1000, float(p95) / 1000, int(errors) + int(bad_status)
+
+
+def load_threads(port: int, paths: list[str], seconds: int, clients: int) -> tuple[int, float, float, float, int]:
+    """The same figures from threads with keep-alive connections, where wrk is not installed."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client(offset: int) -> None:
+        conn = HTTPConnection("127.0.0.1", port, timeout=10)
+        n = offset
+        while time.monotonic() < stop:
+            n += 1
+            started = time.perf_counter()
+            try:
+                conn.request("GET", paths[n % len(paths)])
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except OSError:
+                conn.close()
+                conn = HTTPConnection("127.0.0.1", port, timeout=10)
+                ok = False
+            with lock:
+                latencies.append((time.perf_counter() - started) * 1000)
+                errors[0] += not ok
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(i * 37,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return len(latencies), elapsed, percentile(latencies, 0.5), percentile(latencies, 0.95), errors[0]
+
+
+def datasette_load(db: Path, work: Path, queries: list[str], seconds: int = 15, clients: int = 8
+                   ) -> tuple[str, tuple[int, float, float, float, int]]:
+    served = work / "serve" / "corpus.db"  # the database name in the URL is the file's stem
+    served.parent.mkdir(parents=True, exist_ok=True)
+    copy_db(db, served)
+    port = free_port()
+    paths = [f"/corpus/search.json?q={urllib.parse.quote(q)}" for q in queries]
+    with (work / "serve" / "datasette.log").open("wb") as log:
+        server = subprocess.Popen([*CLI, "serve", str(served), "--port", str(port)], env=ENV, cwd=ROOT,
+                                  stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_for(port, paths[0])
+            for path in paths[:20]:
+                wait_for(port, path)  # warm-up, and proof the canned query answers
+            if shutil.which("wrk"):
+                return "wrk", load_wrk(port, paths, seconds, clients)
+            return "python threads", load_threads(port, paths, seconds, clients)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+# -- the suite ------------------------------------------------------------------------------------------
+
+
+def bench(size: int, seed: int, sections: set[str], data_root: Path) -> Report:
+    report = Report(size)
+    print(f"\n== {size:,} papers (seed {seed}) ==", flush=True)
+    data = prepare_data(data_root, size, seed, report, variants="reimport" in sections)
+    work = data_root / f"run-{size}"
+    work.mkdir(parents=True, exist_ok=True)
+    live = work / "arxiv.jsonl"  # the path the source is known by across re-imports
+    place(data.base, live)
+    db = work / "corpus.db"
+    first = None
+    floor_total = None
+
+    if "floor" in sections:
+        print("floor: raw sqlite3 (json.loads + executemany into a bare table, then FTS5 rebuild)", flush=True)
+        insert, floor_total = floor(data.base, work / "floor.db", "WAL")
+        report.add("floor WAL insert", size / insert, "rows/s")
+        report.add("floor WAL insert + FTS rebuild", size / floor_total, "papers/s",
+                   note=f"{floor_total:.1f}s; journal_mode=WAL, synchronous=NORMAL as corpus-db")
+        insert, total = floor(data.base, work / "floor.db", "DELETE")
+        report.add("floor rollback insert + FTS rebuild", size / total, "papers/s",
+                   note=f"{total:.1f}s; journal_mode=DELETE; insert alone {size / insert:,.0f} rows/s")
+        (work / "floor.db").unlink()
+
+    if "import" in sections:
+        print("corpus-db import (CLI subprocess: parse, resolve, store, FTS)", flush=True)
+        migrate_seconds = fresh_db(db)
+        first = corpus_import(db, live)
+        report.figures["first_import_seconds"] = first.seconds
+        report.add("corpus-db import", size / first.seconds, "papers/s",
+                   note=f"{first.seconds:.1f}s; migrate before it {migrate_seconds:.1f}s")
+        if floor_total is not None:
+            ratio = first.seconds / floor_total
+            report.add("  time / floor (WAL)", ratio, "x", goal="<= 1.5x", met=ratio <= 1.5)
+        report.add("peak RSS of the import", first.max_rss_mb, "MB", goal="< 300 MB at 1M", met=first.max_rss_mb < 300)
+        size_bytes = db.stat().st_size
+        report.add("database size per paper", size_bytes / size, "bytes", note=f"{size_bytes / 1e6:,.0f} MB")
+
+    if "sqlite-utils" in sections:
+        print("sqlite-utils insert --nl + enable-fts on the same JSON lines", flush=True)
+        target = work / "sqlite-utils.db"
+        target.unlink(missing_ok=True)
+        insert = run([str(SQLITE_UTILS), "insert", str(target), "papers", str(data.base), "--nl"])
+        enable = run([str(SQLITE_UTILS), "enable-fts", str(target), "papers", "title", "abstract"])
+        total = insert.seconds + enable.seconds
+        report.add("sqlite-utils insert + enable-fts", size / total, "papers/s",
+                   note=f"{total:.1f}s; peak RSS {max(insert.max_rss_mb, enable.max_rss_mb):.0f} MB")
+        if first is not None:
+            ratio = total / first.seconds
+            report.add("  sqlite-utils time / corpus-db time", ratio, "x", goal="> 1 (corpus-db faster)",
+                       met=ratio > 1)
+        target.unlink()
+
+    if "memory" in sections and size > SMALL_SIZE:
+        small = data_root / f"arxiv-{SMALL_SIZE}-s{seed}.jsonl"
+        if not small.exists():
+            generate.derive_arxiv(data.base, small, SMALL_SIZE, seed=seed)
+        small_db = work / "small.db"
+        fresh_db(small_db)
+        result = corpus_import(small_db, small)
+        report.add(f"peak RSS importing {SMALL_SIZE:,}", result.max_rss_mb, "MB",
+                   note=f"{SMALL_SIZE / result.seconds:,.0f} papers/s")
+        small_db.unlink()
+
+    if "reimport" in sections and first is not None:
+        print("re-imports (each from a copy of the first import)", flush=True)
+        again = corpus_import(db, live)
+        share = again.seconds / first.seconds
+        report.add("re-import, dump unchanged", again.seconds, "s", goal="< 2% of first import",
+                   met=share < 0.02, note=f"{share:.2%}; CLI start-up included")
+        scratch = work / "scratch.db"
+        for label, variant, goal in (("1% of records edited", data.edited, 0.10),
+                                     (f"a day appended (+{data.append:,} papers)", data.appended, None)):
+            copy_db(db, scratch)
+            place(variant, live)
+            result = corpus_import(scratch, live)
+            share = result.seconds / first.seconds
+            report.add(f"re-import, {label}", result.seconds, "s",
+                       goal=f"< {goal:.0%} of first import" if goal else "",
+                       met=share < goal if goal else None, note=f"{share:.2%}")
+        place(data.base, live)
+        # One listing day of 50 entries: the last 25 papers of the corpus and 25 new ones.
+        days = generate.write_hf_days(data.hf_days, 1, seed=seed, first=max(0, size - 25))
+        copy_db(db, scratch)
+        result = corpus_import(scratch, days[0])
+        report.add("import one HF daily file (50 entries)", result.seconds, "s",
+                   note="into the full corpus, trigger mode")
+        scratch.unlink()
+
+    queries = search_queries(seed)
+    if "search" in sections and db.exists():
+        print(f"search: {len(queries)} ranked queries through corpus_db.search.search", flush=True)
+        times = cli_search(db, queries)
+        report.add("CLI search p50", percentile(times, 0.5), "ms")
+        p95 = percentile(times, 0.95)
+        report.add("CLI search p95", p95, "ms", goal="< 10 ms", met=p95 < 10)
+        for kind, name in enumerate(QUERY_KINDS):
+            subset = times[kind::len(QUERY_KINDS)]
+            report.add(f"  p50 / p95 {name}", percentile(subset, 0.5), "ms",
+                       note=f"p95 {percentile(subset, 0.95):.1f} ms")
+        slowest = sorted(zip(times, queries, strict=True))[-3:]
+        report.figures["slowest_queries"] = [(round(t, 1), q, to_match_query(q)) for t, q in slowest]
+        print(f"  slowest: {', '.join(f'{q} {t:.0f} ms' for t, q in reversed(slowest))}", flush=True)
+
+    if "datasette" in sections and db.exists():
+        print("datasette: /corpus/search.json canned query, 8 concurrent clients on loopback", flush=True)
+        tool, (requests, seconds, p50, p95, errors) = datasette_load(db, work, queries)
+        report.add("datasette search p50", p50, "ms", note=tool)
+        report.add("datasette search p95", p95, "ms")
+        report.add("datasette search throughput", requests / seconds, "req/s", note=f"{errors} errors")
+
+    if "publish" in sections and db.exists():
+        snapshot = work / "snapshot.db"
+        snapshot.unlink(missing_ok=True)
+        conn = sqlite3.connect(db)
+        seconds = timed(lambda: conn.execute("VACUUM INTO ?", (str(snapshot),)))
+        conn.close()
+        report.add("publish snapshot (VACUUM INTO)", seconds, "s",
+                   note=f"{snapshot.stat().st_size / 1e6:,.0f} MB; corpus-db publish not on this branch")
+        snapshot.unlink()
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, action="append", help="papers (repeatable; default 100000)")
+    parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
+    parser.add_argument("--only", help=f"comma-separated sections of {', '.join(SECTIONS)}")
+    parser.add_argument("--data", type=Path, default=ROOT / "bench-data", help="cache for dumps and databases")
+    parser.add_argument("--keep", action="store_true", help="keep the databases of the run")
+    args = parser.parse_args(argv)
+    sections = set(args.only.split(",")) if args.only else set(SECTIONS)
+    if "reimport" in sections or "memory" in sections or "search" in sections:
+        sections.add("import")  # they measure against the first import's database
+    started = time.perf_counter()
+    for size in args.size or [100_000]:
+        report = bench(size, args.seed, sections, args.data)
+        out = args.data / f"results-{size}.json"
+        out.write_text(json.dumps(report.figures, indent=2))
+        print(f"results: {out}", flush=True)
+        if not args.keep:
+            shutil.rmtree(args.data / f"run-{size}", ignore_errors=True)
+    print(f"\nbenchmark finished in {time.perf_counter() - started:,.0f}s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
