@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= corpus.db
 PORT ?= 8001
 
-.PHONY: serve install install-test test lint browser clean
+.PHONY: serve install install-test test lint browser bench bench-1m clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ serve: install
 	$(BIN)/corpus-db serve $(DB) --port $(PORT)
 
 lint: install-test
-	$(BIN)/ruff check corpus_db tests migrations
+	$(BIN)/ruff check corpus_db tests migrations bench
 
 # Debian's Chromium for the browser tests; the script says why when it cannot install it (they then skip).
 browser:
@@ -36,6 +36,13 @@ browser:
 
 test: install-test lint browser
 	$(BIN)/python -m pytest
+
+# Benchmarks report figures against goals and the raw-sqlite3 floor; they are not part of `make test`.
+bench: install-test
+	PYTHONPATH=. $(BIN)/python bench/run.py
+
+bench-1m: install-test
+	PYTHONPATH=. $(BIN)/python bench/run.py --size 1000000 --only floor,import,sqlite-utils,search
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info test-artifacts bench-data

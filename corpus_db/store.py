@@ -14,7 +14,7 @@ from typing import Any
 
 from corpus_db import fts
 from corpus_db.merge import TEXT_FIELDS, merge_fields, record_fields, revise_fields
-from corpus_db.normalize import display_name, fold_spaces, name_key
+from corpus_db.normalize import display_name, name_key, tag_name
 from corpus_db.records import PaperRecord, ParseError
 from corpus_db.repos import Repo, canonical_repo, find_links
 from corpus_db.taxonomy import TAXONOMY_ORIGIN, Taxonomy
@@ -130,7 +130,7 @@ class SourceWriter:
         self.reprocess = reprocess  # re-read records whose text is unchanged (a newer parser may see more)
         self.source = source
         self.taxonomy = taxonomy
-        self.import_tags = [fold_spaces(t) for t in import_tags if t.strip()]
+        self.import_tags = [t for t in map(tag_name, import_tags) if t]
         self.now = now or utc_now()
         self.counts = ImportCounts()
         self._tag_ids: dict[str, int] = {}
@@ -428,7 +428,7 @@ class SourceWriter:
         rows = []
         for item in items:
             pid = item.fields["paper_id"]
-            for tag in dict.fromkeys(fold_spaces(t) for t in item.record.tags if t.strip()):
+            for tag in dict.fromkeys(filter(None, map(tag_name, item.record.tags))):
                 rows.append((pid, self._tag_id(tag), SOURCE_TAG_ORIGIN, self.source_id))
         retag = sorted(touched_text)
         if retag:
@@ -502,7 +502,7 @@ def apply_import_tags(conn: sqlite3.Connection, locator: str, tags: Sequence[str
     if row is None or not tags:
         return 0
     added = 0
-    for tag in (fold_spaces(t) for t in tags if t.strip()):
+    for tag in filter(None, map(tag_name, tags)):
         conn.execute("INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (tag,))
         cursor = conn.execute(
             """INSERT OR IGNORE INTO paper_tags (paper_id, tag_id, origin, source_id)

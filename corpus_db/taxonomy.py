@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from corpus_db.normalize import lower_for_search
+from corpus_db.normalize import lower_for_search, tag_name
 
 TAXONOMY_ORIGIN = "taxonomy"
 
@@ -73,7 +73,7 @@ class Taxonomy:
                 parts.append(rf"(?i:\b(?:{'|'.join(words)}))")
             if acronyms:
                 parts.append(rf"\b(?:{'|'.join(acronyms)})")
-            rules.append((str(tag), re.compile("|".join(parts))))
+            rules.append((tag_name(str(tag)), re.compile("|".join(parts))))
             hints.append(_hint(phrases))
         return cls(tuple(rules), tuple(hints))
 
