@@ -123,7 +123,7 @@ def find_links(text: str | None) -> list[tuple[str, Repo]]:
         spans.append(match.span())
         if repo is not None:
             found.setdefault(repo.url, (_trim(match.group(0)), repo))
-    for match in _ANY_LINK.finditer(text):
+    for match in _ANY_LINK.finditer(text) if "://" in text else ():
         if any(start <= match.start() < end for start, end in spans):
             continue
         repo = _page_repo(match.group("host"), match.group("path") or "")
