@@ -27,36 +27,14 @@ def _phrase_pattern(phrase: str) -> str:
     return words + r"\b"
 
 
-_TOKEN = re.compile(r"\w+")
-
-
-@dataclass(frozen=True)
-class _Literal:
-    """A phrase's literal text, and the whole word it must start with in the text (None when the
-    phrase is a single word ending in *, which only has to start a word)."""
-
-    text: str
-    first_word: str | None
-
-
 @dataclass(frozen=True)
 class _Hint:
     """Literals one of which must occur in a text for a rule to match: words lower-cased (they match
     in any case), acronyms as written. None when the rule has a non-ASCII phrase, whose case-insensitive
     matches a plain substring test could miss."""
 
-    words: tuple[_Literal, ...]
-    acronyms: tuple[_Literal, ...]
-
-
-def _literal(phrase: str, lower: bool) -> _Literal:
-    text = phrase.strip().removesuffix("*")
-    text = text.lower() if lower else text
-    tokens = _TOKEN.findall(text)
-    # A phrase matches at a word boundary, so its first word is a whole word of the text, unless the
-    # phrase is one word with a trailing * (quantiz*), whose first word is only a prefix.
-    prefix_only = len(tokens) == 1 and phrase.strip().endswith("*")
-    return _Literal(text=text, first_word=None if prefix_only or not tokens else tokens[0])
+    words: tuple[str, ...]
+    acronyms: tuple[str, ...]
 
 
 def _hint(phrases: list[str]) -> _Hint | None:
@@ -64,8 +42,8 @@ def _hint(phrases: list[str]) -> _Hint | None:
     if not all(lit and lit.isascii() for lit in literals):
         return None
     return _Hint(
-        words=tuple(_literal(p, lower=True) for p in phrases if not _is_acronym(p)),
-        acronyms=tuple(_literal(p, lower=False) for p in phrases if _is_acronym(p)),
+        words=tuple(lit.lower() for p, lit in zip(phrases, literals, strict=True) if not _is_acronym(p)),
+        acronyms=tuple(lit for p, lit in zip(phrases, literals, strict=True) if _is_acronym(p)),
     )
 
 
@@ -117,30 +95,23 @@ class Taxonomy:
         lowered = lower_for_search(joined) if self.hints else None
         if lowered is None:
             return [tag for tag, pattern in self.rules if pattern.search(joined)]
-        # The words of the text, once: most phrases' first word is absent, and a set look-up rules them
-        # out before any substring search.
-        words = (frozenset(_TOKEN.findall(lowered)), frozenset(_TOKEN.findall(joined)))
         return [
             tag
             for (tag, pattern), hint in zip(self.rules, self.hints, strict=True)
-            if (pattern.search(joined) if hint is None else _match_at_literals(pattern, joined, lowered, hint, words))
+            if (pattern.search(joined) if hint is None else _match_at_literals(pattern, joined, lowered, hint))
         ]
 
 
-def _match_at_literals(
-    pattern: re.Pattern[str], text: str, lowered: str, hint: _Hint, words: tuple[frozenset[str], frozenset[str]]
-) -> bool:
+def _match_at_literals(pattern: re.Pattern[str], text: str, lowered: str, hint: _Hint) -> bool:
     """pattern.search(text), tried only where a phrase's literal occurs (match() at an offset still
     sees the character before it, so \b behaves as in search())."""
-    for literals, haystack, present in ((hint.words, lowered, words[0]), (hint.acronyms, text, words[1])):
+    for literals, haystack in ((hint.words, lowered), (hint.acronyms, text)):
         for literal in literals:
-            if literal.first_word is not None and literal.first_word not in present:
-                continue
-            at = haystack.find(literal.text)
+            at = haystack.find(literal)
             while at != -1:
                 if pattern.match(text, at):
                     return True
-                at = haystack.find(literal.text, at + 1)
+                at = haystack.find(literal, at + 1)
     return False
 
 
