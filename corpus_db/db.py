@@ -56,6 +56,11 @@ def connect(path: str | Path, *, timeout: float | None = None) -> sqlite3.Connec
     return conn
 
 
+def db_path_of(conn: sqlite3.Connection) -> str:
+    """The file behind a connection's main database."""
+    return str(conn.execute("PRAGMA database_list").fetchone()[2])
+
+
 @contextmanager
 def write_transaction(conn: sqlite3.Connection, path: str | Path) -> Iterator[sqlite3.Connection]:
     """BEGIN IMMEDIATE (take the write lock now, not halfway through) ... COMMIT, or ROLLBACK on error."""

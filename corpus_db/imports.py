@@ -14,15 +14,17 @@ from corpus_db.db import (
     DatabaseBusyError,
     connect,
     current_revision,
+    db_path_of,
     ensure_migrated,
     head_revision,
     write_transaction,
 )
 from corpus_db.importers import FORMATS, detect_format
 from corpus_db.lock import writer_lock
+from corpus_db.pipeline import Job, PreparationError, prepared_records
 from corpus_db.records import ParseError
 from corpus_db.runs import RunTotals, finish_run, mark_interrupted, start_run
-from corpus_db.source_files import content_hash, open_dump, read_head
+from corpus_db.source_files import content_hash, read_head
 from corpus_db.store import ImportCounts, SourceInfo, SourceWriter, apply_import_tags
 from corpus_db.taxonomy import Taxonomy
 
@@ -112,14 +114,15 @@ def import_source(
         )
         with write_transaction(conn, task.locator):
             writer = SourceWriter(conn, info, taxonomy=taxonomy, import_tags=task.tags, reprocess=force)
-            with open_dump(path, progress) as stream:
-                result.counts = writer.write(importer.parse(stream, str(path)))
+            job = Job(importer.name, str(path), taxonomy, db_path_of(conn), task.locator, force)
+            with prepared_records(job, progress) as records:
+                result.counts = writer.write(records)
         result.status = "imported"
     except DatabaseBusyError as exc:
         result.error = str(exc)
     except ParseError as exc:
         result.error = str(exc)
-    except (OSError, UnicodeError, ValueError, EOFError) as exc:
+    except (OSError, UnicodeError, ValueError, EOFError, PreparationError) as exc:
         result.error = f"{task.path}: {type(exc).__name__}: {exc}"
     if result.status == "failed" and writer is not None:
         # Nothing of the source was kept: everything read up to and including the bad record is rejected.

@@ -44,9 +44,17 @@ class ParseError(ValueError):
         self.message = message
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Rebuilt with its keyword arguments when it crosses from a worker process.
+        return (_parse_error, (self.path, self.message, self.line, self.entry))
+
     def __str__(self) -> str:
         if self.line is not None:
             return f"{self.path}:{self.line}: {self.message}"
         if self.entry is not None:
             return f"{self.path}: entry {self.entry}: {self.message}"
         return f"{self.path}: {self.message}"
+
+
+def _parse_error(path: str, message: str, line: int | None, entry: int | None) -> ParseError:
+    return ParseError(path, message, line=line, entry=entry)

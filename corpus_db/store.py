@@ -3,7 +3,6 @@ set-based look-ups per chunk, executemany writes, no ORM, nothing per-record tha
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -13,16 +12,15 @@ from itertools import islice
 from typing import Any
 
 from corpus_db import fts
-from corpus_db.merge import TEXT_FIELDS, merge_fields, record_fields, revise_fields
-from corpus_db.normalize import display_name, name_key, tag_name
-from corpus_db.records import PaperRecord, ParseError
-from corpus_db.repos import Repo, canonical_repo, find_links
+from corpus_db.merge import TEXT_FIELDS, merge_fields, revise_fields
+from corpus_db.normalize import tag_name
+from corpus_db.prepare import PreparedRecord, complete
+from corpus_db.repos import Repo
 from corpus_db.taxonomy import TAXONOMY_ORIGIN, Taxonomy
 
 CHUNK_SIZE = 500
 IMPORT_TAG_ORIGIN = "import"
 SOURCE_TAG_ORIGIN = "source"
-ABSTRACT_LINK_ORIGIN = "abstract"
 # A load this large (estimated records), and large against what is there, drops the FTS triggers and
 # rebuilds the index once at the end, inside the same transaction.
 BULK_MIN_RECORDS = 20_000
@@ -73,14 +71,6 @@ class ImportCounts:
 
 
 @dataclass
-class _Prepared:
-    record: PaperRecord
-    fields: dict[str, Any]
-    record_key: str
-    record_hash: str
-
-
-@dataclass
 class _ChunkState:
     papers: dict[int, dict[str, Any]] = field(default_factory=dict)
     by_arxiv: dict[str, int] = field(default_factory=dict)
@@ -98,7 +88,7 @@ class _ChunkState:
             ids.append(paper["id"])
 
 
-def _chunks(items: Iterable[PaperRecord], size: int) -> Iterator[list[PaperRecord]]:
+def _chunks(items: Iterable[PreparedRecord], size: int) -> Iterator[list[PreparedRecord]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
@@ -106,11 +96,6 @@ def _chunks(items: Iterable[PaperRecord], size: int) -> Iterator[list[PaperRecor
 
 def _json(values: Iterable[Any]) -> str:
     return json.dumps(list(values), ensure_ascii=False)
-
-
-def record_hash(record: PaperRecord) -> str:
-    """A fingerprint of a record's raw text: equal hashes mean nothing to redo for it."""
-    return hashlib.blake2b(record.raw.encode("utf-8"), digest_size=16).hexdigest()
 
 
 class SourceWriter:
@@ -172,26 +157,14 @@ class SourceWriter:
 
     # -- the record stream ----------------------------------------------------------------------
 
-    def write(self, records: Iterable[PaperRecord], chunk_size: int = CHUNK_SIZE) -> ImportCounts:
+    def write(self, records: Iterable[PreparedRecord], chunk_size: int = CHUNK_SIZE) -> ImportCounts:
         """Store every record, then mark what the source no longer lists and finish the source."""
         for chunk in _chunks(records, chunk_size):
             self._write_chunk(chunk)
         self._finish()
         return self.counts
 
-    def _prepare(self, chunk: list[PaperRecord]) -> list[_Prepared]:
-        prepared = []
-        for record in chunk:
-            fields = record_fields(record)
-            if not fields["title"]:
-                raise ParseError(self.source.locator, "record has no title", line=record.line, entry=record.position)
-            if self._listing_date is None and record.listed_on:
-                self._listing_date = record.listed_on
-            prepared.append(_Prepared(record, fields, fields["identity_key"], record_hash(record)))
-        self._dedupe_record_keys(prepared)
-        return prepared
-
-    def _dedupe_record_keys(self, prepared: list[_Prepared]) -> None:
+    def _dedupe_record_keys(self, prepared: list[PreparedRecord]) -> None:
         """A source may list one work twice; the second listing gets key#2, and so on."""
         keys = [p.record_key for p in prepared]
         taken = {
@@ -214,8 +187,10 @@ class SourceWriter:
         )
         self._records_seen += len(prepared)
 
-    def _write_chunk(self, chunk: list[PaperRecord]) -> None:
-        prepared = self._prepare(chunk)
+    def _write_chunk(self, prepared: list[PreparedRecord]) -> None:
+        if self._listing_date is None:
+            self._listing_date = next((p.listed_on for p in prepared if p.listed_on), None)
+        self._dedupe_record_keys(prepared)
         links = self._existing_links(prepared)
         todo = []
         relist = []
@@ -234,7 +209,7 @@ class SourceWriter:
         if todo:
             self._store_records(todo, links)
 
-    def _existing_links(self, prepared: list[_Prepared]) -> dict[str, dict[str, Any]]:
+    def _existing_links(self, prepared: list[PreparedRecord]) -> dict[str, dict[str, Any]]:
         rows = self.conn.execute(
             """SELECT id, record_key, paper_id, record_hash, listed FROM paper_sources
                WHERE source_id = ? AND record_key IN (SELECT value FROM json_each(?))""",
@@ -247,7 +222,7 @@ class SourceWriter:
 
     # -- identity resolution and paper writes ---------------------------------------------------
 
-    def _load_candidates(self, todo: list[_Prepared]) -> _ChunkState:
+    def _load_candidates(self, todo: list[PreparedRecord]) -> _ChunkState:
         state = _ChunkState()
         columns = ", ".join(_PAPER_COLUMNS)
         for column, key in (("arxiv_id", "arxiv_id"), ("doi", "doi"), ("title_key", "title_key")):
@@ -276,7 +251,9 @@ class SourceWriter:
                 return paper_id
         return None
 
-    def _store_records(self, todo: list[_Prepared], links: dict[str, dict[str, Any]]) -> None:
+    def _store_records(self, todo: list[PreparedRecord], links: dict[str, dict[str, Any]]) -> None:
+        for item in todo:
+            complete(item, self.taxonomy)  # done already when a worker saw the record had changed
         state = self._load_candidates(todo)
         new_papers: dict[int, dict[str, Any]] = {}
         changed: dict[int, dict[str, Any]] = {}
@@ -361,7 +338,7 @@ class SourceWriter:
             assignments = ", ".join(f"{c} = ?" for c in columns)
             self.conn.executemany(f"UPDATE papers SET {assignments}, last_updated = ? WHERE id = ?", rows)
 
-    def _upsert_links(self, items: list[_Prepared]) -> None:
+    def _upsert_links(self, items: list[PreparedRecord]) -> None:
         self.conn.executemany(
             """INSERT INTO paper_sources (paper_id, source_id, record_key, position, line, raw_record, record_hash,
                                           listed, unlisted_at)
@@ -370,7 +347,7 @@ class SourceWriter:
                  position = excluded.position, line = excluded.line, raw_record = excluded.raw_record,
                  record_hash = excluded.record_hash, listed = 1, unlisted_at = NULL""",
             [
-                (i.fields["paper_id"], self.source_id, i.record_key, i.record.position, i.record.line, i.record.raw,
+                (i.fields["paper_id"], self.source_id, i.record_key, i.position, i.line, i.raw,
                  i.record_hash)
                 for i in items
             ],
@@ -378,9 +355,9 @@ class SourceWriter:
 
     # -- authors, tags, repos -------------------------------------------------------------------
 
-    def _save_authors(self, items: list[_Prepared], new_papers: dict[int, dict[str, Any]]) -> None:
+    def _save_authors(self, items: list[PreparedRecord], new_papers: dict[int, dict[str, Any]]) -> None:
         """A paper's byline comes from the first source that gives one; later sources do not reorder it."""
-        wanting = {i.fields["paper_id"] for i in items if i.record.authors}
+        wanting = {i.fields["paper_id"] for i in items if i.authors}
         if not wanting:
             return
         have = {
@@ -389,16 +366,12 @@ class SourceWriter:
                 (_json(wanting - new_papers.keys()),),
             )
         }
-        bylines: dict[int, list[str]] = {}
-        keys: dict[str, str] = {}  # raw name -> name_key, computed once per chunk (it is ~10 us a name)
+        bylines: dict[int, list[tuple[str, str, str]]] = {}
         for item in items:
             pid = item.fields["paper_id"]
-            if item.record.authors and pid not in have and pid not in bylines:
-                for raw in item.record.authors:
-                    if raw not in keys:
-                        keys[raw] = name_key(raw)
-                bylines[pid] = [n for n in item.record.authors if keys[n]]
-        names = {keys[n]: display_name(n) for names in bylines.values() for n in names}
+            if item.authors and pid not in have and pid not in bylines:
+                bylines[pid] = item.authors
+        names = {key: display for byline in bylines.values() for _, key, display in byline}
         if not names:
             return
         self.conn.executemany(
@@ -413,7 +386,11 @@ class SourceWriter:
         )
         self.conn.executemany(
             "INSERT OR IGNORE INTO paper_authors (paper_id, position, author_id, raw_name) VALUES (?, ?, ?, ?)",
-            [(pid, pos, ids[keys[raw]], raw) for pid, raws in bylines.items() for pos, raw in enumerate(raws, 1)],
+            [
+                (pid, pos, ids[key], raw)
+                for pid, byline in bylines.items()
+                for pos, (raw, key, _) in enumerate(byline, 1)
+            ],
         )
 
     def _tag_id(self, name: str) -> int:
@@ -424,11 +401,11 @@ class SourceWriter:
             self._tag_ids[name] = tag_id
         return tag_id
 
-    def _save_tags(self, items: list[_Prepared], state: _ChunkState, touched_text: set[int]) -> None:
+    def _save_tags(self, items: list[PreparedRecord], state: _ChunkState, touched_text: set[int]) -> None:
         rows = []
         for item in items:
             pid = item.fields["paper_id"]
-            for tag in dict.fromkeys(filter(None, map(tag_name, item.record.tags))):
+            for tag in item.source_tags:
                 rows.append((pid, self._tag_id(tag), SOURCE_TAG_ORIGIN, self.source_id))
         retag = sorted(touched_text)
         if retag:
@@ -436,24 +413,24 @@ class SourceWriter:
                 "DELETE FROM paper_tags WHERE origin = ? AND paper_id IN (SELECT value FROM json_each(?))",
                 (TAXONOMY_ORIGIN, _json(retag)),
             )
+        # A paper whose text is exactly one record's already has its tags (prepared beside the writer).
+        known = {item.fields["paper_id"]: item for item in items}
         for pid in retag:
-            paper = state.papers[pid]
-            for tag in self.taxonomy.tags_for(paper["title"], paper["abstract"]):
+            paper, item = state.papers[pid], known[pid]
+            text = (paper["title"], paper["abstract"])
+            same = text == (item.fields["title"], item.fields["abstract"])
+            tags = item.text_tags if same else self.taxonomy.tags_for(*text)
+            for tag in tags:
                 rows.append((pid, self._tag_id(tag), TAXONOMY_ORIGIN, self.source_id))
         self.conn.executemany(
             "INSERT OR IGNORE INTO paper_tags (paper_id, tag_id, origin, source_id) VALUES (?, ?, ?, ?)", rows
         )
 
-    def _save_repos(self, items: list[_Prepared]) -> None:
+    def _save_repos(self, items: list[PreparedRecord]) -> None:
         found: list[tuple[int, str, str, Repo]] = []
         for item in items:
             pid = item.fields["paper_id"]
-            for link in item.record.repos:
-                repo = canonical_repo(link.url)
-                if repo is not None:
-                    found.append((pid, link.origin, link.url, repo))
-            for written, repo in find_links(item.record.abstract):
-                found.append((pid, ABSTRACT_LINK_ORIGIN, written, repo))
+            found.extend((pid, origin, written, repo) for origin, written, repo in item.links)
         if not found:
             return
         repos = {repo.url: repo for *_, repo in found}

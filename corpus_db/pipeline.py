@@ -1,0 +1,167 @@
+"""Parsing and preparing records in a second process while the writer stores the previous batch.
+
+Parsing, normalizing, tagging and link-finding are pure Python and take most of an import's time;
+the writer's SQL takes the rest. On one core they add up; a worker process on the second core
+overlaps them. The worker derives the dear facts (tags, links, author keys) only for records whose
+fingerprint differs from what the source gave last time, which it reads from the database's last
+committed state, so a re-import of a barely changed dump stays cheap. Small dumps stay in-process,
+where starting a process would cost more than it saves."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import pickle
+import queue
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+from corpus_db.importers import FORMATS
+from corpus_db.prepare import PreparedRecord, complete, prepare
+from corpus_db.source_files import open_dump
+from corpus_db.taxonomy import Taxonomy
+
+Progress = Callable[[int], None]
+
+WORKER_MIN_BYTES_ENV = "CORPUS_DB_WORKER_MIN_BYTES"
+DEFAULT_WORKER_MIN_BYTES = 8 * 1024 * 1024
+BATCH = 500
+QUEUE_BATCHES = 8  # at most this many prepared batches wait for the writer: memory stays flat
+_PUT_TIMEOUT = 1.0
+_GET_TIMEOUT = 5.0
+
+
+class PreparationError(RuntimeError):
+    """The worker preparing records failed in a way that is not a parse error of the dump."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """What the worker needs: the dump, how to read it, and where to look up what changed."""
+
+    format_name: str
+    path: str
+    taxonomy: Taxonomy
+    db_path: str
+    locator: str
+    reprocess: bool
+
+
+def worker_min_bytes() -> int:
+    """Dumps at least this large are prepared in a worker process ($CORPUS_DB_WORKER_MIN_BYTES)."""
+    return int(os.environ.get(WORKER_MIN_BYTES_ENV, DEFAULT_WORKER_MIN_BYTES))
+
+
+def _parsed(format_name: str, path: Path, progress: Progress | None) -> Iterator[PreparedRecord]:
+    with open_dump(path, progress) as stream:
+        for record in FORMATS[format_name].parse(stream, str(path)):
+            yield prepare(record, str(path))
+
+
+class _LastImport:
+    """Fingerprints the source's records had at its last committed import (read-only connection)."""
+
+    def __init__(self, db_path: str, locator: str):
+        self.conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        row = self.conn.execute("SELECT id FROM sources WHERE locator = ?", (locator,)).fetchone()
+        self.source_id = row[0] if row else None
+
+    def hashes(self, keys: list[str]) -> dict[str, str]:
+        if self.source_id is None:
+            return {}
+        rows = self.conn.execute(
+            """SELECT record_key, record_hash FROM paper_sources
+               WHERE source_id = ? AND record_key IN (SELECT value FROM json_each(?))""",
+            (self.source_id, json.dumps(keys)),
+        )
+        return dict(rows.fetchall())
+
+
+def _send(channel: multiprocessing.Queue, item: object, parent: int) -> bool:
+    """Put an item, giving up when the parent has gone (a killed writer must not leave workers behind)."""
+    while True:
+        try:
+            channel.put(item, timeout=_PUT_TIMEOUT)
+            return True
+        except queue.Full:
+            if os.getppid() != parent:
+                return False
+
+
+def _work(job: Job, channel: multiprocessing.Queue, parent: int) -> None:
+    read = 0
+
+    def count(n: int) -> None:
+        nonlocal read
+        read += n
+
+    try:
+        last = _LastImport(job.db_path, job.locator)
+        records = _parsed(job.format_name, Path(job.path), count)
+        while batch := list(islice(records, BATCH)):
+            known = {} if job.reprocess else last.hashes([item.record_key for item in batch])
+            for item in batch:
+                if known.get(item.record_key) != item.record_hash:
+                    complete(item, job.taxonomy)
+            done, read = read, 0
+            if not _send(channel, ("batch", batch, done), parent):
+                return
+        _send(channel, ("done", None, read), parent)
+    except BaseException as exc:  # every failure goes to the writer, which reports it with the file
+        _send(channel, ("error", _picklable(exc), read), parent)
+
+
+def _picklable(exc: BaseException) -> BaseException:
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        return PreparationError(f"{type(exc).__name__}: {exc}")
+
+
+@contextmanager
+def prepared_records(job: Job, progress: Progress | None = None) -> Iterator[Iterator[PreparedRecord]]:
+    """The dump's records, prepared: in a worker process for large dumps, else lazily in this one (the
+    store completes the records that changed). Leaving the block stops the worker, done or not."""
+    path = Path(job.path)
+    if path.stat().st_size < worker_min_bytes():
+        yield _parsed(job.format_name, path, progress)
+        return
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited locks or connections
+    channel = context.Queue(maxsize=QUEUE_BATCHES)
+    worker = context.Process(
+        target=_work, args=(job, channel, os.getpid()), daemon=True, name=f"corpus-db prepare {path.name}"
+    )
+    worker.start()
+    try:
+        yield _receive(channel, worker, progress)
+    finally:
+        if worker.is_alive():
+            worker.terminate()
+        worker.join()
+        channel.close()
+
+
+def _receive(
+    channel: multiprocessing.Queue, worker: multiprocessing.process.BaseProcess, progress: Progress | None
+) -> Iterator[PreparedRecord]:
+    while True:
+        try:
+            kind, payload, read = channel.get(timeout=_GET_TIMEOUT)
+        except queue.Empty:
+            if not worker.is_alive():
+                raise PreparationError(f"the worker preparing records died (exit code {worker.exitcode})") from None
+            continue
+        if progress and read:
+            progress(read)
+        if kind == "batch":
+            yield from payload
+        elif kind == "error":
+            raise payload
+        else:
+            return
