@@ -99,3 +99,13 @@ def test_migrations_run_from_the_installed_wheel_not_the_checkout(wheel: Path, t
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == database.head_revision()
+
+
+def test_the_migrated_fts_index_is_the_one_corpus_db_expects(db_path: Path) -> None:
+    conn = sqlite3.connect(db_path)
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'papers_fts'").fetchone()[0]
+    squeeze = lambda text: " ".join(text.replace("IF NOT EXISTS ", "").split())  # noqa: E731
+    assert squeeze(sql) == squeeze(fts.CREATE_FTS)
+    assert fts.triggers_present(conn) == set(fts.TRIGGERS)
+    rank = conn.execute("SELECT v FROM papers_fts_config WHERE k = 'rank'").fetchone()[0]
+    assert rank == fts.RANK_FUNCTION
