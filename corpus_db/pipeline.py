@@ -22,7 +22,7 @@ from itertools import islice
 from pathlib import Path
 
 from corpus_db.importers import FORMATS
-from corpus_db.prepare import PreparedRecord, complete, prepare
+from corpus_db.prepare import PreparedRecord, Unchanged, complete, prepare, text_hash
 from corpus_db.source_files import open_dump
 from corpus_db.taxonomy import Taxonomy
 
@@ -57,12 +57,6 @@ def worker_min_bytes() -> int:
     return int(os.environ.get(WORKER_MIN_BYTES_ENV, DEFAULT_WORKER_MIN_BYTES))
 
 
-def _parsed(format_name: str, path: Path, progress: Progress | None) -> Iterator[PreparedRecord]:
-    with open_dump(path, progress) as stream:
-        for record in FORMATS[format_name].parse(stream, str(path)):
-            yield prepare(record, str(path))
-
-
 class _LastImport:
     """Fingerprints the source's records had at its last committed import (read-only connection)."""
 
@@ -70,6 +64,19 @@ class _LastImport:
         self.conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
         row = self.conn.execute("SELECT id FROM sources WHERE locator = ?", (locator,)).fetchone()
         self.source_id = row[0] if row else None
+
+    def listed_hashes(self, hashes: list[str]) -> set[str]:
+        if self.source_id is None:
+            return set()
+        rows = self.conn.execute(
+            """SELECT record_hash FROM paper_sources
+               WHERE source_id = ? AND listed AND record_hash IN (SELECT value FROM json_each(?))""",
+            (self.source_id, json.dumps(hashes)),
+        )
+        return {digest for (digest,) in rows}
+
+    def close(self) -> None:
+        self.conn.close()
 
     def hashes(self, keys: list[str]) -> dict[str, str]:
         if self.source_id is None:
@@ -80,6 +87,29 @@ class _LastImport:
             (self.source_id, json.dumps(keys)),
         )
         return dict(rows.fetchall())
+
+
+Item = PreparedRecord | Unchanged
+
+
+def _parsed(job: Job, last: _LastImport, progress: Progress | None) -> Iterator[Item]:
+    """The dump's records, cheaply prepared. Where the format can cut records out before parsing
+    them, those the source gave unchanged at its last import are not parsed at all."""
+    importer = FORMATS[job.format_name]
+    with open_dump(Path(job.path), progress) as stream:
+        if importer.split is None or importer.parse_one is None:
+            for record in importer.parse(stream, job.path):
+                yield prepare(record, job.path)
+            return
+        raws = importer.split(stream, job.path)
+        while batch := list(islice(raws, BATCH)):
+            hashes = [text_hash(raw.text) for raw in batch]
+            known = set() if job.reprocess else last.listed_hashes(hashes)
+            for raw, digest in zip(batch, hashes, strict=True):
+                if digest in known:
+                    yield Unchanged(digest)
+                else:
+                    yield prepare(importer.parse_one(raw, job.path), job.path)
 
 
 def _send(channel: multiprocessing.Queue, item: object, parent: int) -> bool:
@@ -102,10 +132,11 @@ def _work(job: Job, channel: multiprocessing.Queue, parent: int) -> None:
 
     try:
         last = _LastImport(job.db_path, job.locator)
-        records = _parsed(job.format_name, Path(job.path), count)
+        records = _parsed(job, last, count)
         while batch := list(islice(records, BATCH)):
-            known = {} if job.reprocess else last.hashes([item.record_key for item in batch])
-            for item in batch:
+            prepared = [item for item in batch if isinstance(item, PreparedRecord)]
+            known = {} if job.reprocess else last.hashes([item.record_key for item in prepared])
+            for item in prepared:
                 if known.get(item.record_key) != item.record_hash:
                     complete(item, job.taxonomy)
             done, read = read, 0
@@ -125,12 +156,16 @@ def _picklable(exc: BaseException) -> BaseException:
 
 
 @contextmanager
-def prepared_records(job: Job, progress: Progress | None = None) -> Iterator[Iterator[PreparedRecord]]:
+def prepared_records(job: Job, progress: Progress | None = None) -> Iterator[Iterator[Item]]:
     """The dump's records, prepared: in a worker process for large dumps, else lazily in this one (the
     store completes the records that changed). Leaving the block stops the worker, done or not."""
     path = Path(job.path)
     if path.stat().st_size < worker_min_bytes():
-        yield _parsed(job.format_name, path, progress)
+        last = _LastImport(job.db_path, job.locator)
+        try:
+            yield _parsed(job, last, progress)
+        finally:
+            last.close()
         return
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited locks or connections
     channel = context.Queue(maxsize=QUEUE_BATCHES)
@@ -149,7 +184,7 @@ def prepared_records(job: Job, progress: Progress | None = None) -> Iterator[Ite
 
 def _receive(
     channel: multiprocessing.Queue, worker: multiprocessing.process.BaseProcess, progress: Progress | None
-) -> Iterator[PreparedRecord]:
+) -> Iterator[Item]:
     while True:
         try:
             kind, payload, read = channel.get(timeout=_GET_TIMEOUT)

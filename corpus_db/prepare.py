@@ -41,9 +41,21 @@ class PreparedRecord:
         return self.record is None
 
 
-def record_hash(record: PaperRecord) -> str:
+@dataclass(frozen=True)
+class Unchanged:
+    """A record whose text the source gave, listed, at its last import: nothing to parse or store."""
+
+    record_hash: str
+
+
+def text_hash(text: str) -> str:
     """A fingerprint of a record's raw text: equal hashes mean nothing to redo for it."""
-    return hashlib.blake2b(record.raw.encode("utf-8"), digest_size=16).hexdigest()
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def record_hash(record: PaperRecord) -> str:
+    """The fingerprint of a parsed record (of its raw text, as text_hash)."""
+    return text_hash(record.raw)
 
 
 def prepare(record: PaperRecord, path: str) -> PreparedRecord:

@@ -34,6 +34,16 @@ class PaperRecord:
     extra: dict[str, object] = field(default_factory=dict)  # format-specific facts worth keeping
 
 
+@dataclass(frozen=True)
+class RawRecord:
+    """One record's text as it stands in the dump, before parsing: enough to fingerprint it, so an
+    unchanged record of a re-imported dump need not be parsed at all."""
+
+    position: int
+    line: int | None
+    text: str
+
+
 class ParseError(ValueError):
     """Bad input: names the file, the line or entry, and what is wrong."""
 

@@ -63,6 +63,8 @@ paper_sources = sa.Table(
     sa.Column("listed", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("unlisted_at", sa.Text),
     sa.UniqueConstraint("source_id", "record_key"),
+    # Re-imports recognise unchanged records by fingerprint before parsing them.
+    sa.Index("ix_paper_sources_source_id_record_hash", "source_id", "record_hash"),
 )
 
 tags = sa.Table(

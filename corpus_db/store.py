@@ -14,7 +14,7 @@ from typing import Any
 from corpus_db import fts
 from corpus_db.merge import TEXT_FIELDS, merge_fields, revise_fields
 from corpus_db.normalize import tag_name
-from corpus_db.prepare import PreparedRecord, complete
+from corpus_db.prepare import PreparedRecord, Unchanged, complete
 from corpus_db.repos import Repo
 from corpus_db.taxonomy import TAXONOMY_ORIGIN, Taxonomy
 
@@ -88,7 +88,7 @@ class _ChunkState:
             ids.append(paper["id"])
 
 
-def _chunks(items: Iterable[PreparedRecord], size: int) -> Iterator[list[PreparedRecord]]:
+def _chunks(items: Iterable[PreparedRecord | Unchanged], size: int) -> Iterator[list[PreparedRecord | Unchanged]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
@@ -157,7 +157,7 @@ class SourceWriter:
 
     # -- the record stream ----------------------------------------------------------------------
 
-    def write(self, records: Iterable[PreparedRecord], chunk_size: int = CHUNK_SIZE) -> ImportCounts:
+    def write(self, records: Iterable[PreparedRecord | Unchanged], chunk_size: int = CHUNK_SIZE) -> ImportCounts:
         """Store every record, then mark what the source no longer lists and finish the source."""
         for chunk in _chunks(records, chunk_size):
             self._write_chunk(chunk)
@@ -187,7 +187,13 @@ class SourceWriter:
         )
         self._records_seen += len(prepared)
 
-    def _write_chunk(self, prepared: list[PreparedRecord]) -> None:
+    def _write_chunk(self, chunk: list[PreparedRecord | Unchanged]) -> None:
+        prepared = [item for item in chunk if isinstance(item, PreparedRecord)]
+        unchanged = [item.record_hash for item in chunk if isinstance(item, Unchanged)]
+        if unchanged:
+            self._keep_unchanged(unchanged)
+        if not prepared:
+            return
         if self._listing_date is None:
             self._listing_date = next((p.listed_on for p in prepared if p.listed_on), None)
         self._dedupe_record_keys(prepared)
@@ -208,6 +214,18 @@ class SourceWriter:
             self.conn.executemany("UPDATE paper_sources SET listed = 1, unlisted_at = NULL WHERE id = ?", relist)
         if todo:
             self._store_records(todo, links)
+
+    def _keep_unchanged(self, hashes: list[str]) -> None:
+        """Records recognised by their fingerprint before parsing: still listed, nothing to write.
+        (Two listings of one source with the very same text are both kept listed.)"""
+        self.conn.execute(
+            """INSERT OR IGNORE INTO temp.seen_records (record_key)
+               SELECT record_key FROM paper_sources
+               WHERE source_id = ? AND record_hash IN (SELECT value FROM json_each(?))""",
+            (self.source_id, _json(hashes)),
+        )
+        self.counts.unchanged += len(hashes)
+        self._records_seen += len(hashes)
 
     def _existing_links(self, prepared: list[PreparedRecord]) -> dict[str, dict[str, Any]]:
         rows = self.conn.execute(

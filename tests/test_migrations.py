@@ -78,6 +78,7 @@ def test_the_wheel_ships_migrations_and_package_data(wheel: Path) -> None:
         "corpus_db/migrations/versions/0002_authors_dates_listing_state.py",
         "corpus_db/migrations/versions/0003_import_run_process.py",
         "corpus_db/migrations/versions/0004_views.py",
+        "corpus_db/migrations/versions/0005_record_hash_index.py",
         "corpus_db/data/taxonomy.yml",
     ):
         assert required in names

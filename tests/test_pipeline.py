@@ -65,3 +65,55 @@ def test_a_record_without_title_is_reported_from_the_worker(tmp_path: Path, monk
     _, [result] = run_import(tmp_path / "corpus.db", [SourceTask.for_path(dump)])
     assert result.status == "failed"
     assert (result.error or "").startswith(f"{dump}:1: ") and "title" in (result.error or "")
+
+
+def snapshot_lines(count: int) -> list[str]:
+    import json
+
+    return [
+        json.dumps({
+            "id": f"2401.{i:05d}", "title": f"Paper {i} on topic{i}", "abstract": f"Abstract of paper {i}.",
+            "authors": "A B", "authors_parsed": [["B", "A", ""]], "categories": "cs.LG", "update_date": "2024-01-02",
+            "versions": [{"version": "v1", "created": "Mon, 1 Jan 2024 10:00:00 GMT"}],
+        })
+        for i in range(1, count + 1)
+    ]
+
+
+@pytest.mark.parametrize("threshold", ["0", str(10**12)], ids=["worker", "in-process"])
+def test_unchanged_lines_are_recognised_before_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threshold: str
+) -> None:
+    import dataclasses
+
+    from corpus_db.importers import FORMATS
+
+    monkeypatch.setenv(WORKER_MIN_BYTES_ENV, threshold)
+    lines = snapshot_lines(1200)
+    dump = tmp_path / "snap.jsonl"
+    dump.write_text("\n".join(lines) + "\n")
+    db = tmp_path / "corpus.db"
+    run_import(db, [SourceTask.for_path(dump)])
+    lines[7] = lines[7].replace("Abstract of paper 8.", "A corrected abstract of paper 8.")
+    del lines[100]
+    dump.write_text("\n".join(lines) + "\n")
+    parsed: list[int] = []
+    importer = FORMATS["arxiv-jsonl"]
+
+    def counting(raw, path):  # type: ignore[no-untyped-def]
+        parsed.append(raw.position)
+        return importer.parse_one(raw, path)
+
+    monkeypatch.setitem(FORMATS, "arxiv-jsonl", dataclasses.replace(importer, parse_one=counting))
+    _, [result] = run_import(db, [SourceTask.for_path(dump)])
+    assert (result.counts.updated, result.counts.unchanged, result.counts.unlisted) == (1, 1198, 1)
+    if threshold != "0":  # the worker is another process: only the in-process path can be watched
+        assert parsed == [8]
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT abstract FROM papers WHERE arxiv_id = '2401.00008'").fetchone() == (
+        "A corrected abstract of paper 8.",
+    )
+    assert conn.execute("SELECT COUNT(*) FROM paper_sources WHERE listed").fetchone() == (1199,)
+    assert conn.execute(
+        "SELECT ps.listed FROM paper_sources ps JOIN papers p ON p.id = ps.paper_id WHERE p.arxiv_id = '2401.00101'"
+    ).fetchone() == (0,)

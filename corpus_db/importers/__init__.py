@@ -6,20 +6,27 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from corpus_db.records import PaperRecord, ParseError
+from corpus_db.records import PaperRecord, ParseError, RawRecord
 
 Parser = Callable[[BinaryIO, str], Iterator[PaperRecord]]
 Sniffer = Callable[[bytes, str], bool]
+Splitter = Callable[[BinaryIO, str], Iterator[RawRecord]]
+RecordParser = Callable[[RawRecord, str], PaperRecord]
 
 
 @dataclass(frozen=True)
 class Importer:
-    """A format: its name, a one-line description, a sniffer over the first bytes, and its parser."""
+    """A format: its name, a one-line description, a sniffer over the first bytes, and its parser.
+    A format whose records are cut out of the stream cheaply (one per line) may also offer split and
+    parse_one, with parse(fh) == map(parse_one, split(fh)) and each record's raw == its RawRecord text:
+    re-imports then fingerprint records before parsing them."""
 
     name: str
     description: str
     sniff: Sniffer
     parse: Parser
+    split: Splitter | None = None
+    parse_one: RecordParser | None = None
 
 
 def _registry() -> dict[str, Importer]:

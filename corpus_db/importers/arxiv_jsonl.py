@@ -10,7 +10,7 @@ from typing import BinaryIO
 from corpus_db.importers import Importer
 from corpus_db.importers._arxiv import person, split_id, tags_of, text_or_none
 from corpus_db.normalize import clean_title, normalize_doi
-from corpus_db.records import PaperRecord, ParseError
+from corpus_db.records import PaperRecord, ParseError, RawRecord
 
 # Fields copied to `extra` under these names when present; the rest map to record fields.
 _EXTRA_FIELDS = {
@@ -89,8 +89,8 @@ def _record(obj: dict[str, object], text: str, number: int, position: int, path:
     )
 
 
-def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord]:
-    """One record per non-blank line, read line by line so a multi-GB snapshot streams."""
+def split(fh: BinaryIO, path: str) -> Iterator[RawRecord]:
+    """Each non-blank line is a record, read line by line so a multi-GB snapshot streams."""
     position = 0
     for number, raw_line in enumerate(fh, start=1):
         try:
@@ -101,14 +101,25 @@ def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord]:
             text = text.lstrip("\ufeff")
         if not text.strip():
             continue
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ParseError(path, f"invalid JSON ({exc.msg} at column {exc.colno}); truncated?", line=number) from None
-        if not isinstance(obj, dict):
-            raise ParseError(path, f"expected a JSON object, found {type(obj).__name__}", line=number)
         position += 1
-        yield _record(obj, text, number, position, path)
+        yield RawRecord(position, number, text)
+
+
+def parse_one(raw: RawRecord, path: str) -> PaperRecord:
+    """One line's JSON object as a record."""
+    try:
+        obj = json.loads(raw.text)
+    except json.JSONDecodeError as exc:
+        raise ParseError(path, f"invalid JSON ({exc.msg} at column {exc.colno}); truncated?", line=raw.line) from None
+    if not isinstance(obj, dict):
+        raise ParseError(path, f"expected a JSON object, found {type(obj).__name__}", line=raw.line)
+    return _record(obj, raw.text, raw.line or 0, raw.position, path)
+
+
+def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord]:
+    """One record per non-blank line."""
+    for raw in split(fh, path):
+        yield parse_one(raw, path)
 
 
 IMPORTER = Importer(
@@ -116,4 +127,6 @@ IMPORTER = Importer(
     description="Kaggle arXiv metadata snapshot: JSON lines with id, authors_parsed, versions, categories.",
     sniff=sniff,
     parse=parse,
+    split=split,
+    parse_one=parse_one,
 )
