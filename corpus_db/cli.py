@@ -16,6 +16,7 @@ from corpus_db import db as database
 from corpus_db.cli_args import WAIT_HELP, apply_wait, split_database
 from corpus_db.importers import FORMATS
 from corpus_db.imports import SourceResult, SourceTask, expand_paths, run_import
+from corpus_db.lock import migrate_if_behind, writer_lock
 from corpus_db.runs import RunTotals
 from corpus_db.search import search as run_search
 from corpus_db.stats import collect_stats
@@ -231,7 +232,7 @@ def datasette_command(db_path: Path, host: str, port: int, metadata: Path | None
 def serve(args: tuple[str, ...], db_option: str | None, host: str, port: int, metadata: str | None) -> None:
     """Publish the corpus read-only with Datasette (127.0.0.1 unless told otherwise)."""
     db_path, _ = split_database(args, db_option, needs=0)
-    database.ensure_migrated(db_path)
+    migrate_if_behind(db_path)
     meta = Path(metadata) if metadata else find_metadata()
     command = datasette_command(db_path, host, port, meta)
     click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
@@ -252,7 +253,7 @@ def publish(args: tuple[str, ...], db_option: str | None, force: bool) -> None:
     out = Path(rest[0])
     if not db_path.exists():
         raise click.ClickException(f"{db_path}: no such database (run `corpus-db import` first)")
-    database.ensure_migrated(db_path)  # the snapshot gets the views the web pages use
+    migrate_if_behind(db_path)  # the snapshot gets the views the web pages use
     try:
         snap = write_snapshot(db_path, out, force=force)
     except (FileExistsError, ValueError) as exc:
@@ -281,7 +282,8 @@ def retag(args: tuple[str, ...], db_option: str | None, taxonomy: str | None) ->
 
     db_path, _ = split_database(args, db_option, needs=0)
     conn = _open_existing(db_path)
-    added, removed = retag_all(conn, db_path, Taxonomy.load(taxonomy))
+    with writer_lock(db_path):
+        added, removed = retag_all(conn, db_path, Taxonomy.load(taxonomy))
     click.echo(f"Taxonomy applied: {added} tags added, {removed} removed.")
 
 

@@ -112,15 +112,16 @@ def _parsed(job: Job, last: _LastImport, progress: Progress | None) -> Iterator[
                     yield prepare(importer.parse_one(raw, job.path), job.path)
 
 
-def _send(channel: multiprocessing.Queue, item: object, parent: int) -> bool:
-    """Put an item, giving up when the parent has gone (a killed writer must not leave workers behind)."""
+def _send(channel: multiprocessing.Queue, item: object, parent: int) -> None:
+    """Put an item; when the parent has gone (a killed writer), leave at once. A plain return would
+    hang at exit: the queue's feeder thread waits to flush into a pipe nobody reads any more."""
     while True:
         try:
             channel.put(item, timeout=_PUT_TIMEOUT)
-            return True
+            return
         except queue.Full:
             if os.getppid() != parent:
-                return False
+                os._exit(1)
 
 
 def _work(job: Job, channel: multiprocessing.Queue, parent: int) -> None:
@@ -140,8 +141,7 @@ def _work(job: Job, channel: multiprocessing.Queue, parent: int) -> None:
                 if known.get(item.record_key) != item.record_hash:
                     complete(item, job.taxonomy)
             done, read = read, 0
-            if not _send(channel, ("batch", batch, done), parent):
-                return
+            _send(channel, ("batch", batch, done), parent)
         _send(channel, ("done", None, read), parent)
     except BaseException as exc:  # every failure goes to the writer, which reports it with the file
         _send(channel, ("error", _picklable(exc), read), parent)

@@ -117,3 +117,58 @@ def test_unchanged_lines_are_recognised_before_parsing(
     assert conn.execute(
         "SELECT ps.listed FROM paper_sources ps JOIN papers p ON p.id = ps.paper_id WHERE p.arxiv_id = '2401.00101'"
     ).fetchone() == (0,)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_killed_writer_leaves_no_worker_behind(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from tests.sync_support import cli_command, cli_env, generated_records, write_listing
+
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("needs /proc to find the worker process")
+    dump = write_listing(tmp_path / "big.txt", generated_records(20_000, start=1))
+    db = tmp_path / "corpus.db"
+    proc = subprocess.Popen(
+        cli_command("import", db, dump), env=cli_env(**{WORKER_MIN_BYTES_ENV: "0"}),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 120
+    workers: list[int] = []
+    while not workers:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "no worker process appeared"
+        workers = _children(proc.pid)
+        time.sleep(0.05)
+    time.sleep(1.0)  # let it get going
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)  # not communicate(): a surviving worker would hold the output pipes open
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in workers):
+        assert time.monotonic() < deadline, f"worker(s) {workers} outlived the killed writer"
+        time.sleep(0.2)
+    proc.communicate(timeout=60)
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 0
