@@ -8,16 +8,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-
-import sqlalchemy as sa
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from typing import TYPE_CHECKING
 
 from corpus_db.fts import FTS_TABLE
-from corpus_db.schema import metadata
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from alembic.config import Config
+
+# SQLAlchemy and Alembic are imported where migrations run, not here: they cost ~0.3 s at start-up,
+# which every command (and every cron run that finds nothing to do) would otherwise pay.
 
 DEFAULT_DB_ENV = "CORPUS_DB"
 DEFAULT_DB_NAME = "corpus.db"
@@ -27,6 +27,9 @@ DEFAULT_BUSY_TIMEOUT = 60.0  # seconds a writer waits for another writer before 
 # and the rest left empty. 16 KB pages hold 4-7 such rows: 8.1 -> 6.5 KB a paper on disk, fewer pages
 # to write and checkpoint. It applies only when the file is created (no-op on an existing database).
 PAGE_SIZE = 16384
+# The newest revision in migrations/versions, so that an up-to-date database is recognised without
+# loading Alembic (a test holds it equal to Alembic's own answer).
+SCHEMA_HEAD = "0005"
 
 
 class DatabaseBusyError(RuntimeError):
@@ -93,6 +96,8 @@ def migrations_dir() -> Path:
 
 def alembic_config(path: str | Path) -> Config:
     """An Alembic config for the database at `path`, needing no alembic.ini on disk."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     config.set_main_option("sqlalchemy.url", f"sqlite:///{Path(path)}")
@@ -102,6 +107,8 @@ def alembic_config(path: str | Path) -> Config:
 def migration_engine(path: str | Path) -> sa.Engine:
     """An engine for migrations: foreign keys OFF, else recreating a parent table in batch mode
     cascades deletes into its children without a word."""
+    import sqlalchemy as sa
+
     engine = sa.create_engine(f"sqlite:///{Path(path)}")
 
     @sa.event.listens_for(engine, "connect")
@@ -120,6 +127,11 @@ def include_in_autogenerate(name: str | None, type_: str, _parent: dict[str, str
 
 def schema_differences(path: str | Path) -> list[object]:
     """What autogenerate would change to bring the database to the models: empty when in step."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from corpus_db.schema import metadata
+
     engine = migration_engine(path)
     try:
         with engine.connect() as conn:
@@ -130,7 +142,9 @@ def schema_differences(path: str | Path) -> list[object]:
 
 
 def head_revision() -> str:
-    """The newest revision this version of corpus-db knows."""
+    """The newest revision this version of corpus-db knows, as Alembic reads it."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config(":memory:")).get_current_head()
     assert head is not None
     return head
@@ -140,28 +154,34 @@ def current_revision(path: str | Path) -> str | None:
     """The revision the database is at; None for a new or unmanaged database."""
     if not Path(path).exists():
         return None
-    engine = migration_engine(path)
+    conn = sqlite3.connect(str(path), timeout=busy_timeout())
     try:
-        with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.OperationalError:
+        return None  # no alembic_version table: never migrated
     finally:
-        engine.dispose()
+        conn.close()
+    return row[0] if row else None
 
 
 def migrate(path: str | Path, revision: str = "head") -> None:
     """Upgrade the database to `revision` (creating it if needed)."""
+    from alembic import command
+
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(path), revision)
 
 
 def downgrade(path: str | Path, revision: str) -> None:
     """Downgrade the database to `revision` ("base" removes every table)."""
+    from alembic import command
+
     command.downgrade(alembic_config(path), revision)
 
 
 def ensure_migrated(path: str | Path) -> bool:
     """Bring the database to head if it is behind; True when anything was run."""
-    if current_revision(path) == head_revision():
+    if current_revision(path) == SCHEMA_HEAD:
         return False
     migrate(path)
     return True

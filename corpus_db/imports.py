@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus_db.db import (
+    SCHEMA_HEAD,
     DatabaseBusyError,
     connect,
     current_revision,
     db_path_of,
     ensure_migrated,
-    head_revision,
     write_transaction,
 )
 from corpus_db.importers import FORMATS, detect_format
@@ -176,7 +176,7 @@ def run_import(
         totals = RunTotals(counts=ImportCounts())
         before = current_revision(db_path)
         if ensure_migrated(db_path):
-            totals.schema_upgrade = (before, head_revision())
+            totals.schema_upgrade = (before, SCHEMA_HEAD)
         conn = connect(db_path)
         try:
             with write_transaction(conn, db_path):

@@ -75,9 +75,9 @@ def writer_lock(db_path: str | Path, timeout: float | None = None) -> Iterator[N
 def migrate_if_behind(db_path: str | Path) -> bool:
     """Bring the schema to head under the writer lock, so that a `serve` or `publish` starting during
     a sync never migrates beside it; True when anything was run."""
-    from corpus_db.db import current_revision, ensure_migrated, head_revision
+    from corpus_db.db import SCHEMA_HEAD, current_revision, ensure_migrated
 
-    if Path(db_path).exists() and current_revision(db_path) == head_revision():
+    if Path(db_path).exists() and current_revision(db_path) == SCHEMA_HEAD:
         return False  # the common case takes no lock
     with writer_lock(db_path):
         return ensure_migrated(db_path)

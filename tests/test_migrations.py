@@ -110,3 +110,7 @@ def test_the_migrated_fts_index_is_the_one_corpus_db_expects(db_path: Path) -> N
     assert fts.triggers_present(conn) == set(fts.TRIGGERS)
     rank = conn.execute("SELECT v FROM papers_fts_config WHERE k = 'rank'").fetchone()[0]
     assert rank == fts.RANK_FUNCTION
+
+
+def test_the_recorded_schema_head_is_alembics_head() -> None:
+    assert database.head_revision() == database.SCHEMA_HEAD
