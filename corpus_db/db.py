@@ -30,6 +30,7 @@ PAGE_SIZE = 16384
 # The newest revision in migrations/versions, so that an up-to-date database is recognised without
 # loading Alembic (a test holds it equal to Alembic's own answer).
 SCHEMA_HEAD = "0005"
+MIGRATION_PATH_OPTION = "corpus_db.database_path"
 
 
 class DatabaseBusyError(RuntimeError):
@@ -57,6 +58,11 @@ def connect(path: str | Path, *, timeout: float | None = None) -> sqlite3.Connec
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
+
+
+def connect_read_only(path: str | Path) -> sqlite3.Connection:
+    """A connection that cannot write, whatever characters the path holds (as a percent-encoded URI)."""
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=busy_timeout())
 
 
 def db_path_of(conn: sqlite3.Connection) -> str:
@@ -100,7 +106,9 @@ def alembic_config(path: str | Path) -> Config:
 
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
-    config.set_main_option("sqlalchemy.url", f"sqlite:///{Path(path)}")
+    # The path travels as its own option, not inside a URL: "?" and "#" would be read as URL syntax,
+    # and configparser needs "%" doubled.
+    config.set_main_option(MIGRATION_PATH_OPTION, str(Path(path)).replace("%", "%%"))
     return config
 
 
@@ -108,8 +116,10 @@ def migration_engine(path: str | Path) -> sa.Engine:
     """An engine for migrations: foreign keys OFF, else recreating a parent table in batch mode
     cascades deletes into its children without a word."""
     import sqlalchemy as sa
+    from sqlalchemy.pool import NullPool
 
-    engine = sa.create_engine(f"sqlite:///{Path(path)}")
+    target = str(Path(path))
+    engine = sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(target), poolclass=NullPool)
 
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:

@@ -14,13 +14,13 @@ import multiprocessing
 import os
 import pickle
 import queue
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
+from corpus_db.db import connect_read_only
 from corpus_db.importers import FORMATS
 from corpus_db.prepare import PreparedRecord, Unchanged, complete, prepare, text_hash
 from corpus_db.source_files import open_dump
@@ -61,7 +61,7 @@ class _LastImport:
     """Fingerprints the source's records had at its last committed import (read-only connection)."""
 
     def __init__(self, db_path: str, locator: str):
-        self.conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        self.conn = connect_read_only(db_path)
         row = self.conn.execute("SELECT id FROM sources WHERE locator = ?", (locator,)).fetchone()
         self.source_id = row[0] if row else None
 

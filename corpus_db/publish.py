@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus_db import fts
+from corpus_db.db import connect_read_only
 
 
 @dataclass
@@ -33,7 +34,7 @@ def inspect_path_for(out: Path) -> Path:
 
 def _copy(db_path: Path, tmp: Path) -> None:
     # mode=ro: publishing never writes to the live database; VACUUM INTO reads one consistent snapshot.
-    src = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    src = connect_read_only(db_path)
     try:
         src.execute("VACUUM INTO ?", (str(tmp),))
     finally:

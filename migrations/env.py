@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from alembic import context
 
-from corpus_db.db import include_in_autogenerate, migration_engine
+from corpus_db.db import MIGRATION_PATH_OPTION, include_in_autogenerate, migration_engine
 from corpus_db.schema import metadata
 
 config = context.config
 
 
 def run_migrations_online() -> None:
-    url = config.get_main_option("sqlalchemy.url")
-    assert url is not None and url.startswith("sqlite:///")
+    path = config.get_main_option(MIGRATION_PATH_OPTION)
+    assert path, f"corpus-db migrations need the database path in the {MIGRATION_PATH_OPTION} option"
     connectable = config.attributes.get("connection")
     if connectable is not None:
         _run(connectable)
         return
-    engine = migration_engine(url.removeprefix("sqlite:///"))
+    engine = migration_engine(path)
     try:
         with engine.connect() as connection:
             _run(connection)

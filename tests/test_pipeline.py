@@ -172,3 +172,16 @@ def test_a_killed_writer_leaves_no_worker_behind(tmp_path: Path) -> None:
         time.sleep(0.2)
     proc.communicate(timeout=60)
     assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 0
+
+
+def test_paths_with_uri_characters_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    odd = tmp_path / "a dir?with#odd%chars"
+    odd.mkdir()
+    dump = odd / "snap.jsonl"
+    dump.write_text("\n".join(snapshot_lines(50)) + "\n")
+    db = odd / "corpus.db"
+    for threshold in ("0", str(10**12)):
+        monkeypatch.setenv(WORKER_MIN_BYTES_ENV, threshold)
+        _, [result] = run_import(db, [SourceTask.for_path(dump)], force=True)
+        assert result.status == "imported", result.error
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM papers").fetchone() == (50,)
