@@ -12,7 +12,7 @@ from corpus_db.importers import csl_json
 from corpus_db.importers.csl_json import IMPORTER
 from corpus_db.normalize import title_key
 from corpus_db.records import ParseError
-from tests.importers.helpers import CountingStream, insert_bad_byte, json_array_chunks, parse_bytes, parse_until_error
+from tests.importers.support import CountingStream, insert_bad_byte, json_array_chunks, parse_bytes, parse_until_error
 from tests.paths import realdata
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from corpus_db.importers.jsonstream import JsonItems, json_head
 from corpus_db.records import ParseError
-from tests.importers.helpers import CountingStream, json_array_chunks
+from tests.importers.support import CountingStream, json_array_chunks
 
 
 def items(data: bytes, keys: tuple[str, ...] = ("data",)) -> list[object]:
