@@ -36,10 +36,6 @@ class PreparedRecord:
     links: list[tuple[str, str, Repo]] | None = None  # (origin, link as written, canonical repo)
     authors: list[tuple[str, str, str]] | None = None  # (raw name, name_key, display name), byline order
 
-    @property
-    def completed(self) -> bool:
-        return self.record is None
-
 
 @dataclass(frozen=True)
 class Unchanged:

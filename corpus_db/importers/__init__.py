@@ -63,11 +63,6 @@ def _registry() -> dict[str, Importer]:
 FORMATS: dict[str, Importer] = _registry()
 
 
-def format_names() -> list[str]:
-    """Every format name `--format` accepts."""
-    return list(FORMATS)
-
-
 _STRUCTURED_STARTS = (b"{", b"[", b"<", b"@", b"%")
 
 
