@@ -18,8 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate
 
-from corpus_db.fts import integrity_check
-from corpus_db.imports import SourceTask, expand_paths, run_import
+from corpus_db.ingest.files import expand_paths
+from corpus_db.ingest.run import SourceTask, run_import
+from corpus_db.store.fts import integrity_check
 
 ROOT = Path(__file__).resolve().parent.parent
 REALDATA = ROOT.parent / "shared" / "realdata"

@@ -35,9 +35,9 @@ sys.path.insert(0, str(BENCH))
 
 import generate  # noqa: E402
 
-from corpus_db import fts  # noqa: E402
-from corpus_db.db import connect  # noqa: E402
-from corpus_db.search import search, to_match_query  # noqa: E402
+from corpus_db.store import fts  # noqa: E402
+from corpus_db.store.db import connect  # noqa: E402
+from corpus_db.store.search import search, to_match_query  # noqa: E402
 
 PYTHON = sys.executable
 SQLITE_UTILS = Path(PYTHON).with_name("sqlite-utils")

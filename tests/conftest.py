@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from corpus_db import db as database
-from corpus_db.imports import SourceTask, expand_paths, run_import
+from corpus_db.ingest.files import expand_paths
+from corpus_db.ingest.run import SourceTask, run_import
+from corpus_db.store import db as database
+from corpus_db.store import migrate as migrations
 from tests.paths import SEEDS
 
 
@@ -17,7 +19,7 @@ from tests.paths import SEEDS
 def db_path(tmp_path: Path) -> Path:
     """A fresh database file migrated to head."""
     path = tmp_path / "corpus.db"
-    database.migrate(path)
+    migrations.migrate(path)
     return path
 
 

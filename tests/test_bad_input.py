@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from corpus_db import fts
-from corpus_db.imports import SourceTask, run_import
+from corpus_db.ingest.run import SourceTask, run_import
+from corpus_db.store import fts
 from tests.paths import REALDATA, SEEDS
 
 CROSS = Path(__file__).parent / "fixtures" / "cross_format"

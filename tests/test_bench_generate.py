@@ -7,7 +7,7 @@ import hashlib
 import sys
 from pathlib import Path
 
-from corpus_db.imports import SourceTask, run_import
+from corpus_db.ingest.run import SourceTask, run_import
 from tests.paths import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))

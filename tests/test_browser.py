@@ -19,7 +19,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from corpus_db.imports import SourceTask, expand_paths, run_import
+from corpus_db.ingest.files import expand_paths
+from corpus_db.ingest.run import SourceTask, run_import
 from tests.paths import REALDATA, ROOT, SEEDS
 
 pytestmark = pytest.mark.browser

@@ -76,7 +76,7 @@ def test_a_failed_source_exits_non_zero_with_the_file_and_line(imported: Path) -
 
 
 def test_migrate_reports_the_revision(tmp_path: Path) -> None:
-    from corpus_db.db import head_revision
+    from corpus_db.store.migrate import head_revision
 
     done = run("migrate", "new.db", cwd=tmp_path)
     assert done.returncode == 0

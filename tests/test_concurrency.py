@@ -12,10 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from corpus_db import db as database
-from corpus_db.cli import datasette_command
-from corpus_db.lock import writer_lock
-from corpus_db.sync import sync_once
+from corpus_db.cli.web import datasette_command
+from corpus_db.store import db as database
+from corpus_db.store import migrate as migrations
+from corpus_db.store.lock import writer_lock
+from corpus_db.sync.rounds import sync_once
 from tests.paths import ROOT
 from tests.sync_support import (
     cli_command,
@@ -143,7 +144,7 @@ def test_a_second_writer_waits_for_the_first(seeded_copy: Path) -> None:
 
 def test_two_syncs_started_together_import_once(tmp_path: Path) -> None:
     db_path = tmp_path / "corpus.db"
-    database.migrate(db_path)
+    migrations.migrate(db_path)
     write_listing(tmp_path / "feed.txt", generated_records(3000))
     sources = write_sources(tmp_path / "sources.yml", [{"name": "feed", "path": "feed.txt"}])
     procs = [

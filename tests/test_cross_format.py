@@ -4,7 +4,7 @@ a CSL library and a BibTeX library (preprint by eprint, published version by DOI
 import sqlite3
 from pathlib import Path
 
-from corpus_db.imports import SourceTask, run_import
+from corpus_db.ingest.run import SourceTask, run_import
 from tests.paths import SEEDS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cross_format"

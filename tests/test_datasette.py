@@ -187,5 +187,5 @@ async def test_charts_page_draws_svg_bars_without_external_scripts(ds: Datasette
     assert html.count('<svg class="chart hbar"') == 1 and "<rect" in html
     assert "/corpus/paper_overview?tags__arraycontains=" in html
     assert "<script src=" not in html and "cdn" not in html.lower()
-    css = await ds.client.get("/-/corpus-db.css")
+    css = await ds.client.get("/-/static-plugins/corpus-db/corpus-db.css")
     assert css.status_code == 200 and "svg.chart" in css.text

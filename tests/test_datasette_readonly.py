@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus_db.cli import datasette_command, serve
+from corpus_db.cli.web import datasette_command, serve
 from corpus_db.web.readonly import make_read_only
 from tests.web_support import copy_as_corpus, counts, make_datasette
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from corpus_db.imports import SourceTask, expand_paths, run_import
+from corpus_db.ingest.files import expand_paths
+from corpus_db.ingest.run import SourceTask, run_import
 from tests.paths import realdata
 from tests.web_support import make_datasette
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus_db.fetch import FetchError, FetchOptions, fetch
+from corpus_db.sync.fetch import FetchError, FetchOptions, fetch
 from tests.http_fixture import Document, TestServer, endless, sequence, status
 from tests.http_fixture import http_server as http_server  # the fixture
 

@@ -1,5 +1,5 @@
-from corpus_db.merge import merge_fields, record_fields
-from corpus_db.records import PaperRecord
+from corpus_db.model import PaperRecord
+from corpus_db.rules.merge import merge_fields, record_fields
 
 
 def fields(**kwargs: object) -> dict[str, object]:
@@ -42,7 +42,7 @@ def test_titles_are_unwrapped_and_single_spaced() -> None:
 
 
 def test_a_source_correcting_its_own_record_replaces_what_it_said() -> None:
-    from corpus_db.merge import revise_fields
+    from corpus_db.rules.merge import revise_fields
 
     paper = fields(title="Old Title", arxiv_id="2401.00001", abstract="Old text.", venue="Workshop")
     newer = fields(title="New Title", arxiv_id="2401.00001", abstract="Corrected text.", venue="Conference")

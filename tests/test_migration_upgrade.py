@@ -6,9 +6,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from corpus_db import db as database
-from corpus_db import fts
-from corpus_db.search import search
+from corpus_db.store import db as database
+from corpus_db.store import fts
+from corpus_db.store import migrate as migrations
+from corpus_db.store.search import search
 from tests.paths import ROOT
 from tests.sync_support import count, run_cli
 
@@ -54,7 +55,7 @@ def _snapshot(path: Path) -> dict[str, set[tuple]]:
 
 
 def _build_0001(path: Path) -> None:
-    database.migrate(path, "0001")
+    migrations.migrate(path, "0001")
     conn = sqlite3.connect(path)
     with conn:
         for table, rows in ROWS_0001.items():
@@ -71,9 +72,9 @@ def test_sync_upgrades_a_0001_database_and_keeps_every_row(tmp_path: Path) -> No
     result = run_cli("sync", db_path, "--sources", ROOT / "sources.yml")
 
     assert result.returncode == 0, result.stderr
-    assert f"Upgraded the database schema from 0001 to {database.head_revision()} before syncing." in result.stdout
-    assert database.current_revision(db_path) == database.head_revision()
-    assert database.schema_differences(db_path) == []
+    assert f"Upgraded the database schema from 0001 to {migrations.head_revision()} before syncing." in result.stdout
+    assert migrations.current_revision(db_path) == migrations.head_revision()
+    assert migrations.schema_differences(db_path) == []
     new = _snapshot(db_path)
     killed = next(r for r in old["import_runs"] if r[4] == "running")
     for table, rows in old.items():
@@ -90,15 +91,15 @@ def test_sync_upgrades_a_0001_database_and_keeps_every_row(tmp_path: Path) -> No
 
 
 def test_0003_downgrades_and_upgrades_a_populated_database(seeded_db: Path) -> None:
-    assert database.current_revision(seeded_db) == database.head_revision()
+    assert migrations.current_revision(seeded_db) == migrations.head_revision()
     runs_before = count(seeded_db, "SELECT COUNT(*) FROM import_runs")
     papers_before = count(seeded_db, "SELECT COUNT(*) FROM papers")
-    database.downgrade(seeded_db, "0002")
+    migrations.downgrade(seeded_db, "0002")
     conn = sqlite3.connect(seeded_db)
     assert "pid" not in [c[1] for c in conn.execute("PRAGMA table_info(import_runs)")]
     conn.close()
     assert count(seeded_db, "SELECT COUNT(*) FROM import_runs") == runs_before
-    database.migrate(seeded_db)
+    migrations.migrate(seeded_db)
     assert count(seeded_db, "SELECT COUNT(*) FROM import_runs") == runs_before
     assert count(seeded_db, "SELECT COUNT(*) FROM papers") == papers_before
-    assert database.schema_differences(seeded_db) == []
+    assert migrations.schema_differences(seeded_db) == []

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from corpus_db import db as database
-from corpus_db import fts
+from corpus_db.store import fts
+from corpus_db.store import migrate as migrations
 from tests.paths import ROOT
 
 FOUNDATION_TABLES = ["paper_repos", "paper_sources", "paper_tags", "papers", "repos", "sources", "tags"]
@@ -26,35 +26,35 @@ def counts(path: Path, tables: list[str]) -> dict[str, int]:
 
 
 def test_autogenerate_finds_no_difference_from_the_models(db_path: Path) -> None:
-    assert database.schema_differences(db_path) == []
+    assert migrations.schema_differences(db_path) == []
 
 
 def test_head_revision_is_where_migrate_leaves_a_new_database(db_path: Path) -> None:
-    assert database.current_revision(db_path) == database.head_revision()
+    assert migrations.current_revision(db_path) == migrations.head_revision()
 
 
 def test_down_and_up_one_step_keeps_every_row_and_the_fts_triggers(seeded_db: Path) -> None:
     before = counts(seeded_db, FOUNDATION_TABLES)
     assert before["papers"] == 389
-    database.downgrade(seeded_db, "0001")
+    migrations.downgrade(seeded_db, "0001")
     assert counts(seeded_db, FOUNDATION_TABLES) == before
-    database.migrate(seeded_db)
+    migrations.migrate(seeded_db)
     assert counts(seeded_db, FOUNDATION_TABLES) == before
     conn = sqlite3.connect(seeded_db)
     assert fts.triggers_present(conn) == set(fts.TRIGGERS)
     fts.integrity_check(conn)
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-    assert database.schema_differences(seeded_db) == []
+    assert migrations.schema_differences(seeded_db) == []
 
 
 def test_upgrade_downgrade_base_upgrade_on_a_populated_database(seeded_db: Path) -> None:
-    database.downgrade(seeded_db, "base")
+    migrations.downgrade(seeded_db, "base")
     conn = sqlite3.connect(seeded_db)
     names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")}
     conn.close()
     assert names <= {"alembic_version"}
-    database.migrate(seeded_db)
-    assert database.schema_differences(seeded_db) == []
+    migrations.migrate(seeded_db)
+    assert migrations.schema_differences(seeded_db) == []
     assert counts(seeded_db, ["papers"]) == {"papers": 0}
 
 
@@ -72,14 +72,14 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_wheel_ships_migrations_and_package_data(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in (
-        "corpus_db/migrations/env.py",
-        "corpus_db/migrations/script.py.mako",
-        "corpus_db/migrations/versions/0001_initial.py",
-        "corpus_db/migrations/versions/0002_authors_dates_listing_state.py",
-        "corpus_db/migrations/versions/0003_import_run_process.py",
-        "corpus_db/migrations/versions/0004_views.py",
-        "corpus_db/migrations/versions/0005_record_hash_index.py",
-        "corpus_db/data/taxonomy.yml",
+        "corpus_db/store/migrations/env.py",
+        "corpus_db/store/migrations/script.py.mako",
+        "corpus_db/store/migrations/versions/0001_initial.py",
+        "corpus_db/store/migrations/versions/0002_authors_dates_listing_state.py",
+        "corpus_db/store/migrations/versions/0003_import_run_process.py",
+        "corpus_db/store/migrations/versions/0004_views.py",
+        "corpus_db/store/migrations/versions/0005_record_hash_index.py",
+        "corpus_db/rules/data/taxonomy.yml",
     ):
         assert required in names
     assert any(n.endswith("entry_points.txt") for n in names)
@@ -90,7 +90,7 @@ def test_migrations_run_from_the_installed_wheel_not_the_checkout(wheel: Path, t
     zipfile.ZipFile(wheel).extractall(site)
     target = tmp_path / "from-wheel.db"
     script = (
-        "import corpus_db, sys; from corpus_db import db;"
+        "import corpus_db, sys; from corpus_db.store import migrate as db;"
         f"assert corpus_db.__file__.startswith({str(site)!r}), corpus_db.__file__;"
         f"db.migrate({str(target)!r}); print(db.current_revision({str(target)!r}))"
     )
@@ -99,7 +99,7 @@ def test_migrations_run_from_the_installed_wheel_not_the_checkout(wheel: Path, t
         [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == database.head_revision()
+    assert done.stdout.strip() == migrations.head_revision()
 
 
 def test_the_migrated_fts_index_is_the_one_corpus_db_expects(db_path: Path) -> None:
@@ -113,4 +113,4 @@ def test_the_migrated_fts_index_is_the_one_corpus_db_expects(db_path: Path) -> N
 
 
 def test_the_recorded_schema_head_is_alembics_head() -> None:
-    assert database.head_revision() == database.SCHEMA_HEAD
+    assert migrations.head_revision() == migrations.SCHEMA_HEAD

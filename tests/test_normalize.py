@@ -1,6 +1,6 @@
 import pytest
 
-from corpus_db.normalize import (
+from corpus_db.rules.normalize import (
     display_name,
     find_arxiv_id,
     identity_key,
@@ -91,6 +91,6 @@ def test_year_of_iso_like_dates() -> None:
     ],
 )
 def test_tag_names_have_one_spelling(raw: str, expected: str) -> None:
-    from corpus_db.normalize import tag_name
+    from corpus_db.rules.normalize import tag_name
 
     assert tag_name(raw) == expected

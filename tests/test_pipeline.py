@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from corpus_db.imports import SourceTask, run_import
-from corpus_db.pipeline import WORKER_MIN_BYTES_ENV
+from corpus_db.ingest.run import SourceTask, run_import
+from corpus_db.ingest.worker import WORKER_MIN_BYTES_ENV
 from tests.paths import SEEDS
 
 TABLES = {

@@ -10,8 +10,8 @@ from pathlib import Path
 from click.testing import CliRunner
 from datasette.app import Datasette
 
-from corpus_db import fts
 from corpus_db.cli import cli
+from corpus_db.store import fts
 from tests.web_support import SERVE_SETTINGS, counts, metadata
 
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from corpus_db import fts
-from corpus_db.imports import SourceTask, expand_paths, run_import
+from corpus_db.ingest.files import expand_paths
+from corpus_db.ingest.run import SourceTask, run_import
+from corpus_db.store import fts
 from tests.paths import REALDATA, SEEDS
 
 # Records per file, as ../shared/realdata/SOURCES.md states them (pwc-evaluation: distinct papers).

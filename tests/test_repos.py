@@ -1,6 +1,6 @@
 import pytest
 
-from corpus_db.repos import canonical_repo, find_links
+from corpus_db.rules.repos import canonical_repo, find_links
 
 # Each shape below occurs in the seeds (or in the formats the other importers read).
 AWKWARD_LINKS = [

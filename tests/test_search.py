@@ -2,7 +2,7 @@ import sqlite3
 
 import pytest
 
-from corpus_db.search import search, to_match_query
+from corpus_db.store.search import search, to_match_query
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,9 @@
 import sqlite3
 from pathlib import Path
 
-from corpus_db import fts
-from corpus_db.imports import SourceTask, expand_paths, run_import
+from corpus_db.ingest.files import expand_paths
+from corpus_db.ingest.run import SourceTask, run_import
+from corpus_db.store import fts
 from tests.paths import SEEDS
 
 

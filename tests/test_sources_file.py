@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus_db.sources_file import SourcesFileError, load_sources, parse_sources
+from corpus_db.sync.config import SourcesFileError, load_sources, parse_sources
 from corpus_db.units import parse_duration, parse_size
 from tests.paths import ROOT, SEEDS
 from tests.sync_support import run_cli

@@ -3,9 +3,9 @@
 import sqlite3
 from pathlib import Path
 
-from corpus_db import fts
-from corpus_db.imports import SourceTask, run_import
-from corpus_db.search import search
+from corpus_db.ingest.run import SourceTask, run_import
+from corpus_db.store import fts
+from corpus_db.store.search import search
 
 
 def listing(path: Path, records: list[tuple[str, str]]) -> Path:

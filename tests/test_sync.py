@@ -8,11 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from corpus_db import db as database
-from corpus_db import fts
-from corpus_db.fetch import FetchOptions
-from corpus_db.search import search
-from corpus_db.sync import SyncOptions, sync_once
+from corpus_db.store import db as database
+from corpus_db.store import fts
+from corpus_db.store import migrate as migrations
+from corpus_db.store.search import search
+from corpus_db.sync.fetch import FetchOptions
+from corpus_db.sync.rounds import SyncOptions, sync_once
 from tests.http_fixture import Document, TestServer
 from tests.http_fixture import http_server as http_server  # the fixture
 from tests.paths import ROOT
@@ -28,16 +29,16 @@ def _rows(conn: sqlite3.Connection, sql: str) -> dict[int, tuple]:
 def test_a_checkout_subprocess_runs_this_checkout(tmp_path: Path) -> None:
     result = run_cli("--help")
     assert result.returncode == 0 and "sync" in result.stdout
-    probe = "import corpus_db, corpus_db.db as d; print(corpus_db.__file__); print(d.migrations_dir())"
+    probe = "import corpus_db, corpus_db.store.migrate as d; print(corpus_db.__file__); print(d.migrations_dir())"
     out = subprocess.run([sys.executable, "-c", probe], env=cli_env(), capture_output=True, text=True, check=True)
     package, migrations = out.stdout.split()
-    assert Path(package).is_relative_to(ROOT) and Path(migrations) == ROOT / "migrations"
+    assert Path(package).is_relative_to(ROOT) and Path(migrations) == ROOT / "corpus_db" / "store" / "migrations"
 
 
 def test_seeds_then_nothing_to_do(tmp_path: Path) -> None:
     db_path = tmp_path / "corpus.db"
     totals, results = sync_once(db_path, ROOT / "sources.yml")
-    assert totals.status == "ok" and totals.schema_upgrade == (None, database.head_revision())
+    assert totals.status == "ok" and totals.schema_upgrade == (None, migrations.head_revision())
     assert [r.status for r in results] == ["imported"] * 4
     conn = database.connect(db_path)
     assert conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 389

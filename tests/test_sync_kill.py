@@ -9,9 +9,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from corpus_db import db as database
-from corpus_db import fts
-from corpus_db.sync import sync_once
+from corpus_db.store import db as database
+from corpus_db.store import fts
+from corpus_db.sync.rounds import sync_once
 from tests.paths import ROOT
 from tests.sync_support import (
     cli_command,

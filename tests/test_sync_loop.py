@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from corpus_db.db import DatabaseBusyError
-from corpus_db.sync import run_every
+from corpus_db.store.db import DatabaseBusyError
+from corpus_db.sync.rounds import run_every
 from tests.http_fixture import Document, TestServer, sequence, status
 from tests.http_fixture import http_server as http_server  # the fixture
 from tests.paths import ROOT

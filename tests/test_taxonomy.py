@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from corpus_db.importers.listing import parse
-from corpus_db.taxonomy import Taxonomy
+from corpus_db.rules.taxonomy import Taxonomy
 from tests.paths import SEEDS
 
 

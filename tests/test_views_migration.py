@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from corpus_db import db as database
+from corpus_db.store import migrate as migrations
 
 
 def views(path: Path) -> set[str]:
@@ -19,12 +19,12 @@ def views(path: Path) -> set[str]:
 
 def test_views_upgrade_downgrade_and_no_autogenerate_diff(db_path: Path) -> None:
     assert "paper_overview" in views(db_path)
-    assert database.schema_differences(db_path) == []
-    database.downgrade(db_path, "0003")
+    assert migrations.schema_differences(db_path) == []
+    migrations.downgrade(db_path, "0003")
     assert views(db_path) == set()
-    database.migrate(db_path)
+    migrations.migrate(db_path)
     assert "paper_overview" in views(db_path)
-    assert database.schema_differences(db_path) == []
+    assert migrations.schema_differences(db_path) == []
 
 
 def test_paper_overview_lists_tags_sources_and_repos(conn: sqlite3.Connection) -> None:

@@ -12,7 +12,7 @@ from datasette.app import Datasette
 from tests.paths import ROOT
 
 METADATA_FILE = ROOT / "datasette-metadata.yml"
-# The settings corpus-db serve passes (see corpus_db.cli.datasette_command).
+# The settings corpus-db serve passes (see corpus_db.cli.web.datasette_command).
 SERVE_SETTINGS = {"sql_time_limit_ms": 3000, "max_returned_rows": 1000, "facet_time_limit_ms": 500}
 
 

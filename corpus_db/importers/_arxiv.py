@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from xml.etree.ElementTree import Element
 
-from corpus_db.normalize import fold_spaces, normalize_arxiv_id
+from corpus_db.rules.normalize import fold_spaces, normalize_arxiv_id
 
 _VERSION = re.compile(r"v(\d+)$")
 _BRACED_LETTER = re.compile(r"\{(\w)\}")
@@ -21,25 +21,9 @@ def split_id(value: str | None) -> tuple[str | None, str | None]:
     return ident, (version.group(0) if ident and version else None)
 
 
-def text_or_none(value: str | None) -> str | None:
-    """arXiv hard-wraps titles, abstracts and comments at 80 columns: unwrap, and treat blank as absent."""
-    if value is None:
-        return None
-    folded = fold_spaces(value)
-    return folded or None
-
-
 def tags_of(categories: str | None) -> tuple[str, ...]:
     """arXiv categories are one space-separated string ("math.CO cs.CG")."""
     return tuple(categories.split()) if categories else ()
-
-
-def iso_day(timestamp: str | None) -> str | None:
-    """The date part of an ISO timestamp such as 2012-01-23T21:15:02Z."""
-    if not timestamp:
-        return None
-    match = re.match(r"\d{4}-\d{2}-\d{2}", timestamp.strip())
-    return match.group(0) if match else None
 
 
 def person(forenames: str | None, keyname: str | None, suffix: str | None) -> str:

@@ -8,7 +8,7 @@ from typing import BinaryIO
 from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
-from corpus_db.records import ParseError
+from corpus_db.model import ParseError
 
 CHUNK_SIZE = 1 << 16
 

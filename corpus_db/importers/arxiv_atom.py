@@ -13,11 +13,13 @@ from collections.abc import Iterator
 from typing import BinaryIO
 from xml.etree.ElementTree import Element, tostring
 
-from corpus_db.importers import Importer
-from corpus_db.importers._arxiv import authors_with_affiliations, iso_day, split_id, text_or_none
+from corpus_db.importers._arxiv import authors_with_affiliations, split_id
+from corpus_db.importers._fields import clean_text
 from corpus_db.importers._xmlstream import iter_elements
-from corpus_db.normalize import clean_title, fold_spaces, normalize_doi
-from corpus_db.records import PaperRecord, ParseError
+from corpus_db.importers.base import Importer
+from corpus_db.importers.dates import iso_day
+from corpus_db.model import PaperRecord, ParseError
+from corpus_db.rules.normalize import clean_title, fold_spaces, normalize_doi
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -59,7 +61,7 @@ def _record(entry: Element, line: int | None, position: int) -> PaperRecord:
     raw_id = (entry.findtext(ATOM + "id") or "").strip()
     title = entry.findtext(ATOM + "title") or ""
     if "/api/errors" in raw_id:
-        raise _ApiError(text_or_none(entry.findtext(ATOM + "summary")) or clean_title(title) or raw_id)
+        raise _ApiError(clean_text(entry.findtext(ATOM + "summary")) or clean_title(title) or raw_id)
     if not title.strip():
         raise _NoTitle(f"entry {raw_id or position} has no title")
     arxiv_id, version = split_id(raw_id)
@@ -71,7 +73,7 @@ def _record(entry: Element, line: int | None, position: int) -> PaperRecord:
     if updated:
         extra["updated"] = updated
     for name, key in _EXTRA_FIELDS.items():
-        value = text_or_none(entry.findtext(ARXIV + name))
+        value = clean_text(entry.findtext(ARXIV + name))
         if value:
             extra[key] = value
     primary = entry.find(ARXIV + "primary_category")
@@ -87,7 +89,7 @@ def _record(entry: Element, line: int | None, position: int) -> PaperRecord:
         position=position,
         raw=tostring(entry, encoding="unicode"),
         line=line,
-        abstract=text_or_none(entry.findtext(ATOM + "summary")),
+        abstract=clean_text(entry.findtext(ATOM + "summary")),
         arxiv_id=arxiv_id,
         doi=normalize_doi(entry.findtext(ARXIV + "doi")),
         authors=authors,

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 from typing import BinaryIO
 
-from corpus_db.importers import Importer
-from corpus_db.importers._arxiv import person, split_id, tags_of, text_or_none
-from corpus_db.normalize import clean_title, normalize_doi
-from corpus_db.records import PaperRecord, ParseError, RawRecord
+from corpus_db.importers._arxiv import person, split_id, tags_of
+from corpus_db.importers._fields import clean_text, text_lines
+from corpus_db.importers.base import Importer
+from corpus_db.model import PaperRecord, ParseError, RawRecord
+from corpus_db.rules.normalize import clean_title, normalize_doi
 
 # Fields copied to `extra` under these names when present; the rest map to record fields.
 _EXTRA_FIELDS = {
@@ -64,7 +65,7 @@ def _record(obj: dict[str, object], text: str, number: int, position: int, path:
         name: obj[key] for key, name in _EXTRA_FIELDS.items() if isinstance(obj.get(key), str) and obj[key]
     }
     if "comments" in extra:
-        extra["comments"] = text_or_none(str(extra["comments"]))
+        extra["comments"] = clean_text(str(extra["comments"]))
     versions = obj.get("versions")
     if isinstance(versions, list) and versions:
         extra["versions"] = versions
@@ -79,7 +80,7 @@ def _record(obj: dict[str, object], text: str, number: int, position: int, path:
         position=position,
         raw=text,
         line=number,
-        abstract=text_or_none(abstract) if isinstance(abstract, str) else None,
+        abstract=clean_text(abstract) if isinstance(abstract, str) else None,
         arxiv_id=arxiv_id,
         doi=normalize_doi(doi) if isinstance(doi, str) else None,
         authors=_authors(obj.get("authors_parsed")),
@@ -92,13 +93,8 @@ def _record(obj: dict[str, object], text: str, number: int, position: int, path:
 def split(fh: BinaryIO, path: str) -> Iterator[RawRecord]:
     """Each non-blank line is a record, read line by line so a multi-GB snapshot streams."""
     position = 0
-    for number, raw_line in enumerate(fh, start=1):
-        try:
-            text = raw_line.decode("utf-8").rstrip("\r\n")
-        except UnicodeDecodeError as exc:
-            raise ParseError(path, f"not UTF-8 ({exc.reason} at byte {exc.start} of the line)", line=number) from None
-        if number == 1:
-            text = text.lstrip("\ufeff")
+    for number, line in text_lines(fh, path):
+        text = line.rstrip("\r\n")
         if not text.strip():
             continue
         position += 1

@@ -6,11 +6,13 @@ from collections.abc import Iterator
 from typing import BinaryIO
 from xml.etree.ElementTree import Element, tostring
 
-from corpus_db.importers import Importer
-from corpus_db.importers._arxiv import authors_with_affiliations, person, split_id, tags_of, text_or_none
+from corpus_db.importers._arxiv import authors_with_affiliations, person, split_id, tags_of
+from corpus_db.importers._fields import clean_text
 from corpus_db.importers._xmlstream import iter_elements
-from corpus_db.normalize import clean_title, normalize_doi
-from corpus_db.records import PaperRecord, ParseError
+from corpus_db.importers.base import Importer
+from corpus_db.importers.dates import iso_day
+from corpus_db.model import PaperRecord, ParseError
+from corpus_db.rules.normalize import clean_title, normalize_doi
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 ARXIV = "{http://arxiv.org/OAI/arXiv/}"
@@ -33,7 +35,7 @@ def sniff(head: bytes, path: str) -> bool:
     return b"<OAI-PMH" in head and (b'metadataPrefix="arXiv"' in head or b'"http://arxiv.org/OAI/arXiv/"' in head)
 
 
-def _text(parent: Element, name: str) -> str | None:
+def _child_text(parent: Element, name: str) -> str | None:
     found = parent.find(ARXIV + name)
     return found.text if found is not None and found.text else None
 
@@ -42,7 +44,7 @@ def _authors(meta: Element) -> tuple[tuple[str, ...], list[dict[str, object]]]:
     """Names in byline order, and affiliations for the authors that have them."""
     return authors_with_affiliations(
         meta.iterfind(f"{ARXIV}authors/{ARXIV}author"),
-        lambda a: person(_text(a, "forenames"), _text(a, "keyname"), _text(a, "suffix")),
+        lambda a: person(_child_text(a, "forenames"), _child_text(a, "keyname"), _child_text(a, "suffix")),
         ARXIV + "affiliation",
     )
 
@@ -51,17 +53,17 @@ def _record(record: Element, line: int, position: int, path: str) -> PaperRecord
     meta = record.find(f"{OAI}metadata/{ARXIV}arXiv")
     if meta is None:
         raise ParseError(path, "record has no <arXiv> metadata (harvest with metadataPrefix=arXiv)", line=line)
-    raw_id = _text(meta, "id")
+    raw_id = _child_text(meta, "id")
     arxiv_id, _ = split_id(raw_id)
     if arxiv_id is None:
         raise ParseError(path, f"record id {raw_id!r} is not an arXiv id", line=line)
-    title = _text(meta, "title")
+    title = _child_text(meta, "title")
     if not title or not title.strip():
         raise ParseError(path, f"record {raw_id} has no title", line=line)
     authors, affiliations = _authors(meta)
     extra: dict[str, object] = {}
     for element, name in _EXTRA_FIELDS.items():
-        value = text_or_none(_text(meta, element))
+        value = clean_text(_child_text(meta, element))
         if value:
             extra[name] = value
     if affiliations:
@@ -74,12 +76,12 @@ def _record(record: Element, line: int, position: int, path: str) -> PaperRecord
         position=position,
         raw=tostring(record, encoding="unicode"),
         line=line,
-        abstract=text_or_none(_text(meta, "abstract")),
+        abstract=clean_text(_child_text(meta, "abstract")),
         arxiv_id=arxiv_id,
-        doi=normalize_doi(_text(meta, "doi")),
+        doi=normalize_doi(_child_text(meta, "doi")),
         authors=authors,
-        published=text_or_none(_text(meta, "created")),
-        tags=tags_of(_text(meta, "categories")),
+        published=iso_day(_child_text(meta, "created")),
+        tags=tags_of(_child_text(meta, "categories")),
         extra=extra,
     )
 

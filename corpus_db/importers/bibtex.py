@@ -13,22 +13,15 @@ from typing import BinaryIO
 import bibtexparser
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock, String
 
-from corpus_db.importers import Importer
+from corpus_db.importers._fields import text_lines
+from corpus_db.importers.base import Importer
 from corpus_db.importers.bibtex_text import balanced, decode, resolve, split_keywords, split_names
-from corpus_db.normalize import clean_title, find_arxiv_id, normalize_arxiv_id, normalize_doi
-from corpus_db.records import PaperRecord, ParseError, RepoLink
+from corpus_db.importers.dates import loose, year_month
+from corpus_db.model import PaperRecord, ParseError, RepoLink
+from corpus_db.rules.normalize import arxiv_id_from_doi, clean_title, find_arxiv_id, normalize_arxiv_id, normalize_doi
 
 _ENTRY_START = re.compile(rb"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
-_MONTHS = {
-    name: number
-    for number, name in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
-    )
-}
-_YEAR = re.compile(r"\b(\d{4})\b")
-_ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 _GITHUB = re.compile(r"^https?://(?:www\.)?github\.com/", re.IGNORECASE)
-_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
 _VERSION = re.compile(r"v\d+$")
 # Fields whose values are identifiers or links: kept as written, never run through LaTeX decoding.
 _VERBATIM = {"url", "pdf", "openreview", "arxiv", "doi", "eprint", "file", "isbn", "issn", "urldate", "s2id", "pages"}
@@ -55,13 +48,7 @@ def _blocks(fh: BinaryIO, path: str) -> Iterator[tuple[int, str]]:
     first = 1
     depth = 0
     in_block = False
-    for number, raw in enumerate(fh, start=1):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ParseError(path, f"not UTF-8 ({exc.reason} at byte {exc.start} of the line)", line=number) from None
-        if number == 1:
-            line = line.lstrip("\ufeff")
+    for number, line in text_lines(fh, path):
         if line.lstrip().startswith("@"):
             if in_block and depth <= 0:
                 yield first, "".join(lines)
@@ -78,18 +65,11 @@ def _blocks(fh: BinaryIO, path: str) -> Iterator[tuple[int, str]]:
 
 
 def _published(fields: dict[str, str]) -> str | None:
-    """YYYY-MM-DD, YYYY-MM or YYYY from BibLaTeX `date`, else `year` and `month`."""
-    date = _ISO_DATE.match(fields.get("date", "").strip())
-    if date:
-        return "-".join(part for part in date.groups() if part)
-    year = _YEAR.search(fields.get("year", ""))
-    if not year:
-        return None
-    month_text = fields.get("month", "").strip().lower()
-    month = _MONTHS.get(month_text[:3]) if month_text[:3].isalpha() else None
-    if month is None and month_text.isdigit() and 1 <= int(month_text) <= 12:
-        month = int(month_text)
-    return f"{year.group(1)}-{month:02d}" if month else year.group(1)
+    """YYYY-MM-DD, YYYY-MM or YYYY from BibLaTeX `date` (the start of a range), else `year` and `month`."""
+    date = fields.get("date", "").strip()
+    if date and (published := loose(date.split("/")[0])):
+        return published
+    return year_month(fields.get("year", ""), fields.get("month", ""))
 
 
 def _arxiv(fields: dict[str, str]) -> tuple[str | None, str | None]:
@@ -105,8 +85,7 @@ def _arxiv(fields: dict[str, str]) -> tuple[str | None, str | None]:
         ident = find_arxiv_id(fields.get(key))
         if ident:
             return ident, None
-    doi = _ARXIV_DOI.match(fields.get("doi", "").strip())  # arXiv's own DataCite DOIs
-    return (normalize_arxiv_id(doi.group(1)), None) if doi else (None, None)
+    return arxiv_id_from_doi(fields.get("doi")), None  # arXiv's own DataCite DOIs
 
 
 def _venue(fields: dict[str, str]) -> str | None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from pylatexenc.latex2text import LatexNodes2Text
 
-from corpus_db.normalize import fold_spaces
+from corpus_db.rules.normalize import fold_spaces
 
 # BibTeX predefines the month macros; `month = nov` must resolve without an @string.
 MONTH_MACROS = {

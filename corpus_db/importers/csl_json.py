@@ -8,11 +8,19 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from corpus_db.importers import Importer
+from corpus_db.importers._fields import clean_text
+from corpus_db.importers.base import Importer
 from corpus_db.importers.dates import from_parts, loose
 from corpus_db.importers.jsonstream import JsonItems, json_head
-from corpus_db.normalize import clean_title, find_arxiv_id, fold_spaces, normalize_arxiv_id, normalize_doi
-from corpus_db.records import PaperRecord, ParseError
+from corpus_db.model import PaperRecord, ParseError
+from corpus_db.rules.normalize import (
+    arxiv_id_from_doi,
+    clean_title,
+    find_arxiv_id,
+    fold_spaces,
+    normalize_arxiv_id,
+    normalize_doi,
+)
 
 # CSL's fixed vocabulary of item types: a `"type": "user"` elsewhere (e.g. HF authors) is not one.
 _CSL_TYPE = re.compile(
@@ -24,7 +32,6 @@ _CSL_TYPE = re.compile(
 )
 _CSL_FIELD = re.compile(r'"(?:issued|author|container-title|citation-key|DOI|URL)"\s*:')
 _ZOTERO_ITEM = re.compile(r'"itemType"\s*:\s*"')
-_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
 _ARXIV_VENUE = re.compile(r"^arxiv:\s*\S", re.IGNORECASE)
 # Zotero items that are not works: child notes and files exported alongside the references.
 _NOT_WORKS = {"note", "attachment", "annotation"}
@@ -39,23 +46,17 @@ def sniff(head: bytes, path: str) -> bool:
     return bool(_ZOTERO_ITEM.search(text)) or bool(_CSL_TYPE.search(text) and _CSL_FIELD.search(text))
 
 
-def _text(value: object) -> str | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = str(value)
-    return (fold_spaces(value) or None) if isinstance(value, str) else None
-
-
 def _csl_name(person: dict[str, object]) -> str | None:
-    if literal := _text(person.get("literal")):
+    if literal := clean_text(person.get("literal")):
         return literal
     parts = (person.get(key) for key in ("given", "dropping-particle", "non-dropping-particle", "family", "suffix"))
-    return " ".join(text for part in parts if (text := _text(part))) or None
+    return " ".join(text for part in parts if (text := clean_text(part))) or None
 
 
 def _zotero_name(person: dict[str, object]) -> str | None:
-    if name := _text(person.get("name")):
+    if name := clean_text(person.get("name")):
         return name
-    return " ".join(text for key in ("firstName", "lastName") if (text := _text(person.get(key)))) or None
+    return " ".join(text for key in ("firstName", "lastName") if (text := clean_text(person.get(key)))) or None
 
 
 def _people(item: dict[str, object]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -92,14 +93,14 @@ def _extra_text(item: dict[str, object]) -> str:
 
 def _arxiv_id(item: dict[str, object], doi: str | None) -> str | None:
     for key in ("URL", "url"):
-        if found := find_arxiv_id(_text(item.get(key))):
+        if found := find_arxiv_id(clean_text(item.get(key))):
             return found
-    if doi and (match := _ARXIV_DOI.match(doi)):
-        return normalize_arxiv_id(match.group(1))
-    archive = " ".join(text for key in ("archive", "publisher", "repository") if (text := _text(item.get(key))))
+    if from_doi := arxiv_id_from_doi(doi):
+        return from_doi
+    archive = " ".join(text for key in ("archive", "publisher", "repository") if (text := clean_text(item.get(key))))
     from_arxiv = "arxiv" in archive.lower()  # a bare number is an arXiv id only when arXiv is the archive
     for key in ("number", "archive_location", "archiveLocation"):
-        value = _text(item.get(key))
+        value = clean_text(item.get(key))
         if value and (found := find_arxiv_id(value) or (normalize_arxiv_id(value) if from_arxiv else None)):
             return found
     return find_arxiv_id(_extra_text(item))
@@ -108,8 +109,8 @@ def _arxiv_id(item: dict[str, object], doi: str | None) -> str | None:
 def _doi(item: dict[str, object]) -> tuple[str | None, str | None]:
     """The DOI and, where the DOI field holds a short DOI (10/abcd), that short form. A full DOI in a
     doi.org URL is preferred: other sources give full DOIs, and resolving short ones needs the network."""
-    doi = normalize_doi(_text(item.get("DOI")))
-    url_doi = normalize_doi(_text(item.get("URL")) or _text(item.get("url")))
+    doi = normalize_doi(clean_text(item.get("DOI")))
+    url_doi = normalize_doi(clean_text(item.get("URL")) or clean_text(item.get("url")))
     if doi and doi.startswith("10/"):
         return (url_doi, doi) if url_doi and not url_doi.startswith("10/") else (doi, None)
     return doi or url_doi, None
@@ -118,10 +119,10 @@ def _doi(item: dict[str, object]) -> tuple[str | None, str | None]:
 def _tags(item: dict[str, object]) -> tuple[str, ...]:
     tags: list[str] = []
     for tag in item.get("tags") or []:
-        text = _text(tag.get("tag")) if isinstance(tag, dict) else _text(tag)
+        text = clean_text(tag.get("tag")) if isinstance(tag, dict) else clean_text(tag)
         if text and text not in tags:
             tags.append(text)
-    keyword = _text(item.get("keyword"))
+    keyword = clean_text(item.get("keyword"))
     for word in re.split(r"[,;]", keyword or ""):
         if (text := fold_spaces(word)) and text not in tags:
             tags.append(text)
@@ -130,7 +131,7 @@ def _tags(item: dict[str, object]) -> tuple[str, ...]:
 
 def _venue(item: dict[str, object]) -> str | None:
     for key in ("container-title", "publicationTitle", "proceedingsTitle", "event-title", "conferenceName"):
-        venue = _text(item.get(key))
+        venue = clean_text(item.get(key))
         # Zotero's arXiv translator puts "arXiv:1910.07512 [cs, stat]" here: an id, not a venue.
         if venue and not _ARXIV_VENUE.match(venue):
             return venue
@@ -138,23 +139,23 @@ def _venue(item: dict[str, object]) -> str | None:
 
 
 def _record(item: dict[str, object], path: str, entry: int, order: str) -> PaperRecord:
-    title = _text(item.get("title"))
+    title = clean_text(item.get("title"))
     if title is None:
         raise ParseError(path, "item has no title", entry=entry)
     authors, editors = _people(item)
     doi, short_doi = _doi(item)
     extra: dict[str, object] = {}
     for source, target in (("id", "id"), ("citation-key", "citation_key"), ("citationKey", "citation_key")):
-        if (value := _text(item.get(source))) and target not in extra:
+        if (value := clean_text(item.get(source))) and target not in extra:
             extra[target] = value
-    item_type = _text(item.get("type")) or _text(item.get("itemType"))
+    item_type = clean_text(item.get("type")) or clean_text(item.get("itemType"))
     if item_type:
         extra["type"] = item_type
     if short_doi:
         extra["short_doi"] = short_doi
     if editors:
         extra["editors"] = list(editors)
-    abstract = _text(item.get("abstract")) or _text(item.get("abstractNote"))
+    abstract = clean_text(item.get("abstract")) or clean_text(item.get("abstractNote"))
     return PaperRecord(
         title=clean_title(title),
         position=entry,

@@ -65,6 +65,24 @@ def from_parts(parts: list[object]) -> str | None:
     return iso(*numbers)
 
 
+def month_number(text: str) -> int | None:
+    """A month as a field gives it: 'jun', 'June', 'sept' or '6'; None when it is none of these."""
+    value = text.strip().lower()
+    if value.isdigit():
+        return int(value) if 1 <= int(value) <= 12 else None
+    return _MONTHS.get(value) or _MONTHS.get(value[:3])
+
+
+def year_month(year: str, month: str) -> str | None:
+    """Separate year and month fields (BibTeX's year = 2019, month = jun): 'YYYY-MM', or 'YYYY' when the
+    month is missing or unreadable; None without a year."""
+    found = _YEAR.search(year)
+    if found is None:
+        return None
+    number = month_number(month)
+    return iso(int(found.group(1)), number) if number else iso(int(found.group(1)))
+
+
 def loose(text: object, order: str = "mdy") -> str | None:
     """A date typed by a person or a reference manager: '2019-06-12', '2019/06', '6/12/2019', 'June 2019',
     '12 June 2019'. `order` says how an all-numeric day/month/year reads ('mdy' in the US, 'dmy' elsewhere)."""

@@ -10,11 +10,12 @@ from collections.abc import Iterator
 from pathlib import PurePath
 from typing import BinaryIO
 
-from corpus_db.importers import Importer
+from corpus_db.importers._fields import clean_text
+from corpus_db.importers.base import Importer
 from corpus_db.importers.dates import iso_day
 from corpus_db.importers.jsonstream import JsonItems, json_head
-from corpus_db.normalize import clean_title, fold_spaces, normalize_arxiv_id
-from corpus_db.records import PaperRecord, ParseError, RepoLink
+from corpus_db.model import PaperRecord, ParseError, RepoLink
+from corpus_db.rules.normalize import clean_title, fold_spaces, normalize_arxiv_id
 
 # The entry's first key is `paper` (an object) in every era; in the repr-string era it is quoted with '.
 _ENTRY = re.compile(r"""["']paper["']\s*:\s*\{""")
@@ -47,10 +48,6 @@ def _entry_object(item: object, path: str, entry: int) -> tuple[dict[str, object
     raise ParseError(path, f"expected an object or a dict string, found {type(item).__name__}", entry=entry)
 
 
-def _text(value: object) -> str | None:
-    return (value.strip() or None) if isinstance(value, str) else None
-
-
 def _listing_date(entry: dict[str, object], paper: dict[str, object], fallback: str | None) -> str | None:
     # submittedOnDailyAt is the day the paper was put on the daily page (a paper can be on two days);
     # older eras lack it, so the envelope or file date, then the entry's own timestamp, stand in.
@@ -62,7 +59,7 @@ def _record(item: object, path: str, entry: int, fallback_date: str | None) -> P
     paper = data.get("paper")
     if not isinstance(paper, dict):
         raise ParseError(path, "entry has no `paper` object", entry=entry)
-    title = _text(data.get("title")) or _text(paper.get("title"))
+    title = clean_text(data.get("title")) or clean_text(paper.get("title"))
     if title is None:
         raise ParseError(path, "entry has no title", entry=entry)
     authors = tuple(
@@ -70,7 +67,9 @@ def _record(item: object, path: str, entry: int, fallback_date: str | None) -> P
         for author in paper.get("authors") or []
         if isinstance(author, dict) and isinstance(author.get("name"), str) and author["name"].strip()
     )
-    repos = tuple(RepoLink(url, f"hf:{key}") for key in ("githubRepo", "projectPage") if (url := _text(paper.get(key))))
+    repos = tuple(
+        RepoLink(url, f"hf:{key}") for key in ("githubRepo", "projectPage") if (url := clean_text(paper.get(key)))
+    )
     keywords = paper.get("ai_keywords")
     tags = tuple(k.strip() for k in keywords if isinstance(k, str) and k.strip()) if isinstance(keywords, list) else ()
     extra: dict[str, object] = {}
@@ -82,7 +81,7 @@ def _record(item: object, path: str, entry: int, fallback_date: str | None) -> P
     arxiv_id = normalize_arxiv_id(hf_id)
     if hf_id and arxiv_id is None:
         extra["hf_id"] = hf_id  # HF lists a few non-arXiv papers under their own ids
-    abstract = _text(paper.get("summary")) or _text(data.get("summary"))
+    abstract = clean_text(paper.get("summary")) or clean_text(data.get("summary"))
     return PaperRecord(
         title=clean_title(title),
         position=entry,

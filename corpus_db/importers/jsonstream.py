@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 import ijson
 
-from corpus_db.records import ParseError
+from corpus_db.model import ParseError
 
 CHUNK = 64 * 1024
 _BOM = codecs.BOM_UTF8

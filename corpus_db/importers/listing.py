@@ -7,9 +7,10 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from corpus_db.importers import Importer
-from corpus_db.normalize import clean_title, fold_spaces
-from corpus_db.records import PaperRecord, ParseError
+from corpus_db.importers._fields import text_lines
+from corpus_db.importers.base import Importer
+from corpus_db.model import PaperRecord, ParseError
+from corpus_db.rules.normalize import clean_title, fold_spaces
 
 _CHROME = re.compile(
     r"^(?:new|subscribe|get trending papers in your email inbox.*|by\s*ak and the research community)$",
@@ -32,12 +33,8 @@ def sniff(head: bytes, path: str) -> bool:
 
 def _content_lines(fh: BinaryIO, path: str) -> Iterator[tuple[int, str]]:
     """Non-blank, non-chrome lines with their 1-based line numbers; a listing date is yielded as-is."""
-    for number, raw in enumerate(fh, start=1):
-        try:
-            line = raw.decode("utf-8").strip()
-        except UnicodeDecodeError as exc:
-            raise ParseError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})", line=number) from None
-        line = line.lstrip("\ufeff")
+    for number, text in text_lines(fh, path):
+        line = text.strip()
         if not line or _CHROME.match(line):
             continue
         yield number, _GLUED_SUBSCRIBE.sub("", line)

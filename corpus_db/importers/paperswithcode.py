@@ -8,11 +8,12 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from corpus_db.importers import Importer
+from corpus_db.importers._fields import clean_text
+from corpus_db.importers.base import Importer
 from corpus_db.importers.dates import loose
 from corpus_db.importers.jsonstream import JsonItems, json_head
-from corpus_db.normalize import clean_title, find_arxiv_id, fold_spaces, normalize_arxiv_id, normalize_doi
-from corpus_db.records import PaperRecord, ParseError, RepoLink
+from corpus_db.model import PaperRecord, ParseError, RepoLink
+from corpus_db.rules.normalize import clean_title, find_arxiv_id, normalize_arxiv_id, normalize_doi
 
 
 def _has(text: str, *keys: str) -> bool:
@@ -35,14 +36,10 @@ def sniff_links(head: bytes, path: str) -> bool:
     return text is not None and text.lstrip().startswith("[") and _has(text, "paper_url", "repo_url")
 
 
-def _text(value: object) -> str | None:
-    return (fold_spaces(value) or None) if isinstance(value, str) else None
-
-
 def _strings(value: object) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
-    return tuple(text for item in value if (text := _text(item)))
+    return tuple(text for item in value if (text := clean_text(item)))
 
 
 def _object(item: object, path: str, entry: int) -> dict[str, object]:
@@ -52,7 +49,7 @@ def _object(item: object, path: str, entry: int) -> dict[str, object]:
 
 
 def _title(item: dict[str, object], key: str, path: str, entry: int) -> str:
-    title = _text(item.get(key))
+    title = clean_text(item.get(key))
     if title is None:
         raise ParseError(path, f"record has no {key}", entry=entry)
     return clean_title(title)
@@ -76,7 +73,7 @@ def _paper_record(item: dict[str, object], path: str, entry: int) -> PaperRecord
     }
     if methods:
         extra["methods"] = methods
-    abstract = _text(item.get("abstract"))
+    abstract = clean_text(item.get("abstract"))
     url_abs = item.get("url_abs")
     return PaperRecord(
         title=_title(item, "title", path, entry),
@@ -88,7 +85,7 @@ def _paper_record(item: dict[str, object], path: str, entry: int) -> PaperRecord
         # Raw names as given: some entries pack several names into one string, separated by double spaces.
         authors=tuple(a.strip() for a in item.get("authors") or [] if isinstance(a, str) and a.strip()),
         published=loose(item.get("date") or item.get("published")),
-        venue=_text(item.get("proceeding")) or _text(item.get("conference")),
+        venue=clean_text(item.get("proceeding")) or clean_text(item.get("conference")),
         tags=_strings(item.get("tasks")),
         extra=extra,
     )
@@ -101,7 +98,7 @@ def parse_papers(fh: BinaryIO, path: str) -> Iterator[PaperRecord]:
 
 
 def _link_record(item: dict[str, object], path: str, entry: int) -> PaperRecord:
-    repo_url = _text(item.get("repo_url"))
+    repo_url = clean_text(item.get("repo_url"))
     extra: dict[str, object] = {
         key: item[key]
         for key in ("paper_url", "is_official", "mentioned_in_paper", "mentioned_in_github", "framework")

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from corpus_db.importers import Importer
+from corpus_db.importers.base import Importer
 from corpus_db.importers.dates import loose
 from corpus_db.importers.jsonstream import JsonItems, json_head
-from corpus_db.normalize import clean_title, find_arxiv_id, fold_spaces, normalize_doi, title_key
-from corpus_db.records import PaperRecord, ParseError, RepoLink
+from corpus_db.model import PaperRecord, ParseError, RepoLink
+from corpus_db.rules.normalize import clean_title, find_arxiv_id, fold_spaces, normalize_doi, title_key
 
 _TASK = re.compile(r'"task"\s*:')
 _DATASETS = re.compile(r'"datasets"\s*:')

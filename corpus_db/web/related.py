@@ -1,5 +1,5 @@
 """What a row page shows beside the row: for a paper, where it was listed, its tags, repos and authors;
-for a tag, repo, source or author, its papers. Read by the row templates in corpus_db/templates/."""
+for a tag, repo, source or author, its papers. Read by the row templates in corpus_db/web/templates/."""
 
 from __future__ import annotations
 

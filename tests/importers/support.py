@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from corpus_db.importers import Importer
-from corpus_db.records import PaperRecord, ParseError
+from corpus_db.model import PaperRecord, ParseError
 from tests.paths import REALDATA, ROOT
 
 SNIFF_BYTES = 64 * 1024

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from corpus_db.importers import FORMATS, arxiv_jsonl
-from corpus_db.records import ParseError
+from corpus_db.model import ParseError
 from tests.importers.support import all_sample_files, first_record_read, head, parse_bytes, parse_file
 from tests.paths import realdata
 

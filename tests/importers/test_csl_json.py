@@ -10,8 +10,8 @@ import pytest
 
 from corpus_db.importers import csl_json
 from corpus_db.importers.csl_json import IMPORTER
-from corpus_db.normalize import title_key
-from corpus_db.records import ParseError
+from corpus_db.model import ParseError
+from corpus_db.rules.normalize import title_key
 from tests.importers.support import CountingStream, insert_bad_byte, json_array_chunks, parse_bytes, parse_until_error
 from tests.paths import realdata
 

@@ -8,7 +8,7 @@ import pytest
 
 from corpus_db.importers import hf_daily
 from corpus_db.importers.hf_daily import IMPORTER
-from corpus_db.records import ParseError, RepoLink
+from corpus_db.model import ParseError, RepoLink
 from tests.importers.support import CountingStream, insert_bad_byte, json_array_chunks, parse_bytes, parse_until_error
 from tests.paths import realdata
 

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from corpus_db.importers.jsonstream import JsonItems, json_head
-from corpus_db.records import ParseError
+from corpus_db.model import ParseError
 from tests.importers.support import CountingStream, json_array_chunks
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from corpus_db.importers import detect_format
 from corpus_db.importers.listing import parse
-from corpus_db.records import ParseError
+from corpus_db.model import ParseError
 from tests.paths import SEEDS
 
 SEED_COUNTS = {"000": 119, "001": 102, "002": 88, "003": 101}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from corpus_db.importers.pwc_evaluation import IMPORTER
-from corpus_db.records import RepoLink
+from corpus_db.model import RepoLink
 from tests.importers.support import CountingStream, insert_bad_byte, json_array_chunks, parse_bytes, parse_until_error
 from tests.paths import realdata
 

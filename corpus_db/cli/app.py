@@ -1,0 +1,39 @@
+"""The click group every command hangs on, and what the commands share: the database option, opening
+an existing database, the exit code for a busy database."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from pathlib import Path
+
+import click
+
+from corpus_db.store import db as database
+
+DB_OPTION = click.option("--db", "db_option", metavar="PATH", help="The database (default: $CORPUS_DB or ./corpus.db).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="corpus-db")
+def cli() -> None:
+    """Keep a corpus of research papers in one normalized, searchable SQLite database."""
+
+
+EXIT_BUSY = 75  # EX_TEMPFAIL: another writer held the database; trying again later will work
+
+
+def main() -> None:
+    try:
+        cli()
+    except database.DatabaseBusyError as exc:  # a clear message, not a traceback, for cron's mail
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
+
+
+
+def open_existing(db_path: Path) -> sqlite3.Connection:
+    """A connection to a database that must exist already; a clear error otherwise."""
+    if not db_path.exists():
+        raise click.ClickException(f"{db_path}: no such database (run `corpus-db import` first)")
+    return database.connect(db_path)

@@ -1,0 +1,48 @@
+"""The optional database argument that may come first on the command line: `corpus-db search [DB] QUERY`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from corpus_db.store.db import BUSY_TIMEOUT_ENV, DEFAULT_BUSY_TIMEOUT, default_db_path
+
+DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def looks_like_database(arg: str) -> bool:
+    """A path with a database suffix, or an existing SQLite file whatever its name."""
+    path = Path(arg)
+    if path.suffix.lower() in DB_SUFFIXES:
+        return True
+    try:
+        with path.open("rb") as fh:
+            return fh.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def split_database(args: Sequence[str], explicit: str | None, *, needs: int) -> tuple[Path, list[str]]:
+    """(database, remaining arguments): the first argument is the database when it looks like one and
+    enough arguments remain; --db wins over both; otherwise $CORPUS_DB or ./corpus.db."""
+    rest = list(args)
+    if explicit:
+        return Path(explicit), rest
+    if len(rest) > needs and looks_like_database(rest[0]):
+        return Path(rest[0]), rest[1:]
+    return default_db_path(), rest
+
+
+def apply_wait(seconds: float | None) -> None:
+    """--wait SECONDS: how long this process waits for another writer, for every connection, migration
+    and lock it takes; the same setting as $CORPUS_DB_BUSY_TIMEOUT, which it overrides."""
+    if seconds is not None:
+        os.environ[BUSY_TIMEOUT_ENV] = str(seconds)
+
+
+WAIT_HELP = (
+    "Wait up to SECONDS for another import or sync to finish, then give up with a message "
+    f"(default: ${BUSY_TIMEOUT_ENV}, else {DEFAULT_BUSY_TIMEOUT:.0f})."
+)

@@ -1,0 +1,108 @@
+"""How a record's fields become a paper's, and how a second source's record improves a known paper.
+Pure functions: the rules are tested without a database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from corpus_db.model import PaperRecord
+from corpus_db.rules.normalize import (
+    clean_title,
+    fold_spaces,
+    identity_key,
+    normalize_arxiv_id,
+    normalize_doi,
+    title_key,
+    year_of,
+)
+
+# The columns a record can fill; identity_key and title_key are derived from them.
+PAPER_FIELDS = ("arxiv_id", "doi", "title", "abstract", "abstract_truncated", "published", "year", "venue")
+TEXT_FIELDS = ("title", "abstract")  # the columns the FTS index reads
+
+
+def record_fields(record: PaperRecord) -> dict[str, Any]:
+    """The paper columns a record implies, normalized."""
+    title = clean_title(record.title)
+    abstract = fold_spaces(record.abstract) if record.abstract else None
+    arxiv_id = normalize_arxiv_id(record.arxiv_id)
+    doi = normalize_doi(record.doi)
+    published = record.published.strip() if record.published else None
+    return {
+        "identity_key": identity_key(arxiv_id, doi, title),
+        "arxiv_id": arxiv_id,
+        "doi": doi,
+        "title": title,
+        "title_key": title_key(title),
+        "abstract": abstract or None,
+        "abstract_truncated": bool(abstract) and record.abstract_truncated,
+        "published": published or None,
+        "year": year_of(published),
+        "venue": fold_spaces(record.venue) if record.venue else None,
+    }
+
+
+def _better_abstract(old: str | None, old_cut: bool, new: str | None, new_cut: bool) -> bool:
+    """A full abstract beats one cut short; among equals a longer one wins (it was cut later, or
+    carries more); an empty one never replaces text."""
+    if not new:
+        return False
+    if not old:
+        return True
+    if old_cut != new_cut:
+        return old_cut
+    return old_cut and len(new) > len(old)
+
+
+def _better_date(old: str | None, new: str | None) -> bool:
+    """Fill a missing date, or make it more precise (2024 → 2024-05 → 2024-05-27) when they agree."""
+    if not new:
+        return False
+    if not old:
+        return True
+    return len(new) > len(old) and new.startswith(old)
+
+
+def revise_fields(paper: Mapping[str, Any], incoming: Mapping[str, Any]) -> dict[str, Any]:
+    """A source corrected its own record: its non-empty values replace the paper's, except that a
+    cut-short abstract never replaces a full one and identifiers are only filled."""
+    changes = merge_fields(paper, incoming)
+    if incoming["title"] and incoming["title"] != paper["title"]:
+        changes["title"] = incoming["title"]
+        changes["title_key"] = incoming["title_key"]
+    new_abstract = incoming["abstract"]
+    keeps_full_text = not incoming["abstract_truncated"] or paper["abstract_truncated"] or not paper["abstract"]
+    if new_abstract and new_abstract != paper["abstract"] and keeps_full_text:
+        changes["abstract"] = new_abstract
+        changes["abstract_truncated"] = incoming["abstract_truncated"]
+    for key, also in (("published", "year"), ("venue", None)):
+        if incoming[key] and incoming[key] != paper[key]:
+            changes[key] = incoming[key]
+            if also:
+                changes[also] = incoming[also]
+    if "title" in changes and not (paper["arxiv_id"] or paper["doi"] or changes.get("arxiv_id") or changes.get("doi")):
+        changes["identity_key"] = identity_key(None, None, changes["title"])
+    return changes
+
+
+def merge_fields(paper: Mapping[str, Any], incoming: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns of `paper` that `incoming` improves, with their new values. A later record never
+    blanks a field; identifiers are only filled, never overwritten; the first good title stays."""
+    changes: dict[str, Any] = {}
+    for key in ("arxiv_id", "doi", "venue"):
+        if incoming[key] and not paper[key]:
+            changes[key] = incoming[key]
+    if _better_abstract(paper["abstract"], bool(paper["abstract_truncated"]), incoming["abstract"],
+                        bool(incoming["abstract_truncated"])):
+        changes["abstract"] = incoming["abstract"]
+        changes["abstract_truncated"] = incoming["abstract_truncated"]
+    if _better_date(paper["published"], incoming["published"]):
+        changes["published"] = incoming["published"]
+        changes["year"] = incoming["year"]
+    if not paper["title"] and incoming["title"]:
+        changes["title"] = incoming["title"]
+    if "arxiv_id" in changes or "doi" in changes:
+        merged = {**paper, **changes}
+        changes["identity_key"] = identity_key(merged["arxiv_id"], merged["doi"], merged["title"])
+    return changes

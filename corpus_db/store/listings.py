@@ -1,0 +1,33 @@
+"""What a source listed at its last committed import, read beside the writer: the one place that
+answers "did this record change?", by its fingerprint."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from corpus_db.store.db import connect_read_only
+from corpus_db.store.sources import source_id
+
+
+class LastImport:
+    """The fingerprints of the records a source listed at its last committed import (a read-only
+    connection of its own, so a worker process can ask while the writer writes)."""
+
+    def __init__(self, db_path: str | Path, locator: str):
+        self.conn = connect_read_only(db_path)
+        self.source_id = source_id(self.conn, locator)
+
+    def listed_hashes(self, hashes: list[str]) -> set[str]:
+        """Those of `hashes` that a record of the source had, listed, at its last import."""
+        if self.source_id is None:
+            return set()
+        rows = self.conn.execute(
+            """SELECT record_hash FROM paper_sources
+               WHERE source_id = ? AND listed AND record_hash IN (SELECT value FROM json_each(?))""",
+            (self.source_id, json.dumps(hashes)),
+        )
+        return {digest for (digest,) in rows}
+
+    def close(self) -> None:
+        self.conn.close()

@@ -1,0 +1,392 @@
+"""The only writer. Saves one source's records inside the caller's transaction, a chunk at a time:
+set-based look-ups per chunk, executemany writes, no ORM, nothing per-record that could be batched."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any
+
+from corpus_db.model import ImportCounts, PreparedRecord, Repo, Unchanged
+from corpus_db.rules.identity import Candidates, drop_taken_identifiers, resolve
+from corpus_db.rules.merge import TEXT_FIELDS, merge_fields, revise_fields
+from corpus_db.rules.normalize import tag_name
+from corpus_db.rules.taxonomy import TAXONOMY_ORIGIN
+from corpus_db.store import fts
+from corpus_db.store.db import utc_now
+from corpus_db.store.sources import SourceInfo, finish_source, record_count, upsert_source
+from corpus_db.store.tags import SOURCE_TAG_ORIGIN, tag_id, tag_listed_papers
+
+TagsFor = Callable[[str, str | None], list[str]]  # taxonomy tags of a title and abstract
+
+CHUNK_SIZE = 500
+# A load this large (estimated records), and large against what is there, drops the FTS triggers and
+# rebuilds the index once at the end, inside the same transaction.
+BULK_MIN_RECORDS = 20_000
+BULK_SHARE_OF_EXISTING = 0.5
+
+_PAPER_COLUMNS = (
+    "id", "identity_key", "arxiv_id", "doi", "title", "title_key", "abstract", "abstract_truncated",
+    "published", "year", "venue",
+)
+
+
+def _chunks(items: Iterable[PreparedRecord | Unchanged], size: int) -> Iterator[list[PreparedRecord | Unchanged]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _json(values: Iterable[Any]) -> str:
+    return json.dumps(list(values), ensure_ascii=False)
+
+
+class SourceWriter:
+    """Writes one source's records. The caller owns the transaction (BEGIN IMMEDIATE ... COMMIT)."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        source: SourceInfo,
+        *,
+        tags_for: TagsFor,
+        import_tags: Sequence[str] = (),
+        now: str | None = None,
+        reprocess: bool = False,
+    ) -> None:
+        self.conn = conn
+        self.reprocess = reprocess  # re-read records whose text is unchanged (a newer parser may see more)
+        self.source = source
+        self.tags_for = tags_for  # for papers whose merged text is no one record's
+        self.import_tags = [t for t in map(tag_name, import_tags) if t]
+        self.now = now or utc_now()
+        self.counts = ImportCounts()
+        self._tag_ids: dict[str, int] = {}
+        self._listing_date: str | None = None
+        self._records_seen = 0
+        self.source_id = upsert_source(conn, source, self.now)
+        self._next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM papers").fetchone()[0]
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS seen_records (record_key TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.seen_records")
+        self.bulk = self._choose_bulk_mode()
+        if self.bulk:
+            fts.drop_triggers(conn)
+
+    # -- the source row -------------------------------------------------------------------------
+
+    def _choose_bulk_mode(self) -> bool:
+        # Records this source listed last time are mostly unchanged on a re-import: count only the rest,
+        # else re-reading a big dump with 1% edits would rebuild the whole index (~50 s at 1M papers)
+        # instead of firing the triggers for the few papers that change.
+        previous = record_count(self.conn, self.source_id)
+        estimated = self.source.size_hint // 1500 - previous
+        if estimated < BULK_MIN_RECORDS:
+            return False
+        existing = self.conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
+        return estimated >= existing * BULK_SHARE_OF_EXISTING
+
+    # -- the record stream ----------------------------------------------------------------------
+
+    def write(self, records: Iterable[PreparedRecord | Unchanged], chunk_size: int = CHUNK_SIZE) -> ImportCounts:
+        """Store every record, then mark what the source no longer lists and finish the source."""
+        for chunk in _chunks(records, chunk_size):
+            self._write_chunk(chunk)
+        self._finish()
+        return self.counts
+
+    def _dedupe_record_keys(self, prepared: list[PreparedRecord]) -> None:
+        """A source may list one work twice; the second listing gets key#2, and so on."""
+        keys = [p.record_key for p in prepared]
+        taken = {
+            k for (k,) in self.conn.execute(
+                "SELECT record_key FROM temp.seen_records WHERE record_key IN (SELECT value FROM json_each(?))",
+                (_json(keys),),
+            )
+        }
+        for item in prepared:
+            base, key, n = item.record_key, item.record_key, 1
+            while key in taken:
+                n += 1
+                key = f"{base}#{n}"
+                if self.conn.execute("SELECT 1 FROM temp.seen_records WHERE record_key = ?", (key,)).fetchone():
+                    taken.add(key)
+            item.record_key = key
+            taken.add(key)
+        self.conn.executemany(
+            "INSERT INTO temp.seen_records (record_key) VALUES (?)", [(p.record_key,) for p in prepared]
+        )
+        self._records_seen += len(prepared)
+
+    def _write_chunk(self, chunk: list[PreparedRecord | Unchanged]) -> None:
+        prepared = [item for item in chunk if isinstance(item, PreparedRecord)]
+        unchanged = [item.record_hash for item in chunk if isinstance(item, Unchanged)]
+        if unchanged:
+            self._keep_unchanged(unchanged)
+        if not prepared:
+            return
+        if self._listing_date is None:
+            self._listing_date = next((p.listed_on for p in prepared if p.listed_on), None)
+        self._dedupe_record_keys(prepared)
+        links = self._existing_links(prepared)
+        todo = []
+        relist = []
+        for item in prepared:
+            link = links.get(item.record_key)
+            if link is not None and link["record_hash"] == item.record_hash and not self.reprocess:
+                if link["listed"]:
+                    self.counts.unchanged += 1
+                else:
+                    relist.append((link["id"],))
+                    self.counts.updated += 1
+                continue
+            todo.append(item)
+        if relist:
+            self.conn.executemany("UPDATE paper_sources SET listed = 1, unlisted_at = NULL WHERE id = ?", relist)
+        if todo:
+            self._store_records(todo, links)
+
+    def _keep_unchanged(self, hashes: list[str]) -> None:
+        """Records recognised by their fingerprint before parsing: still listed, nothing to write.
+        (Two listings of one source with the very same text are both kept listed.)"""
+        self.conn.execute(
+            """INSERT OR IGNORE INTO temp.seen_records (record_key)
+               SELECT record_key FROM paper_sources
+               WHERE source_id = ? AND record_hash IN (SELECT value FROM json_each(?))""",
+            (self.source_id, _json(hashes)),
+        )
+        self.counts.unchanged += len(hashes)
+        self._records_seen += len(hashes)
+
+    def _existing_links(self, prepared: list[PreparedRecord]) -> dict[str, dict[str, Any]]:
+        rows = self.conn.execute(
+            """SELECT id, record_key, paper_id, record_hash, listed FROM paper_sources
+               WHERE source_id = ? AND record_key IN (SELECT value FROM json_each(?))""",
+            (self.source_id, _json(p.record_key for p in prepared)),
+        )
+        return {
+            key: {"id": id_, "paper_id": paper_id, "record_hash": h, "listed": listed}
+            for id_, key, paper_id, h, listed in rows
+        }
+
+    # -- identity resolution and paper writes ---------------------------------------------------
+
+    def _load_candidates(self, todo: list[PreparedRecord]) -> Candidates:
+        state = Candidates()
+        columns = ", ".join(_PAPER_COLUMNS)
+        for column, key in (("arxiv_id", "arxiv_id"), ("doi", "doi"), ("title_key", "title_key")):
+            values = {item.fields[key] for item in todo if item.fields[key]}
+            if not values:
+                continue
+            rows = self.conn.execute(
+                f"SELECT {columns} FROM papers WHERE {column} IN (SELECT value FROM json_each(?))", (_json(values),)
+            )
+            for row in rows:
+                state.remember(dict(zip(_PAPER_COLUMNS, row, strict=True)))
+        return state
+
+    def _store_records(self, todo: list[PreparedRecord], links: dict[str, dict[str, Any]]) -> None:
+        state = self._load_candidates(todo)
+        new_papers: dict[int, dict[str, Any]] = {}
+        changed: dict[int, dict[str, Any]] = {}
+        touched_text: set[int] = set()
+        link_rows = []
+        for item in todo:
+            fields = item.fields
+            paper_id = resolve(state, fields)
+            if paper_id is None:
+                paper_id = self._next_id
+                self._next_id += 1
+                paper = {"id": paper_id, **fields}
+                new_papers[paper_id] = paper
+                state.remember(paper)
+                touched_text.add(paper_id)
+                self.counts.inserted += 1
+            else:
+                paper = state.papers[paper_id]
+                previous = links.get(item.record_key)
+                # The same source's own record, changed since last time, corrects what it said before.
+                revising = previous is not None and previous["paper_id"] == paper_id
+                rule = revise_fields if revising else merge_fields
+                updates = self._safe_updates(state, paper, rule(paper, fields))
+                if updates:
+                    paper.update(updates)
+                    state.remember(paper)
+                    if paper_id not in new_papers:
+                        changed.setdefault(paper_id, {}).update(updates)
+                    if any(k in TEXT_FIELDS for k in updates):
+                        touched_text.add(paper_id)
+                if updates or (previous is not None and not previous["listed"]):
+                    self.counts.updated += 1
+                elif revising:
+                    self.counts.unchanged += 1
+                else:
+                    self.counts.merged += 1
+            item.fields = {**fields, "paper_id": paper_id}
+            link_rows.append(item)
+        self._insert_papers(new_papers.values())
+        self._update_papers(changed)
+        self._upsert_links(link_rows)
+        self._save_authors(link_rows, new_papers)
+        self._save_tags(link_rows, state, touched_text)
+        self._save_repos(link_rows)
+
+    def _safe_updates(self, state: Candidates, paper: dict[str, Any], updates: dict[str, Any]) -> dict[str, Any]:
+        """Identifiers and identity keys another paper holds are left out (the unique indexes would refuse them)."""
+        updates = drop_taken_identifiers(state, paper, updates)
+        if "identity_key" in updates:
+            taken = self.conn.execute(
+                "SELECT id FROM papers WHERE identity_key = ? AND id != ?", (updates["identity_key"], paper["id"])
+            ).fetchone()
+            if taken:
+                del updates["identity_key"]
+        return updates
+
+    def _insert_papers(self, papers: Iterable[dict[str, Any]]) -> None:
+        rows = [
+            (p["id"], p["identity_key"], p["arxiv_id"], p["doi"], p["title"], p["title_key"], p["abstract"],
+             p["abstract_truncated"], p["published"], p["year"], p["venue"], self.now, self.now)
+            for p in papers
+        ]
+        self.conn.executemany(
+            """INSERT INTO papers (id, identity_key, arxiv_id, doi, title, title_key, abstract, abstract_truncated,
+                                   published, year, venue, first_seen, last_updated)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            rows,
+        )
+
+    def _update_papers(self, changed: dict[int, dict[str, Any]]) -> None:
+        # One statement per set of changed columns: naming title/abstract in SET fires the FTS
+        # trigger, so a date fix must not mention them.
+        groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        for paper_id, updates in changed.items():
+            columns = tuple(sorted(updates))
+            groups.setdefault(columns, []).append((*(updates[c] for c in columns), self.now, paper_id))
+        for columns, rows in groups.items():
+            assignments = ", ".join(f"{c} = ?" for c in columns)
+            self.conn.executemany(f"UPDATE papers SET {assignments}, last_updated = ? WHERE id = ?", rows)
+
+    def _upsert_links(self, items: list[PreparedRecord]) -> None:
+        self.conn.executemany(
+            """INSERT INTO paper_sources (paper_id, source_id, record_key, position, line, raw_record, record_hash,
+                                          listed, unlisted_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, 1, NULL)
+               ON CONFLICT (source_id, record_key) DO UPDATE SET paper_id = excluded.paper_id,
+                 position = excluded.position, line = excluded.line, raw_record = excluded.raw_record,
+                 record_hash = excluded.record_hash, listed = 1, unlisted_at = NULL""",
+            [
+                (i.fields["paper_id"], self.source_id, i.record_key, i.position, i.line, i.raw,
+                 i.record_hash)
+                for i in items
+            ],
+        )
+
+    # -- authors, tags, repos -------------------------------------------------------------------
+
+    def _save_authors(self, items: list[PreparedRecord], new_papers: dict[int, dict[str, Any]]) -> None:
+        """A paper's byline comes from the first source that gives one; later sources do not reorder it."""
+        wanting = {i.fields["paper_id"] for i in items if i.authors}
+        if not wanting:
+            return
+        have = {
+            pid for (pid,) in self.conn.execute(
+                "SELECT DISTINCT paper_id FROM paper_authors WHERE paper_id IN (SELECT value FROM json_each(?))",
+                (_json(wanting - new_papers.keys()),),
+            )
+        }
+        bylines: dict[int, list[tuple[str, str, str]]] = {}
+        for item in items:
+            pid = item.fields["paper_id"]
+            if item.authors and pid not in have and pid not in bylines:
+                bylines[pid] = item.authors
+        names = {key: display for byline in bylines.values() for _, key, display in byline}
+        if not names:
+            return
+        self.conn.executemany(
+            "INSERT INTO authors (name, name_key) VALUES (?, ?) ON CONFLICT (name_key) DO NOTHING",
+            [(display, key) for key, display in names.items()],
+        )
+        ids = dict(
+            self.conn.execute(
+                "SELECT name_key, id FROM authors WHERE name_key IN (SELECT value FROM json_each(?))",
+                (_json(names),),
+            ).fetchall()
+        )
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO paper_authors (paper_id, position, author_id, raw_name) VALUES (?, ?, ?, ?)",
+            [
+                (pid, pos, ids[key], raw)
+                for pid, byline in bylines.items()
+                for pos, (raw, key, _) in enumerate(byline, 1)
+            ],
+        )
+
+    def _tag(self, name: str) -> int:
+        if name not in self._tag_ids:
+            self._tag_ids[name] = tag_id(self.conn, name)
+        return self._tag_ids[name]
+
+    def _save_tags(self, items: list[PreparedRecord], state: Candidates, touched_text: set[int]) -> None:
+        rows = []
+        for item in items:
+            pid = item.fields["paper_id"]
+            for tag in item.source_tags:
+                rows.append((pid, self._tag(tag), SOURCE_TAG_ORIGIN, self.source_id))
+        retag = sorted(touched_text)
+        if retag:
+            self.conn.execute(
+                "DELETE FROM paper_tags WHERE origin = ? AND paper_id IN (SELECT value FROM json_each(?))",
+                (TAXONOMY_ORIGIN, _json(retag)),
+            )
+        # A paper whose text is exactly one record's already has its tags (prepared beside the writer).
+        known = {item.fields["paper_id"]: item for item in items}
+        for pid in retag:
+            paper, item = state.papers[pid], known[pid]
+            text = (paper["title"], paper["abstract"])
+            same = text == (item.fields["title"], item.fields["abstract"])
+            tags = item.text_tags if same else self.tags_for(*text)
+            for tag in tags:
+                rows.append((pid, self._tag(tag), TAXONOMY_ORIGIN, self.source_id))
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO paper_tags (paper_id, tag_id, origin, source_id) VALUES (?, ?, ?, ?)", rows
+        )
+
+    def _save_repos(self, items: list[PreparedRecord]) -> None:
+        found: list[tuple[int, str, str, Repo]] = []
+        for item in items:
+            pid = item.fields["paper_id"]
+            found.extend((pid, origin, written, repo) for origin, written, repo in item.links)
+        if not found:
+            return
+        repos = {repo.url: repo for *_, repo in found}
+        self.conn.executemany(
+            "INSERT INTO repos (url, host, owner, name, kind) VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING",
+            [(r.url, r.host, r.owner, r.name, r.kind) for r in repos.values()],
+        )
+        ids = dict(
+            self.conn.execute(
+                "SELECT url, id FROM repos WHERE url IN (SELECT value FROM json_each(?))", (_json(repos),)
+            ).fetchall()
+        )
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO paper_repos (paper_id, repo_id, origin, link, source_id) VALUES (?, ?, ?, ?, ?)",
+            [(pid, ids[repo.url], origin, written, self.source_id) for pid, origin, written, repo in found],
+        )
+
+    # -- the end of a source --------------------------------------------------------------------
+
+    def _finish(self) -> None:
+        cursor = self.conn.execute(
+            """UPDATE paper_sources SET listed = 0, unlisted_at = ?
+               WHERE source_id = ? AND listed = 1 AND record_key NOT IN (SELECT record_key FROM temp.seen_records)""",
+            (self.now, self.source_id),
+        )
+        self.counts.unlisted += cursor.rowcount
+        for tag in self.import_tags:
+            tag_listed_papers(self.conn, self.source_id, self._tag(tag))
+        finish_source(self.conn, self.source_id, self._records_seen, self._listing_date)
+        self.conn.execute("DELETE FROM temp.seen_records")
+        if self.bulk:
+            fts.rebuild(self.conn)
+            fts.create_triggers(self.conn)
