@@ -28,7 +28,8 @@ serve: install
 	$(BIN)/corpus-db serve $(DB) --port $(PORT)
 
 lint: install-test
-	$(BIN)/ruff check corpus_db tests migrations bench
+	$(BIN)/ruff check corpus_db tests bench
+	$(BIN)/lint-imports
 
 # Debian's Chromium for the browser tests; the script says why when it cannot install it (they then skip).
 browser:

@@ -15,13 +15,12 @@ from corpus_db.ingest.files import content_hash, read_head
 from corpus_db.ingest.worker import Job, PreparationError, prepared_records
 from corpus_db.model import ImportCounts, ParseError
 from corpus_db.rules.taxonomy import Taxonomy
-from corpus_db.store.db import DatabaseBusyError, connect, db_path_of, write_transaction
+from corpus_db.store.db import DatabaseBusyError, connect, db_path_of
 from corpus_db.store.lock import writer_lock
 from corpus_db.store.migrate import SCHEMA_HEAD, current_revision, ensure_migrated
-from corpus_db.store.runs import RunTotals, finish_run, mark_interrupted, start_run
-from corpus_db.store.sources import KnownSource, SourceInfo, known_source, set_validators
-from corpus_db.store.tags import apply_import_tags
-from corpus_db.store.writer import SourceWriter
+from corpus_db.store.runs import RunTotals, begin_run, finish_run
+from corpus_db.store.sources import KnownSource, SourceInfo, known_source
+from corpus_db.store.writer import SourceWriter, refresh_unchanged_source, source_transaction
 
 Progress = Callable[[int], None]
 
@@ -92,8 +91,8 @@ def import_source(
             locator=task.locator, format=importer.name, content_hash=digest, name=task.name, etag=task.etag,
             last_modified=task.last_modified, size_hint=path.stat().st_size,
         )
-        with write_transaction(conn, task.locator):
-            writer = SourceWriter(conn, info, tags_for=taxonomy.tags_for, import_tags=task.tags, reprocess=force)
+        rules = {"tags_for": taxonomy.tags_for, "import_tags": task.tags, "reprocess": force}
+        with source_transaction(conn, info, **rules) as writer:
             job = Job(importer.name, str(path), taxonomy, db_path_of(conn), task.locator, force)
             with prepared_records(job, progress) as records:
                 result.counts = writer.write(records)
@@ -116,12 +115,7 @@ def _keep_unchanged(conn: sqlite3.Connection, task: SourceTask, known: KnownSour
     validators (so the next conditional GET can be answered 304), and write nothing else."""
     fresh_validators = task.not_modified or task.etag is not None or task.last_modified is not None
     new_validators = fresh_validators and (task.etag, task.last_modified) != (known.etag, known.last_modified)
-    if task.tags or new_validators:
-        with write_transaction(conn, task.locator):
-            if task.tags:
-                apply_import_tags(conn, task.locator, task.tags)
-            if new_validators:
-                set_validators(conn, task.locator, task.etag, task.last_modified)
+    refresh_unchanged_source(conn, task.locator, task.tags, (task.etag, task.last_modified) if new_validators else None)
     result.status, result.format = "unchanged", known.format
     result.counts.unchanged = known.record_count
 
@@ -155,9 +149,7 @@ def run_import(
             totals.schema_upgrade = (before, SCHEMA_HEAD)
         conn = connect(db_path)
         try:
-            with write_transaction(conn, db_path):
-                totals.interrupted_runs = mark_interrupted(conn)
-                run_id = start_run(conn, command)
+            run_id, totals.interrupted_runs = begin_run(conn, db_path, command)
             results: list[SourceResult] = []
             try:
                 for item in tasks:

@@ -1,11 +1,9 @@
-"""Opening the database: the default path, connection pragmas and the write transaction."""
+"""Opening the database: the default path, connection pragmas, timestamps."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -59,23 +57,3 @@ def connect_read_only(path: str | Path) -> sqlite3.Connection:
 def db_path_of(conn: sqlite3.Connection) -> str:
     """The file behind a connection's main database."""
     return str(conn.execute("PRAGMA database_list").fetchone()[2])
-
-
-@contextmanager
-def write_transaction(conn: sqlite3.Connection, path: str | Path) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE (take the write lock now, not halfway through) ... COMMIT, or ROLLBACK on error."""
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise DatabaseBusyError(
-                f"{path}: another corpus-db process is writing to this database; waited "
-                f"{busy_timeout():g}s for it (use --wait SECONDS or set ${BUSY_TIMEOUT_ENV} to wait longer)"
-            ) from None
-        raise
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")

@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from corpus_db.rules.taxonomy import TAXONOMY_ORIGIN, Taxonomy
-from corpus_db.store.db import write_transaction
+from corpus_db.store.transaction import write_transaction
 
 _BATCH = 2000
 

@@ -6,9 +6,11 @@ import os
 import socket
 import sqlite3
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from corpus_db.model import ImportCounts
 from corpus_db.store.db import utc_now
+from corpus_db.store.transaction import write_transaction
 
 INTERRUPTED_MESSAGE = "the process ended before the run finished (killed, or the machine stopped)"
 
@@ -98,3 +100,11 @@ def list_runs(conn: sqlite3.Connection, limit: int) -> list[tuple]:
            FROM import_runs ORDER BY id DESC LIMIT ?""",
         (limit,),
     ).fetchall()
+
+
+def begin_run(conn: sqlite3.Connection, db_path: str | Path, command: str) -> tuple[int, list[int]]:
+    """Close the rows of runs that died, and record that this command started (committed at once, so a
+    crash still leaves a trace); (this run's id, the ids marked interrupted)."""
+    with write_transaction(conn, db_path):
+        interrupted = mark_interrupted(conn)
+        return start_run(conn, command), interrupted

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import islice
 from typing import Any
 
@@ -16,8 +17,9 @@ from corpus_db.rules.normalize import tag_name
 from corpus_db.rules.taxonomy import TAXONOMY_ORIGIN
 from corpus_db.store import fts
 from corpus_db.store.db import utc_now
-from corpus_db.store.sources import SourceInfo, finish_source, record_count, upsert_source
-from corpus_db.store.tags import SOURCE_TAG_ORIGIN, tag_id, tag_listed_papers
+from corpus_db.store.sources import SourceInfo, finish_source, record_count, set_validators, upsert_source
+from corpus_db.store.tags import SOURCE_TAG_ORIGIN, apply_import_tags, tag_id, tag_listed_papers
+from corpus_db.store.transaction import write_transaction
 
 TagsFor = Callable[[str, str | None], list[str]]  # taxonomy tags of a title and abstract
 
@@ -390,3 +392,28 @@ class SourceWriter:
         if self.bulk:
             fts.rebuild(self.conn)
             fts.create_triggers(self.conn)
+
+
+@contextmanager
+def source_transaction(
+    conn: sqlite3.Connection, source: SourceInfo, *, tags_for: TagsFor, import_tags: Sequence[str] = (),
+    reprocess: bool = False,
+) -> Iterator[SourceWriter]:
+    """One source's import as one transaction: a writer for its records, committed when the block ends
+    and rolled back, leaving the database as it was, when it raises."""
+    with write_transaction(conn, source.locator):
+        yield SourceWriter(conn, source, tags_for=tags_for, import_tags=import_tags, reprocess=reprocess)
+
+
+def refresh_unchanged_source(
+    conn: sqlite3.Connection, locator: str, import_tags: Sequence[str], validators: tuple[str | None, str | None] | None
+) -> None:
+    """A source whose bytes are those of its last import: apply new import tags and keep the server's
+    latest validators (None: leave them), and write nothing else."""
+    if not import_tags and validators is None:
+        return
+    with write_transaction(conn, locator):
+        if import_tags:
+            apply_import_tags(conn, locator, import_tags)
+        if validators is not None:
+            set_validators(conn, locator, *validators)

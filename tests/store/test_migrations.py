@@ -61,10 +61,13 @@ def test_upgrade_downgrade_base_upgrade_on_a_populated_database(seeded_db: Path)
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--verbose", "-w", str(out), str(ROOT)],
+        check=True, capture_output=True, text=True, timeout=300,
     )
+    # A new user's `pip install` shows what the build backend warns about: it must have nothing to say.
+    backend_warnings = [line for line in (done.stdout + done.stderr).splitlines() if "Warning:" in line]
+    assert backend_warnings == []
     [built] = out.glob("corpus_db-*.whl")
     return built
 
