@@ -14,7 +14,7 @@ from pathlib import Path
 from corpus_db.store import search_engine
 from corpus_db.store.db import connect_read_only, db_path_of
 from corpus_db.store.fts import FTS_TABLE
-from corpus_db.store.snippets import match_starts, snippet
+from corpus_db.store.snippets import best_snippet, match_starts
 from corpus_db.store.typed_query import Clause, parse, to_fts5
 
 ENGINE_TANTIVY = "tantivy"
@@ -125,7 +125,7 @@ def _hits(
             continue  # deleted since the index was read
         _, title, abstract, arxiv_id, doi, year, authors, tags, repos, sources = row
         hits.append(SearchHit(
-            id=pid, title=title, snippet=snippet(abstract or title, starts, highlight), score=round(score, 4),
+            id=pid, title=title, snippet=best_snippet(title, abstract, starts, highlight), score=round(score, 4),
             arxiv_id=arxiv_id, doi=doi, year=year, authors=json.loads(authors), tags=json.loads(tags),
             repos=json.loads(repos), sources=sources,
         ))

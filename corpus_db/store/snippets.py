@@ -55,3 +55,12 @@ def snippet(text: str, starts: tuple[str, ...], highlight: tuple[str, str], wind
     if last < len(words) - 1:
         parts.append(ELLIPSIS)
     return "".join(parts)
+
+
+def best_snippet(title: str, abstract: str | None, starts: tuple[str, ...], highlight: tuple[str, str]) -> str:
+    """From the abstract, unless only the title matches (as FTS5's snippet() picks the best column)."""
+    if abstract and (not starts or any(_fold(m.group()).startswith(starts) for m in _WORD.finditer(abstract))):
+        return snippet(abstract, starts, highlight)
+    if starts and any(_fold(m.group()).startswith(starts) for m in _WORD.finditer(title)):
+        return snippet(title, starts, highlight)
+    return snippet(abstract or title, starts, highlight)

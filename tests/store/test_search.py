@@ -33,7 +33,7 @@ def test_title_matches_rank_above_abstract_matches(conn: sqlite3.Connection) -> 
     hits = search(conn, "mixture of experts", limit=10)
     assert len(hits) == 10
     assert all("mixture" in h.title.lower() and "expert" in h.title.lower() for h in hits[:5])
-    assert [h.score for h in hits] == sorted(h.score for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)  # higher is better
 
 
 def test_hits_carry_snippets_tags_repos_and_source_counts(conn: sqlite3.Connection) -> None:
