@@ -50,6 +50,8 @@ def current_index(conn: sqlite3.Connection, db_path: str | Path) -> tuple[tantiv
     except sqlite3.Error as exc:
         return None, f"cannot read the search index state: {exc}"
     path = index_root(db_path) / state.generation
+    if not (path / "meta.json").is_file():  # checked every time: an open index outlives its removed folder
+        return None, f"the search index is missing (no {path}; run `corpus-db index --rebuild`)"
     with _cache_lock:
         opened = _cache.get(path)
         try:
