@@ -168,3 +168,19 @@ def test_paging_goes_past_the_first_page(imported: Path) -> None:
     assert first.more and second.more and not third.more
     ids = [h.id for page in (first, second, third) for h in page]
     assert len(ids) == len(set(ids)) == 100
+
+
+async def test_a_published_snapshot_searches_its_own_index_without_the_writer(imported: Path, tmp_path: Path) -> None:
+    from datasette.app import Datasette
+
+    from corpus_db.store.publish import publish
+
+    out = tmp_path / "site" / "corpus.db"
+    publish(imported, out)
+    for leftover in imported.parent.glob(imported.name + "*"):  # the live database, its index and its lock
+        shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+    assert titles(out, "topic7") == [RECORDS[6][0]]
+    ds = Datasette(immutables=[str(out)])
+    body = (await ds.client.get("/corpus/search.json?q=topic7")).json()
+    assert (body["engine"], body["fallback_reason"]) == ("tantivy", None)
+    assert [r["title"] for r in body["rows"]] == [RECORDS[6][0]]
