@@ -21,7 +21,7 @@ from corpus_db.store.search_index import index_root, read_state
 from tests.paths import ROOT
 
 PAPERS = 4000
-WORDS = "sparse dense routing expert layer token attention gradient kernel signal".split()
+WORDS = ["sparse", "dense", "routing", "expert", "layer", "token", "attention", "gradient", "kernel", "signal"]
 
 
 def dump(path: Path) -> Path:
