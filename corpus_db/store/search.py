@@ -14,7 +14,7 @@ from pathlib import Path
 from corpus_db.store import search_engine
 from corpus_db.store.db import connect_read_only, db_path_of
 from corpus_db.store.fts import FTS_TABLE
-from corpus_db.store.snippets import best_snippet, match_starts
+from corpus_db.store.snippets import best_snippet, match_pattern
 from corpus_db.store.typed_query import Clause, parse, to_fts5
 
 ENGINE_TANTIVY = "tantivy"
@@ -117,7 +117,7 @@ def _hits(
 ) -> list[SearchHit]:
     rows = {row[0]: row for row in conn.execute(ROWS_SQL, (json.dumps([pid for pid, _ in ranked]),))}
     stems = [s for c in clauses for w in c.words for s in search_engine.stems(w)]
-    starts = match_starts(clauses, stems)
+    pattern = match_pattern(clauses, stems)
     hits = []
     for pid, score in ranked:
         row = rows.get(pid)
@@ -125,7 +125,7 @@ def _hits(
             continue  # deleted since the index was read
         _, title, abstract, arxiv_id, doi, year, authors, tags, repos, sources = row
         hits.append(SearchHit(
-            id=pid, title=title, snippet=best_snippet(title, abstract, starts, highlight), score=round(score, 4),
+            id=pid, title=title, snippet=best_snippet(title, abstract, pattern, highlight), score=round(score, 4),
             arxiv_id=arxiv_id, doi=doi, year=year, authors=json.loads(authors), tags=json.loads(tags),
             repos=json.loads(repos), sources=sources,
         ))
