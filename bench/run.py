@@ -170,15 +170,19 @@ def corpus_import(db: Path, *paths: Path) -> Run:
     return run([*CLI, "import", str(db), *map(str, paths)])
 
 
-def fresh_db(db: Path) -> float:
+def remove_db(db: Path) -> None:
+    """The database and what lives beside it: -wal, -shm, .lock and the search index folder."""
     for leftover in db.parent.glob(db.name + "*"):
-        leftover.unlink()
+        shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+
+
+def fresh_db(db: Path) -> float:
+    remove_db(db)
     return run([*CLI, "migrate", str(db)]).seconds
 
 
 def copy_db(source: Path, target: Path) -> None:
-    for leftover in target.parent.glob(target.name + "*"):
-        leftover.unlink()
+    remove_db(target)
     shutil.copyfile(source, target)
 
 
