@@ -14,7 +14,15 @@ from pathlib import Path
 import tantivy
 
 from corpus_db.store import search_outbox as outbox
-from corpus_db.store.search_index import index_root, name_analyzer, open_index, read_state, stem_analyzer
+from corpus_db.store.search_index import (
+    LAYOUT,
+    PREFIX_GRAMS,
+    index_root,
+    name_analyzer,
+    open_index,
+    read_state,
+    stem_analyzer,
+)
 from corpus_db.store.typed_query import Clause
 
 TITLE_BOOST = 10.0
@@ -49,6 +57,8 @@ def current_index(conn: sqlite3.Connection, db_path: str | Path) -> tuple[tantiv
             return None, "the search index is behind the database (changes not yet indexed; run `corpus-db index`)"
     except sqlite3.Error as exc:
         return None, f"cannot read the search index state: {exc}"
+    if not state.generation.startswith(LAYOUT + "-"):
+        return None, "the search index was built by another version of corpus-db (run `corpus-db index --rebuild`)"
     path = index_root(db_path) / state.generation
     if not (path / "meta.json").is_file():  # checked every time: an open index outlives its removed folder
         return None, f"the search index is missing (no {path}; run `corpus-db index --rebuild`)"
@@ -98,6 +108,9 @@ def _clause_query(searcher: tantivy.Searcher, schema: tantivy.Schema, clause: Cl
     names = [s for w in clause.words for s in _NAME.analyze(w)]
     if not stems:
         return None
+    if clause.prefix and len(stems) == 1 and PREFIX_GRAMS[0] <= len(names[0]) <= PREFIX_GRAMS[1]:
+        return _one_of([(_term(schema, "title_prefix", names[0]), TITLE_BOOST),
+                        (_term(schema, "abstract_prefix", names[0]), 1.0)])
     if clause.prefix and len(stems) == 1:
         words = _prefix_words(searcher, names[0])
         if not words:

@@ -26,6 +26,14 @@ from corpus_db.store.db import connect, utc_now
 from corpus_db.store.transaction import write_transaction
 
 AUTHOR_SEPARATOR = "\x1f"
+# Bumped whenever the fields change: a generation of another layout is rebuilt, never queried.
+LAYOUT = "v2"
+# Prefixes of this many letters are their own terms (edge n-grams made by tantivy's tokenizer from the
+# words of the text): a prefix query is then one term, scored like FTS5's (term frequency summed over
+# the words it starts) and pruned by WAND. Shorter and longer prefixes expand over the term dictionary.
+PREFIX_GRAMS = (3, 4)
+# ASCII punctuation becomes a space before splitting into words, in C (str.translate), not per word.
+_PUNCTUATION = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"})
 # A queue this large against the corpus is cheaper to rebuild than to apply one paper at a time.
 REBUILD_SHARE = 0.5
 WRITER_HEAP = 128_000_000  # bytes, split between the indexing threads; flushed to a segment when full
@@ -56,12 +64,25 @@ def name_analyzer() -> tantivy.TextAnalyzer:
     )
 
 
+def prefix_analyzer() -> tantivy.TextAnalyzer:
+    """Each word value becomes its leading PREFIX_GRAMS letters, lower-cased and folded."""
+    low, high = PREFIX_GRAMS
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.ngram(low, high, True))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .build()
+    )
+
+
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_integer_field("id", indexed=True, fast=True)
     builder.add_text_field("title", tokenizer_name="corpus_stem", index_option="position")
     builder.add_text_field("abstract", tokenizer_name="corpus_stem", index_option="position")
     builder.add_text_field("authors", tokenizer_name="corpus_name", index_option="position")
+    builder.add_text_field("title_prefix", tokenizer_name="corpus_prefix", index_option="freq")
+    builder.add_text_field("abstract_prefix", tokenizer_name="corpus_prefix", index_option="freq")
     return builder.build()
 
 
@@ -69,6 +90,7 @@ def register_analyzers(index: tantivy.Index) -> None:
     """Custom analyzers are not stored in the index: every opener registers them."""
     index.register_tokenizer("corpus_stem", stem_analyzer())
     index.register_tokenizer("corpus_name", name_analyzer())
+    index.register_tokenizer("corpus_prefix", prefix_analyzer())
 
 
 def index_root(db_path: str | Path) -> Path:
@@ -115,7 +137,11 @@ FROM papers p
 
 def _documents(rows: Iterator[tuple[int, str, str, str | None]], schema: tantivy.Schema) -> Iterator[tantivy.Document]:
     for paper_id, title, abstract, authors in rows:
-        fields: dict[str, object] = {"id": paper_id, "title": title, "abstract": abstract}
+        fields: dict[str, object] = {
+            "id": paper_id, "title": title, "abstract": abstract,
+            "title_prefix": title.translate(_PUNCTUATION).split(),
+            "abstract_prefix": abstract.translate(_PUNCTUATION).split(),
+        }
         if authors:
             fields["authors"] = authors.split(AUTHOR_SEPARATOR)  # values apart: no phrase spans two names
         yield tantivy.Document.from_dict(fields, schema)
@@ -132,7 +158,7 @@ def folder_size(path: Path) -> int:
 
 def build_generation(conn: sqlite3.Connection, root: Path) -> tuple[str, int]:
     """Index every paper into a new generation folder; returns (its name, papers). Not yet current."""
-    generation = f"g{int(time.time())}-{secrets.token_hex(4)}"
+    generation = f"{LAYOUT}-{int(time.time())}-{secrets.token_hex(4)}"
     path = root / generation
     path.mkdir(parents=True)
     index = tantivy.Index(_schema(), str(path), reuse=False)
@@ -199,6 +225,8 @@ def _remove_other_generations(root: Path, keep: str) -> None:
 
 
 def _usable(path: Path) -> bool:
+    if not path.name.startswith(LAYOUT + "-"):
+        return False
     try:
         open_index(path)
     except (OSError, ValueError):
