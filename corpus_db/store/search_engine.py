@@ -20,7 +20,6 @@ from corpus_db.store.search_index import (
     index_root,
     name_analyzer,
     open_index,
-    read_state,
     stem_analyzer,
 )
 from corpus_db.store.typed_query import Clause
@@ -47,29 +46,34 @@ def current_index(conn: sqlite3.Connection, db_path: str | Path) -> tuple[tantiv
     """The index to search, or None and the reason to fall back to FTS5. The index is current when its
     state row exists and the outbox is empty (SQLite is the truth: it says which generation, which
     version)."""
-    try:
-        if not outbox.has_outbox(conn):
+    try:  # one statement: this runs before every search
+        row = conn.execute(
+            f"SELECT generation, version, EXISTS (SELECT 1 FROM {outbox.OUTBOX_TABLE}) FROM {outbox.STATE_TABLE} "
+            "WHERE id = 1").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
             return None, "no search index: the database predates it (run `corpus-db migrate`)"
-        state = read_state(conn)
-        if state is None:
-            return None, "no search index yet (run `corpus-db index`)"
-        if outbox.pending(conn):
-            return None, "the search index is behind the database (changes not yet indexed; run `corpus-db index`)"
+        return None, f"cannot read the search index state: {exc}"
     except sqlite3.Error as exc:
         return None, f"cannot read the search index state: {exc}"
-    if not state.generation.startswith(LAYOUT + "-"):
+    if row is None:
+        return None, "no search index yet (run `corpus-db index`)"
+    generation, version, behind = row
+    if behind:
+        return None, "the search index is behind the database (changes not yet indexed; run `corpus-db index`)"
+    if not generation.startswith(LAYOUT + "-"):
         return None, "the search index was built by another version of corpus-db (run `corpus-db index --rebuild`)"
-    path = index_root(db_path) / state.generation
+    path = index_root(db_path) / generation
     if not (path / "meta.json").is_file():  # checked every time: an open index outlives its removed folder
         return None, f"the search index is missing (no {path}; run `corpus-db index --rebuild`)"
     with _cache_lock:
         opened = _cache.get(path)
         try:
             if opened is None:
-                opened = _cache[path] = _Open(open_index(path), state.version)
-            elif opened.version != state.version:
+                opened = _cache[path] = _Open(open_index(path), version)
+            elif opened.version != version:
                 opened.index.reload()  # a commit since we last looked: see it now, not after a watcher's delay
-                opened.version = state.version
+                opened.version = version
         except (OSError, ValueError) as exc:
             _cache.pop(path, None)
             return None, f"the search index at {path} cannot be opened ({exc})"

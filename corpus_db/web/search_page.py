@@ -17,6 +17,7 @@ PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 # Private-use characters around matches: escaped with the text, then turned into <mark>.
 _OPEN, _CLOSE = "\ue000", "\ue001"
+_SEARCHABLE: set[tuple[int, str, str | None]] = set()
 
 
 def _int(value: str | None, default: int, low: int, high: int) -> int:
@@ -51,8 +52,11 @@ async def search_view(datasette: Any, request: Any) -> Response:
         db = datasette.get_database(database)
     except KeyError:
         raise NotFound(f"Database not found: {database}") from None
-    if not await db.table_exists("papers"):
-        raise NotFound(f"{database} has no papers to search")
+    known = (id(datasette), database, db.path)
+    if known not in _SEARCHABLE:  # asked once per database, not at every request
+        if not await db.table_exists("papers"):
+            raise NotFound(f"{database} has no papers to search")
+        _SEARCHABLE.add(known)
     as_json = bool(request.url_vars.get("format"))
     q = request.args.get("q", "")
     author = request.args.get("author") or None
