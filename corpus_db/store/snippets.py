@@ -44,13 +44,17 @@ def _densest(matches: list[re.Match[str]]) -> int:
 
 def snippet(text: str, pattern: re.Pattern[str] | None, highlight: tuple[str, str]) -> str:
     """About SPAN characters of `text` around its densest matches, matches wrapped in `highlight`."""
-    matches = list(pattern.finditer(text)) if pattern else []
+    return _cut(text, list(pattern.finditer(text)) if pattern else [], highlight)
+
+
+def _cut(text: str, matches: list[re.Match[str]], highlight: tuple[str, str]) -> str:
     start = 0
     if matches:
-        start = max(0, matches[_densest(matches)].start() - LEAD)
+        first = matches[_densest(matches)].start()
+        start = max(0, first - LEAD)
         if start:
-            space = text.find(" ", start)
-            start = space + 1 if 0 <= space < matches[_densest(matches)].start() else start
+            space = text.find(" ", start, first)
+            start = space + 1 if space >= 0 else start
     end = min(len(text), start + SPAN)
     if end < len(text):
         space = text.rfind(" ", start, end)
@@ -58,12 +62,11 @@ def snippet(text: str, pattern: re.Pattern[str] | None, highlight: tuple[str, st
     open_, close = highlight
     parts = [ELLIPSIS] if start else []
     cursor = start
-    for match in matches:
-        if match.start() < start or match.end() > end:
-            continue
-        if open_ or close:
-            parts += [text[cursor:match.start()], open_, match.group(), close]
-            cursor = match.end()
+    if open_ or close:
+        for match in matches:
+            if match.start() >= start and match.end() <= end:
+                parts += [text[cursor:match.start()], open_, match.group(), close]
+                cursor = match.end()
     parts.append(text[cursor:end])
     if end < len(text):
         parts.append(ELLIPSIS)
@@ -72,6 +75,9 @@ def snippet(text: str, pattern: re.Pattern[str] | None, highlight: tuple[str, st
 
 def best_snippet(title: str, abstract: str | None, pattern: re.Pattern[str] | None, highlight: tuple[str, str]) -> str:
     """From the abstract, unless only the title matches (as FTS5's snippet() picks the best column)."""
-    if abstract and (pattern is None or pattern.search(abstract) or not pattern.search(title)):
-        return snippet(abstract, pattern, highlight)
+    if not abstract:
+        return snippet(title, pattern, highlight)
+    matches = list(pattern.finditer(abstract)) if pattern else []
+    if matches or pattern is None or not pattern.search(title):
+        return _cut(abstract, matches, highlight)
     return snippet(title, pattern, highlight)
