@@ -20,6 +20,7 @@ from typing import Any
 
 from corpus_db.store.db import connect
 from corpus_db.store.fts import FTS_TABLE
+from corpus_db.store.lock import writer_lock
 from corpus_db.store.search import MMAP_BYTES, search_connection, to_match_query
 from corpus_db.store.search_index import folder_size, index_root, read_state, update
 
@@ -47,7 +48,8 @@ def build_figures(db: Path, report: Any) -> None:
     conn.execute("ROLLBACK")
     fts_seconds = time.perf_counter() - started
     conn.close()
-    result = update(db, rebuild=True)
+    with writer_lock(db, timeout=3600):  # after a bulk import the first build may still be running
+        result = update(db, rebuild=True)
     report.add("FTS5 rebuild (same corpus, rolled back)", fts_seconds, "s")
     ratio = result.seconds / fts_seconds
     report.add("tantivy index build (beside, then swap)", result.seconds, "s", goal="<= FTS5 rebuild",

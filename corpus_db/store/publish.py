@@ -99,7 +99,8 @@ def publish(db_path: Path, out: Path, *, force: bool = False) -> Snapshot:
     try:
         # Under the writer lock the search index and the database cannot move apart while both are copied.
         with writer_lock(db_path):
-            refresh(db_path)  # a failure leaves the queue in the copy: the snapshot then searches with FTS5
+            # A failure leaves the queue in the copy: the snapshot then searches with FTS5.
+            refresh(db_path, background=False)
             _copy(db_path, tmp)
             src = connect_read_only(db_path)
             try:

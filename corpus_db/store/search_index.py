@@ -14,6 +14,8 @@ import os
 import secrets
 import shutil
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,6 +38,9 @@ PREFIX_GRAMS = (3, 4)
 _PUNCTUATION = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"})
 # A queue this large against the corpus is cheaper to rebuild than to apply one paper at a time.
 REBUILD_SHARE = 0.5
+# From this many papers a full rebuild after an import runs in the background (see refresh()).
+BACKGROUND_MIN_PAPERS = 50_000
+INLINE_ENV = "CORPUS_DB_INDEX_INLINE"  # "1": always update within the command (tests, benchmarks)
 WRITER_HEAP = 128_000_000  # bytes, split between the indexing threads; flushed to a segment when full
 _CHUNK = 2_000
 
@@ -299,11 +304,56 @@ def describe(result: IndexUpdate) -> str:
     return f"search index: {result.papers} changed papers applied in {result.seconds:.2f}s"
 
 
-def refresh(db_path: str | Path) -> str:
-    """update() after a write command: a failure here must not fail the import that already committed.
-    The queue stays, so searches use FTS5 and the next command (or `corpus-db index`) tries again."""
+def _needs_big_rebuild(db_path: Path) -> bool:
+    conn = connect(db_path)
     try:
+        if not outbox.has_outbox(conn):
+            return False
+        queued_all = conn.execute(
+            f"SELECT 1 FROM {outbox.OUTBOX_TABLE} WHERE paper_id = {outbox.REBUILD_ALL}").fetchone()
+        return bool(queued_all) and conn.execute("SELECT count(*) FROM papers").fetchone()[0] >= BACKGROUND_MIN_PAPERS
+    finally:
+        conn.close()
+
+
+def rebuild_in_background(db_path: Path) -> int:
+    """Start `python -m corpus_db.store.search_index DB` on its own: it waits for the writer lock, which
+    the caller still holds and is about to release. Returns its pid."""
+    log = index_root(db_path).with_name(index_root(db_path).name + ".log")
+    with log.open("ab") as out:
+        child = subprocess.Popen([sys.executable, "-m", "corpus_db.store.search_index", str(db_path)],
+                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+    return child.pid
+
+
+def refresh(db_path: str | Path, *, background: bool = True) -> str:
+    """update() after a write command: a failure here must not fail the import that already committed.
+    The queue stays, so searches use FTS5 and the next command (or `corpus-db index`) tries again.
+    A full rebuild of a big corpus (after a bulk load) runs in a process of its own, so that the import
+    command ends when its data is committed; searches use FTS5 until the new index is in place."""
+    db_path = Path(db_path)
+    try:
+        if background and os.environ.get(INLINE_ENV) != "1" and _needs_big_rebuild(db_path):
+            pid = rebuild_in_background(db_path)
+            return (f"search index: rebuilding in the background (pid {pid}, log {index_root(db_path)}.log); "
+                    "searches use FTS5 until it is done")
         return describe(update(db_path))
     except (OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
         return (f"search index not updated ({type(exc).__name__}: {exc}); "
                 "searches use FTS5 until `corpus-db index` succeeds")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m corpus_db.store.search_index DB`: the background rebuild refresh() starts."""
+    from corpus_db.store.lock import writer_lock
+
+    [db_path] = argv if argv is not None else sys.argv[1:]
+    started = time.strftime("%Y-%m-%d %H:%M:%S")
+    with writer_lock(db_path, timeout=24 * 3600):  # however long the import that started it still runs
+        print(f"[{started}] {db_path}: {describe(update(db_path))}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

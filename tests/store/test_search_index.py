@@ -184,3 +184,25 @@ async def test_a_published_snapshot_searches_its_own_index_without_the_writer(im
     body = (await ds.client.get("/corpus/search.json?q=topic7")).json()
     assert (body["engine"], body["fallback_reason"]) == ("tantivy", None)
     assert [r["title"] for r in body["rows"]] == [RECORDS[6][0]]
+
+
+def test_a_big_rebuild_after_an_import_runs_in_the_background(imported: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from corpus_db.store import search_index
+
+    monkeypatch.setattr(search_index, "BACKGROUND_MIN_PAPERS", 50)
+    monkeypatch.delenv(search_index.INLINE_ENV, raising=False)
+    conn = sqlite3.connect(imported)
+    with conn:
+        search_outbox.request_rebuild(conn)
+    with writer_lock(imported):  # as run_import calls it: the child waits for this lock
+        message = search_index.refresh(imported)
+        assert "background" in message
+        time.sleep(0.5)
+        assert search(imported, "topic3").engine == "fts5"
+    deadline = time.monotonic() + 60
+    while search(imported, "topic3").engine != "tantivy" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert titles(imported, "topic3") == [RECORDS[2][0]]
+    assert "rebuilt (100 papers" in Path(f"{index_root(imported)}.log").read_text()
