@@ -130,6 +130,11 @@ def _clause_query(searcher: tantivy.Searcher, schema: tantivy.Schema, clause: Cl
         if names:
             queries.append((_term(schema, "authors", names[0]), AUTHOR_BOOST))
         return _one_of(queries)
+    if len(names) == 2:  # a two-word phrase is one term of the pair fields: no positions to check
+        pair = " ".join(names)
+        queries = [(_term(schema, "title_pairs", pair), TITLE_BOOST), (_term(schema, "abstract_pairs", pair), 1.0),
+                   (tantivy.Query.phrase_query(schema, "authors", names), AUTHOR_BOOST)]
+        return _one_of(queries)
     queries = [(tantivy.Query.phrase_query(schema, "title", stems), TITLE_BOOST),
                (tantivy.Query.phrase_query(schema, "abstract", stems), 1.0)]
     if len(names) > 1:

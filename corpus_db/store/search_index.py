@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import tantivy
@@ -29,7 +30,7 @@ from corpus_db.store.transaction import write_transaction
 
 AUTHOR_SEPARATOR = "\x1f"
 # Bumped whenever the fields change: a generation of another layout is rebuilt, never queried.
-LAYOUT = "v2"
+LAYOUT = "v3"
 # Prefixes of this many letters are their own terms (edge n-grams made by tantivy's tokenizer from the
 # words of the text): a prefix query is then one term, scored like FTS5's (term frequency summed over
 # the words it starts) and pruned by WAND. Shorter and longer prefixes expand over the term dictionary.
@@ -80,6 +81,21 @@ def prefix_analyzer() -> tantivy.TextAnalyzer:
     )
 
 
+def pair_analyzer() -> tantivy.TextAnalyzer:
+    """Each value is one token: two adjacent words, lower-cased in Python, accents folded here."""
+    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw()).filter(tantivy.Filter.ascii_fold()).build()
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, lower-cased, ASCII punctuation taken as a space: split in C, not per word."""
+    return text.lower().translate(_PUNCTUATION).split()
+
+
+def pairs(items: list[str]) -> list[str]:
+    """Adjacent words as "a b": a two-word phrase is then one term, scored and pruned like a word."""
+    return [f"{a} {b}" for a, b in pairwise(items)]
+
+
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_integer_field("id", indexed=True, fast=True)
@@ -88,6 +104,8 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("authors", tokenizer_name="corpus_name", index_option="position")
     builder.add_text_field("title_prefix", tokenizer_name="corpus_prefix", index_option="freq")
     builder.add_text_field("abstract_prefix", tokenizer_name="corpus_prefix", index_option="freq")
+    builder.add_text_field("title_pairs", tokenizer_name="corpus_pair", index_option="freq")
+    builder.add_text_field("abstract_pairs", tokenizer_name="corpus_pair", index_option="freq")
     return builder.build()
 
 
@@ -96,6 +114,7 @@ def register_analyzers(index: tantivy.Index) -> None:
     index.register_tokenizer("corpus_stem", stem_analyzer())
     index.register_tokenizer("corpus_name", name_analyzer())
     index.register_tokenizer("corpus_prefix", prefix_analyzer())
+    index.register_tokenizer("corpus_pair", pair_analyzer())
 
 
 def index_root(db_path: str | Path) -> Path:
@@ -142,10 +161,11 @@ FROM papers p
 
 def _documents(rows: Iterator[tuple[int, str, str, str | None]], schema: tantivy.Schema) -> Iterator[tantivy.Document]:
     for paper_id, title, abstract, authors in rows:
+        title_words, abstract_words = words(title), words(abstract)
         fields: dict[str, object] = {
             "id": paper_id, "title": title, "abstract": abstract,
-            "title_prefix": title.translate(_PUNCTUATION).split(),
-            "abstract_prefix": abstract.translate(_PUNCTUATION).split(),
+            "title_prefix": title_words, "abstract_prefix": abstract_words,
+            "title_pairs": pairs(title_words), "abstract_pairs": pairs(abstract_words),
         }
         if authors:
             fields["authors"] = authors.split(AUTHOR_SEPARATOR)  # values apart: no phrase spans two names
