@@ -18,6 +18,7 @@ from corpus_db.store.search_index import (
     LAYOUT,
     PREFIX_GRAMS,
     index_root,
+    load_common,
     name_analyzer,
     open_index,
     stem_analyzer,
@@ -33,16 +34,17 @@ _NAME = name_analyzer()
 
 
 @dataclass
-class _Open:
+class OpenIndex:
     index: tantivy.Index
     version: int
+    common: frozenset[str]
 
 
-_cache: dict[Path, _Open] = {}
+_cache: dict[Path, OpenIndex] = {}
 _cache_lock = threading.Lock()
 
 
-def current_index(conn: sqlite3.Connection, db_path: str | Path) -> tuple[tantivy.Index | None, str | None]:
+def current_index(conn: sqlite3.Connection, db_path: str | Path) -> tuple[OpenIndex | None, str | None]:
     """The index to search, or None and the reason to fall back to FTS5. The index is current when its
     state row exists and the outbox is empty (SQLite is the truth: it says which generation, which
     version)."""
@@ -70,14 +72,14 @@ def current_index(conn: sqlite3.Connection, db_path: str | Path) -> tuple[tantiv
         opened = _cache.get(path)
         try:
             if opened is None:
-                opened = _cache[path] = _Open(open_index(path), version)
+                opened = _cache[path] = OpenIndex(open_index(path), version, load_common(path))
             elif opened.version != version:
                 opened.index.reload()  # a commit since we last looked: see it now, not after a watcher's delay
                 opened.version = version
         except (OSError, ValueError) as exc:
             _cache.pop(path, None)
             return None, f"the search index at {path} cannot be opened ({exc})"
-    return opened.index, None
+    return opened, None
 
 
 def stems(word: str) -> list[str]:
@@ -107,7 +109,9 @@ def _prefix_words(searcher: tantivy.Searcher, typed: str) -> list[str]:
     return sorted(found, key=lambda t: -found[t])[:MAX_EXPANSIONS]
 
 
-def _clause_query(searcher: tantivy.Searcher, schema: tantivy.Schema, clause: Clause) -> tantivy.Query | None:
+def _clause_query(
+    searcher: tantivy.Searcher, schema: tantivy.Schema, clause: Clause, common: frozenset[str]
+) -> tantivy.Query | None:
     stems = [s for w in clause.words for s in _STEM.analyze(w)]
     names = [s for w in clause.words for s in _NAME.analyze(w)]
     if not stems:
@@ -130,8 +134,8 @@ def _clause_query(searcher: tantivy.Searcher, schema: tantivy.Schema, clause: Cl
         if names:
             queries.append((_term(schema, "authors", names[0]), AUTHOR_BOOST))
         return _one_of(queries)
-    if len(names) == 2:  # a two-word phrase is one term of the pair fields: no positions to check
-        pair = " ".join(names)
+    if len(names) == 2 and names[0] in common and names[1] in common:  # one term of the pair fields
+        pair = "_".join(names)
         queries = [(_term(schema, "title_pairs", pair), TITLE_BOOST), (_term(schema, "abstract_pairs", pair), 1.0),
                    (tantivy.Query.phrase_query(schema, "authors", names), AUTHOR_BOOST)]
         return _one_of(queries)
@@ -153,12 +157,13 @@ def _author_filter(schema: tantivy.Schema, author: str) -> tantivy.Query | None:
 
 
 def ranked_ids(
-    index: tantivy.Index, clauses: list[Clause], *, limit: int, offset: int, author: str | None
+    opened: OpenIndex, clauses: list[Clause], *, limit: int, offset: int, author: str | None
 ) -> list[tuple[int, float]]:
     """(paper id, score) best first, `limit` of them after skipping `offset`."""
+    index = opened.index
     searcher = index.searcher()
     schema = index.schema
-    parts = [q for q in (_clause_query(searcher, schema, c) for c in clauses) if q is not None]
+    parts = [q for q in (_clause_query(searcher, schema, c, opened.common) for c in clauses) if q is not None]
     if author:
         name_filter = _author_filter(schema, author)
         if name_filter is not None:

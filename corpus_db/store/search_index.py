@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
@@ -30,10 +31,10 @@ from corpus_db.store.transaction import write_transaction
 
 AUTHOR_SEPARATOR = "\x1f"
 # Bumped whenever the fields change: a generation of another layout is rebuilt, never queried.
-LAYOUT = "v3"
-# Prefixes of this many letters are their own terms (edge n-grams made by tantivy's tokenizer from the
-# words of the text): a prefix query is then one term, scored like FTS5's (term frequency summed over
-# the words it starts) and pruned by WAND. Shorter and longer prefixes expand over the term dictionary.
+LAYOUT = "v5"
+# Prefixes of this many letters are their own terms (the words' first letters, one string per field: a
+# value per word cost tantivy more than the words themselves): a prefix query is then one term, scored
+# like FTS5's and pruned by WAND. Shorter and longer prefixes expand over the term dictionary.
 PREFIX_GRAMS = (3, 4)
 # ASCII punctuation becomes a space before splitting into words, in C (str.translate), not per word.
 _PUNCTUATION = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"})
@@ -70,20 +71,14 @@ def name_analyzer() -> tantivy.TextAnalyzer:
     )
 
 
-def prefix_analyzer() -> tantivy.TextAnalyzer:
-    """Each word value becomes its leading PREFIX_GRAMS letters, lower-cased and folded."""
-    low, high = PREFIX_GRAMS
+def words_analyzer() -> tantivy.TextAnalyzer:
+    """The made-up terms of the prefix and pair fields: one string per field, split on spaces."""
     return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.ngram(low, high, True))
-        .filter(tantivy.Filter.lowercase())
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+        .filter(tantivy.Filter.remove_long(80))
         .filter(tantivy.Filter.ascii_fold())
         .build()
     )
-
-
-def pair_analyzer() -> tantivy.TextAnalyzer:
-    """Each value is one token: two adjacent words, lower-cased in Python, accents folded here."""
-    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw()).filter(tantivy.Filter.ascii_fold()).build()
 
 
 def words(text: str) -> list[str]:
@@ -91,9 +86,36 @@ def words(text: str) -> list[str]:
     return text.lower().translate(_PUNCTUATION).split()
 
 
-def pairs(items: list[str]) -> list[str]:
-    """Adjacent words as "a b": a two-word phrase is then one term, scored and pruned like a word."""
-    return [f"{a} {b}" for a, b in pairwise(items)]
+def prefixes(items: list[str]) -> str:
+    """Each word's first 3 and first 4 letters: a prefix of that length is then one term (its
+    frequency summed over the words it starts, as FTS5 counts a prefix)."""
+    low, high = PREFIX_GRAMS
+    return " ".join([w[:n] for n in range(low, high + 1) for w in items if len(w) >= n])
+
+
+def pairs(items: list[str], common: frozenset[str]) -> str:
+    """Adjacent common words as a_b: such a phrase is then one term, scored and pruned like a word. A
+    phrase with a rarer word is cheap with positions (the rare word bounds the candidates), and
+    indexing every pair made the term dictionary, and the build, several times larger."""
+    return " ".join([f"{a}_{b}" for a, b in pairwise(items) if a in common and b in common])
+
+
+COMMON_FILE = "common-words.txt"
+COMMON_WORDS = 500  # the most widespread words of a sample: pairs of them are the slow phrases
+COMMON_SAMPLE = 20_000
+
+
+def common_words(conn: sqlite3.Connection) -> frozenset[str]:
+    """The words found in the most documents of a sample of the corpus."""
+    counts: Counter[str] = Counter()
+    for title, abstract in conn.execute(f"SELECT title, coalesce(abstract, '') FROM papers LIMIT {COMMON_SAMPLE}"):
+        counts.update(set(words(title)) | set(words(abstract)))
+    return frozenset(word for word, _ in counts.most_common(COMMON_WORDS))
+
+
+def load_common(path: Path) -> frozenset[str]:
+    """The common words a generation was built with (its pair fields hold pairs of these only)."""
+    return frozenset((path / COMMON_FILE).read_text(encoding="utf-8").split())
 
 
 def _schema() -> tantivy.Schema:
@@ -102,10 +124,8 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("title", tokenizer_name="corpus_stem", index_option="position")
     builder.add_text_field("abstract", tokenizer_name="corpus_stem", index_option="position")
     builder.add_text_field("authors", tokenizer_name="corpus_name", index_option="position")
-    builder.add_text_field("title_prefix", tokenizer_name="corpus_prefix", index_option="freq")
-    builder.add_text_field("abstract_prefix", tokenizer_name="corpus_prefix", index_option="freq")
-    builder.add_text_field("title_pairs", tokenizer_name="corpus_pair", index_option="freq")
-    builder.add_text_field("abstract_pairs", tokenizer_name="corpus_pair", index_option="freq")
+    for field in ("title_prefix", "abstract_prefix", "title_pairs", "abstract_pairs"):
+        builder.add_text_field(field, tokenizer_name="corpus_words", index_option="freq")
     return builder.build()
 
 
@@ -113,8 +133,7 @@ def register_analyzers(index: tantivy.Index) -> None:
     """Custom analyzers are not stored in the index: every opener registers them."""
     index.register_tokenizer("corpus_stem", stem_analyzer())
     index.register_tokenizer("corpus_name", name_analyzer())
-    index.register_tokenizer("corpus_prefix", prefix_analyzer())
-    index.register_tokenizer("corpus_pair", pair_analyzer())
+    index.register_tokenizer("corpus_words", words_analyzer())
 
 
 def index_root(db_path: str | Path) -> Path:
@@ -159,13 +178,15 @@ FROM papers p
 """
 
 
-def _documents(rows: Iterator[tuple[int, str, str, str | None]], schema: tantivy.Schema) -> Iterator[tantivy.Document]:
+def _documents(
+    rows: Iterator[tuple[int, str, str, str | None]], schema: tantivy.Schema, common: frozenset[str]
+) -> Iterator[tantivy.Document]:
     for paper_id, title, abstract, authors in rows:
         title_words, abstract_words = words(title), words(abstract)
         fields: dict[str, object] = {
             "id": paper_id, "title": title, "abstract": abstract,
-            "title_prefix": title_words, "abstract_prefix": abstract_words,
-            "title_pairs": pairs(title_words), "abstract_pairs": pairs(abstract_words),
+            "title_prefix": prefixes(title_words), "abstract_prefix": prefixes(abstract_words),
+            "title_pairs": pairs(title_words, common), "abstract_pairs": pairs(abstract_words, common),
         }
         if authors:
             fields["authors"] = authors.split(AUTHOR_SEPARATOR)  # values apart: no phrase spans two names
@@ -190,7 +211,9 @@ def build_generation(conn: sqlite3.Connection, root: Path) -> tuple[str, int]:
     register_analyzers(index)
     writer = index.writer(WRITER_HEAP, _threads())
     papers = 0
-    for document in _documents(conn.execute(ROWS_SQL), index.schema):
+    common = common_words(conn)
+    (path / COMMON_FILE).write_text("\n".join(sorted(common)), encoding="utf-8")
+    for document in _documents(conn.execute(ROWS_SQL), index.schema, common):
         writer.add_document(document)
         papers += 1
     writer.commit()
@@ -200,7 +223,7 @@ def build_generation(conn: sqlite3.Connection, root: Path) -> tuple[str, int]:
 
 def open_index(path: Path) -> tantivy.Index:
     """Open a generation folder for reading or writing (raises ValueError/OSError when it cannot)."""
-    if not (path / "meta.json").is_file():
+    if not (path / "meta.json").is_file() or not (path / COMMON_FILE).is_file():
         raise FileNotFoundError(f"{path}: no search index here")
     index = tantivy.Index.open(str(path))
     register_analyzers(index)
@@ -210,13 +233,14 @@ def open_index(path: Path) -> tantivy.Index:
 def _apply(conn: sqlite3.Connection, path: Path, ids: list[int]) -> int:
     """Delete and re-add the queued papers (idempotent: a repeat gives the same index)."""
     index = open_index(path)
+    common = load_common(path)
     writer = index.writer(WRITER_HEAP, 1)
     written = 0
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start:start + _CHUNK]
         writer.delete_documents_by_query(tantivy.Query.term_set_query(index.schema, "id", chunk))
         rows = conn.execute(ROWS_SQL + " WHERE p.id IN (SELECT value FROM json_each(?))", (str(chunk),))
-        for document in _documents(rows, index.schema):
+        for document in _documents(rows, index.schema, common):
             writer.add_document(document)
             written += 1
     writer.commit()
