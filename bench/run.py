@@ -34,10 +34,9 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 import generate  # noqa: E402
+import search as search_section  # noqa: E402
 
 from corpus_db.store import fts  # noqa: E402
-from corpus_db.store.db import connect  # noqa: E402
-from corpus_db.store.search import search, to_match_query  # noqa: E402
 
 PYTHON = sys.executable
 SQLITE_UTILS = Path(PYTHON).with_name("sqlite-utils")
@@ -171,15 +170,19 @@ def corpus_import(db: Path, *paths: Path) -> Run:
     return run([*CLI, "import", str(db), *map(str, paths)])
 
 
-def fresh_db(db: Path) -> float:
+def remove_db(db: Path) -> None:
+    """The database and what lives beside it: -wal, -shm, .lock and the search index folder."""
     for leftover in db.parent.glob(db.name + "*"):
-        leftover.unlink()
+        shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+
+
+def fresh_db(db: Path) -> float:
+    remove_db(db)
     return run([*CLI, "migrate", str(db)]).seconds
 
 
 def copy_db(source: Path, target: Path) -> None:
-    for leftover in target.parent.glob(target.name + "*"):
-        leftover.unlink()
+    remove_db(target)
     shutil.copyfile(source, target)
 
 
@@ -220,21 +223,6 @@ def search_queries(seed: int, count: int = 200) -> list[str]:
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def cli_search(db: Path, queries: list[str]) -> list[float]:
-    conn = connect(db)
-    try:
-        for query in queries[:20]:  # warm the page cache as a running service would be
-            search(conn, query)
-        times = []
-        for query in queries:
-            started = time.perf_counter()
-            search(conn, query)
-            times.append((time.perf_counter() - started) * 1000)
-        return times
-    finally:
-        conn.close()
 
 
 def free_port() -> int:
@@ -343,6 +331,15 @@ def datasette_load(db: Path, work: Path, queries: list[str], seconds: int = 15, 
             server.wait(timeout=30)
 
 
+def serve_in_place(db: Path, port: int) -> subprocess.Popen[bytes]:
+    """`corpus-db serve` on the database where it lies (its search index beside it), once it answers."""
+    log = (db.parent / "serve.log").open("wb")
+    server = subprocess.Popen([*CLI, "serve", str(db), "--port", str(port)], env=ENV, cwd=ROOT, stdout=log,
+                              stderr=subprocess.STDOUT)
+    wait_for(port, "/corpus/search.json?q=model")
+    return server
+
+
 # -- the suite ------------------------------------------------------------------------------------------
 
 
@@ -436,18 +433,7 @@ def bench(size: int, seed: int, sections: set[str], data_root: Path) -> Report:
 
     queries = search_queries(seed)
     if "search" in sections and db.exists():
-        print(f"search: {len(queries)} ranked queries through corpus_db.search.search", flush=True)
-        times = cli_search(db, queries)
-        report.add("CLI search p50", percentile(times, 0.5), "ms")
-        p95 = percentile(times, 0.95)
-        report.add("CLI search p95", p95, "ms", goal="< 10 ms", met=p95 < 10)
-        for kind, name in enumerate(QUERY_KINDS):
-            subset = times[kind::len(QUERY_KINDS)]
-            report.add(f"  p50 / p95 {name}", percentile(subset, 0.5), "ms",
-                       note=f"p95 {percentile(subset, 0.95):.1f} ms")
-        slowest = sorted(zip(times, queries, strict=True))[-3:]
-        report.figures["slowest_queries"] = [(round(t, 1), q, to_match_query(q)) for t, q in slowest]
-        print(f"  slowest: {', '.join(f'{q} {t:.0f} ms' for t, q in reversed(slowest))}", flush=True)
+        search_section.bench_search(db, queries, QUERY_KINDS, report, serve=serve_in_place, port=free_port())
 
     if "datasette" in sections and db.exists():
         print("datasette: /corpus/search.json canned query, 8 concurrent clients on loopback", flush=True)

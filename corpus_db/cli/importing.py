@@ -49,6 +49,8 @@ def import_command(
             progress=progress, on_result=report,  # type: ignore[arg-type]
         )
     click.echo(summary_line(totals))
+    if totals.search_index and totals.search_index != "search index: up to date":
+        click.echo(totals.search_index)
     if totals.sources_failed:
         sys.exit(1)
 

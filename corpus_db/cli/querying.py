@@ -15,28 +15,52 @@ from corpus_db.store.stats import collect_stats
 
 
 @cli.command()
-@click.argument("args", nargs=-1, required=True, metavar="[DB] QUERY")
+@click.argument("args", nargs=-1, metavar="[DB] QUERY")
 @DB_OPTION
-@click.option("-n", "--limit", default=20, show_default=True, help="How many results.")
-@click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
-def search(args: tuple[str, ...], db_option: str | None, limit: int, as_json: bool) -> None:
-    """Ranked full-text search over titles (weighted higher) and abstracts."""
-    db_path, rest = split_database(args, db_option, needs=1)
+@click.option("--author", metavar="NAME", help="Only papers with an author of this name (words in any order).")
+@click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="Results per page.")
+@click.option("--offset", type=click.IntRange(min=0), help="Skip this many results.")
+@click.option("--page", type=click.IntRange(min=1), help="Page number (pages of --limit results).")
+@click.option("--json", "as_json", is_flag=True, help="Print the page as JSON, with the engine used.")
+def search(args: tuple[str, ...], db_option: str | None, author: str | None, limit: int, offset: int | None,
+           page: int | None, as_json: bool) -> None:
+    """Ranked full-text search over titles (weighted higher), abstracts and author names.
+
+    Words must all appear; "quoted words" must appear together; a trailing * matches the start of a
+    word (quantiz*). Nothing typed is a syntax error. Put -- before a query that starts with a dash:
+    corpus-db search corpus.db -- -x
+    """
+    db_path, rest = split_database(args, db_option, needs=1 if not author else 0)
     query = " ".join(rest)
+    if not query.strip() and not author:
+        raise click.UsageError("type something to search for (or --author NAME)")
+    if offset is not None and page is not None:
+        raise click.UsageError("give --offset or --page, not both")
+    skip = offset if offset is not None else ((page or 1) - 1) * limit
     conn = open_existing(db_path)
-    hits = run_search(conn, query, limit=limit, highlight=("\x1b[1m", "\x1b[0m") if sys.stdout.isatty() else ("[", "]"))
+    highlight = ("\x1b[1m", "\x1b[0m") if sys.stdout.isatty() and not as_json else ("[", "]")
+    try:
+        results = run_search(conn, query, limit=limit, offset=skip, author=author, highlight=highlight)
+    finally:
+        conn.close()
     if as_json:
-        click.echo(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
+        click.echo(json.dumps(results.as_dict(), ensure_ascii=False, indent=2))
         return
-    if not hits:
-        click.echo(f"No papers match {query!r}.")
+    if results.fallback_reason and results.engine == "fts5":
+        click.echo(f"(using FTS5: {results.fallback_reason})", err=True)
+    if not results.hits:
+        click.echo(f"No papers match {query!r}." if not skip else f"No more papers match {query!r}.")
         return
-    for rank, hit in enumerate(hits, 1):
+    for rank, hit in enumerate(results.hits, skip + 1):
         ident = f"arXiv:{hit.arxiv_id}" if hit.arxiv_id else (f"doi:{hit.doi}" if hit.doi else f"#{hit.id}")
         click.echo(f"{rank:>2}. {hit.title}  ({ident}{', ' + str(hit.year) if hit.year else ''})")
+        if hit.authors:
+            click.echo(f"    {', '.join(hit.authors[:6])}{' et al.' if len(hit.authors) > 6 else ''}")
         click.echo(f"    {hit.snippet}")
         if hit.repos:
             click.echo(f"    code: {', '.join(hit.repos[:3])}")
+    if results.more:
+        click.echo(f"More: --offset {skip + limit}")
 
 
 @cli.command()

@@ -59,6 +59,8 @@ def _sync_round(db_path: Path, sources: Path, options: SyncOptions) -> bool:
     totals, _ = sync_once(db_path, sources, options=options, on_result=report)
     _report_start(totals)
     click.echo(summary_line(totals))
+    if totals.search_index and totals.search_index != "search index: up to date":
+        click.echo(totals.search_index)
     return totals.sources_failed == 0
 
 

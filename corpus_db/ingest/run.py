@@ -19,6 +19,7 @@ from corpus_db.store.db import DatabaseBusyError, connect, db_path_of
 from corpus_db.store.lock import writer_lock
 from corpus_db.store.migrate import SCHEMA_HEAD, current_revision, ensure_migrated
 from corpus_db.store.runs import RunTotals, begin_run, finish_run
+from corpus_db.store.search_index import refresh
 from corpus_db.store.sources import KnownSource, SourceInfo, known_source
 from corpus_db.store.writer import SourceWriter, refresh_unchanged_source, source_transaction
 
@@ -170,6 +171,7 @@ def run_import(
                                status="interrupted" if stopped else "failed")
                 raise
             finish_run(conn, run_id, totals, _messages(results))
+            totals.search_index = refresh(db_path)  # still under the writer lock: nothing changes meanwhile
             return totals, results
         finally:
             conn.close()

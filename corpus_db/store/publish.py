@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,8 @@ from pathlib import Path
 
 from corpus_db.store import fts
 from corpus_db.store.db import connect_read_only
+from corpus_db.store.lock import writer_lock
+from corpus_db.store.search_index import copy_current, index_root, refresh
 
 
 @dataclass
@@ -58,6 +61,17 @@ def _compact(tmp: Path) -> int:
         conn.close()
 
 
+def _swap_index(new: Path, target: Path) -> None:
+    """Put the copied index at `target` (the old one, if any, goes first: readers that find none use FTS5)."""
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    if new.exists():
+        os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def write_inspect_file(out: Path, inspect_path: Path) -> None:
     """Table counts and hash as `datasette inspect` writes them, for `datasette -i --inspect-file`."""
     from datasette.cli import inspect_  # the function behind `datasette inspect`
@@ -69,7 +83,8 @@ def write_inspect_file(out: Path, inspect_path: Path) -> None:
 
 
 def publish(db_path: Path, out: Path, *, force: bool = False) -> Snapshot:
-    """Copy db_path to out (compacted, FTS optimized and checked) and write its inspect file."""
+    """Copy db_path to out (compacted, FTS optimized and checked) with its search index beside it
+(`out.search/`), and write its inspect file."""
     if not db_path.is_file():
         raise FileNotFoundError(f"{db_path}: no such database")
     if out.exists() and not force:
@@ -80,12 +95,24 @@ def publish(db_path: Path, out: Path, *, force: bool = False) -> Snapshot:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     tmp.unlink(missing_ok=True)
+    shutil.rmtree(index_root(tmp), ignore_errors=True)
     try:
-        _copy(db_path, tmp)
+        # Under the writer lock the search index and the database cannot move apart while both are copied.
+        with writer_lock(db_path):
+            # A failure leaves the queue in the copy: the snapshot then searches with FTS5.
+            refresh(db_path, background=False)
+            _copy(db_path, tmp)
+            src = connect_read_only(db_path)
+            try:
+                copy_current(db_path, src, tmp)
+            finally:
+                src.close()
         papers = _compact(tmp)
         os.replace(tmp, out)  # readers of an older snapshot at `out` never see a half-written file
+        _swap_index(index_root(tmp), index_root(out))
     finally:
         tmp.unlink(missing_ok=True)
+        shutil.rmtree(index_root(tmp), ignore_errors=True)
     inspect_path = inspect_path_for(out)
     write_inspect_file(out, inspect_path)
     return Snapshot(out, inspect_path, out.stat().st_size, papers, time.perf_counter() - started)

@@ -142,3 +142,22 @@ import_runs = sa.Table(
     sa.Column("pid", sa.Integer),
     sa.Column("host", sa.Text),
 )
+
+# The search index's queue and state (store/search_outbox.py, store/search_index.py): triggers on papers
+# and paper_authors queue changed paper ids; the index beside the database drains the queue.
+search_outbox = sa.Table(
+    "search_outbox",
+    metadata,
+    sa.Column("paper_id", sa.Integer, primary_key=True, autoincrement=False),  # 0: rebuild everything
+)
+
+search_index = sa.Table(
+    "search_index",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("generation", sa.Text, nullable=False),  # the folder beside the database readers open
+    sa.Column("version", sa.Integer, nullable=False),  # bumped at every commit, so readers know to reload
+    sa.Column("papers", sa.Integer, nullable=False),
+    sa.Column("built_at", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.Text, nullable=False),
+)

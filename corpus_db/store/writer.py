@@ -15,7 +15,7 @@ from corpus_db.rules.identity import Candidates, drop_taken_identifiers, resolve
 from corpus_db.rules.merge import TEXT_FIELDS, merge_fields, revise_fields
 from corpus_db.rules.normalize import tag_name
 from corpus_db.rules.taxonomy import TAXONOMY_ORIGIN
-from corpus_db.store import fts
+from corpus_db.store import fts, search_outbox
 from corpus_db.store.db import utc_now
 from corpus_db.store.sources import SourceInfo, finish_source, record_count, set_validators, upsert_source
 from corpus_db.store.tags import SOURCE_TAG_ORIGIN, apply_import_tags, tag_id, tag_listed_papers
@@ -75,6 +75,7 @@ class SourceWriter:
         self.bulk = self._choose_bulk_mode()
         if self.bulk:
             fts.drop_triggers(conn)
+            search_outbox.suspend(conn)  # one "rebuild" row instead of one per paper
 
     # -- the source row -------------------------------------------------------------------------
 
@@ -392,6 +393,7 @@ class SourceWriter:
         if self.bulk:
             fts.rebuild(self.conn)
             fts.create_triggers(self.conn)
+            search_outbox.resume(self.conn)
 
 
 @contextmanager

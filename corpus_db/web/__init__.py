@@ -12,8 +12,8 @@ from typing import Any
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
-from corpus_db.store.search import register_functions
-from corpus_db.web import cells, charts, related
+from corpus_db.store.search import MMAP_BYTES, register_functions
+from corpus_db.web import cells, charts, related, search_page
 from corpus_db.web.empty_search import ASGIApp, drop_blank_search
 from corpus_db.web.readonly import make_read_only
 
@@ -26,6 +26,7 @@ def prepare_connection(conn: sqlite3.Connection, database: str) -> None:
     """fts_query(text) for canned searches (what people type can never be an FTS5 syntax error), and
     a connection that refuses writes."""
     register_functions(conn)
+    conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")  # search fetches its page of rows by id
     make_read_only(conn, database)
 
 
@@ -81,7 +82,7 @@ async def charts_view(datasette: Any, request: Any) -> Response:
 
 @hookimpl
 def register_routes() -> list[tuple[str, Callable[..., Awaitable[Response]]]]:
-    return [(r"^/-/charts$", charts_view)]
+    return [(r"^/-/charts$", charts_view), (search_page.ROUTE, search_page.search_view)]
 
 
 @hookimpl

@@ -50,8 +50,9 @@ def test_search_prints_ranked_results_and_json(imported: Path) -> None:
     lines = [line for line in text.stdout.splitlines() if line[:3].strip().rstrip(".").isdigit()]
     assert len(lines) == 3 and lines[0].startswith(" 1. ")
     as_json = json.loads(run("search", "corpus.db", "mixture of experts", "--json", cwd=imported).stdout)
-    assert len(as_json) == 20
-    assert {"id", "title", "snippet", "score", "tags", "repos", "sources"} <= set(as_json[0])
+    assert as_json["engine"] == "tantivy" and as_json["fallback_reason"] is None
+    assert len(as_json["hits"]) == 20 and as_json["more"]
+    assert {"id", "title", "snippet", "score", "authors", "tags", "repos", "sources"} <= set(as_json["hits"][0])
 
 
 @pytest.mark.parametrize("typed", ['"unbalanced', "a AND (", "-", ":", "*", "))"])

@@ -33,7 +33,7 @@ def test_title_matches_rank_above_abstract_matches(conn: sqlite3.Connection) -> 
     hits = search(conn, "mixture of experts", limit=10)
     assert len(hits) == 10
     assert all("mixture" in h.title.lower() and "expert" in h.title.lower() for h in hits[:5])
-    assert [h.score for h in hits] == sorted(h.score for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)  # higher is better
 
 
 def test_hits_carry_snippets_tags_repos_and_source_counts(conn: sqlite3.Connection) -> None:
@@ -49,3 +49,17 @@ def test_prefix_and_phrase_searches(conn: sqlite3.Connection) -> None:
     assert search(conn, "quantiz*")
     phrase = search(conn, '"fine-grained mixture of experts"')
     assert phrase[0].title == "Scaling Laws for Fine-Grained Mixture of Experts"
+
+
+def test_snippets_mark_forms_of_the_words_around_the_densest_matches() -> None:
+    from corpus_db.store.snippets import best_snippet, match_pattern
+    from corpus_db.store.typed_query import parse
+
+    clauses = parse("network quantiz*")
+    pattern = match_pattern(clauses, ["network", "quantiz"])
+    abstract = "Filler words. " * 30 + "Quantized networks beat dense networks." + " More filler." * 30
+    text = best_snippet("A title", abstract, pattern, ("<", ">"))
+    assert text.startswith("…") and text.endswith("…")
+    assert "<Quantized> <networks> beat dense <networks>" in text
+    assert best_snippet("Networks in a title", "Nothing here.", pattern, ("<", ">")) == "<Networks> in a title"
+    assert best_snippet("T", "Plain text", None, ("<", ">")) == "Plain text"

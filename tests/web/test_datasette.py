@@ -14,7 +14,7 @@ from datasette.app import Datasette
 
 from tests.web_support import copy_as_corpus, make_datasette, metadata
 
-QUERIES = ("search", "papers_with_code", "multi_source_papers", "newest_papers", "papers_per_tag",
+QUERIES = ("papers_with_code", "multi_source_papers", "newest_papers", "papers_per_tag",
            "shared_repos", "import_history")
 
 
@@ -57,9 +57,9 @@ async def test_search_ranks_the_phrase_in_a_title_first(ds: Datasette) -> None:
     hits = await rows(ds, "/corpus/search.json?q=mixture+of+experts&_shape=array")
     assert hits, "no hits"
     assert "mixture of experts" in hits[0]["title"].lower().replace("-", " ")
-    assert all("<mark>" in h["snippet"] for h in hits[:5])
-    assert isinstance(json.loads(hits[0]["tags"]), list)
-    assert [h["score"] for h in hits] == sorted(h["score"] for h in hits)  # bm25: lower is better
+    assert not any("<mark>" in h["snippet"] for h in hits)  # highlighted on the page only
+    assert isinstance(hits[0]["tags"], list)
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)  # higher is better
 
 
 @pytest.mark.parametrize("q", ['"unbalanced', "a AND (", "-", "*", "", "NEAR(", "title:x", "^", "a OR", "'; drop"])
@@ -73,7 +73,7 @@ async def test_search_input_that_is_fts_syntax_never_errors(ds: Datasette, q: st
 
 async def test_search_page_is_a_readable_results_list(ds: Datasette) -> None:
     html = (await ds.client.get("/corpus/search?q=granularity")).text
-    assert '<ol class="search-results">' in html
+    assert '<ol class="search-results"' in html
     assert "<mark>" in html and "&lt;mark&gt;" not in html
     assert 'class="paper-title" href="/corpus/papers/' in html
     assert 'class="repo-link" href="https://github.com/' in html

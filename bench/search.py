@@ -1,0 +1,215 @@
+"""The ranked-search section of the benchmark (issue 12): per query kind, p50/p95 of the tantivy index
+and of FTS5 in the same run, through the CLI path (store.search) and through the Datasette search
+endpoint (real HTTP, concurrent keep-alive connections); overlap and score mass against FTS5's top 20
+(scored by FTS5's own bm25); the index build against the FTS5 rebuild; whether threads search in
+parallel (the GIL). It reports, never asserts."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Sequence
+from http.client import HTTPConnection
+from pathlib import Path
+from typing import Any
+
+from corpus_db.store.db import connect
+from corpus_db.store.fts import FTS_TABLE
+from corpus_db.store.lock import writer_lock
+from corpus_db.store.search import MMAP_BYTES, search_connection, to_match_query
+from corpus_db.store.search_index import folder_size, index_root, read_state, update
+
+TOP = 20
+REPEATS = 3  # timings per query on the CLI path; the median counts
+BM25 = f"bm25({FTS_TABLE}, 10.0, 1.0)"  # FTS5's own score, titles weighing ten times abstracts
+HTTP_SECONDS = 5  # per query kind and engine
+CLIENTS = 8
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+def _by_kind(values: list[Any], kinds: Sequence[str]) -> dict[str, list[Any]]:
+    return {kind: values[k::len(kinds)] for k, kind in enumerate(kinds)}
+
+
+def build_figures(db: Path, report: Any) -> None:
+    """The FTS5 rebuild (rolled back) and a tantivy rebuild beside the current index, in the same run."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    started = time.perf_counter()
+    conn.execute("BEGIN")
+    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+    conn.execute("ROLLBACK")
+    fts_seconds = time.perf_counter() - started
+    conn.close()
+    with writer_lock(db, timeout=3600):  # after a bulk import the first build may still be running
+        result = update(db, rebuild=True)
+    report.add("FTS5 rebuild (same corpus, rolled back)", fts_seconds, "s")
+    ratio = result.seconds / fts_seconds
+    report.add("tantivy index build (beside, then swap)", result.seconds, "s", goal="<= FTS5 rebuild",
+               met=ratio <= 1.0, note=f"{ratio:.2f}x FTS5; {os.cpu_count()} cores")
+    report.add("tantivy index size", folder_size(index_root(db) / result.generation) / 1e6, "MB",
+               note=f"{result.papers:,} papers")
+
+
+def cli_times(db: Path, queries: list[str], engine: str | None, repeats: int = REPEATS) -> list[float]:
+    """Per query, the median of `repeats` timings: on a shared machine one timing is as much the
+    neighbours' load as the query's own cost; a slow query stays slow in every round."""
+    conn = connect(db)
+    conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+    try:
+        for query in queries[:20]:  # warm the page cache, as a running service would be
+            search_connection(conn, query, db_path=db, limit=TOP, engine=engine)
+        rounds = []
+        for _ in range(repeats):
+            times = []
+            for query in queries:
+                started = time.perf_counter()
+                page = search_connection(conn, query, db_path=db, limit=TOP, engine=engine)
+                times.append((time.perf_counter() - started) * 1000)
+                if engine is None and page.engine != "tantivy":
+                    raise RuntimeError(f"the index did not answer: {page.fallback_reason}")
+            rounds.append(times)
+        return [sorted(timings)[len(timings) // 2] for timings in zip(*rounds, strict=True)]
+    finally:
+        conn.close()
+
+
+def quality(db: Path, queries: list[str]) -> tuple[list[float], list[float]]:
+    """Per query: the share of FTS5's top 20 that tantivy's top 20 holds, and the bm25 mass (FTS5's
+    own score, title weight 10) of tantivy's top 20 over that of FTS5's."""
+    conn = connect(db)
+    overlap, mass = [], []
+    try:
+        for query in queries:
+            match = to_match_query(query)
+            ours = [h.id for h in search_connection(conn, query, db_path=db, limit=TOP)]
+            theirs = conn.execute(f"SELECT rowid, {BM25} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? "
+                                  "ORDER BY rank LIMIT ?", (match, TOP)).fetchall()
+            scored = dict(conn.execute(
+                f"SELECT rowid, {BM25} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? "
+                "AND rowid IN (SELECT value FROM json_each(?))", (match, json.dumps(ours))).fetchall())
+            best = -sum(score for _, score in theirs)
+            overlap.append(len({pid for pid, _ in theirs} & set(ours)) / len(theirs) if theirs else 1.0)
+            mass.append(-sum(scored.values()) / best if best else 1.0)
+    finally:
+        conn.close()
+    return overlap, mass
+
+
+def thread_scaling(db: Path, queries: list[str]) -> float:
+    """Queries per second with two threads over one: near 2 on two cores when searches release the GIL."""
+    def run(threads: int) -> float:
+        conns = [connect(db) for _ in range(threads)]
+
+        def work(conn: sqlite3.Connection) -> None:
+            for query in queries:
+                search_connection(conn, query, db_path=db, limit=TOP)
+
+        started = time.perf_counter()
+        workers = [threading.Thread(target=work, args=(c,)) for c in conns]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        for c in conns:
+            c.close()
+        return threads * len(queries) / (time.perf_counter() - started)
+
+    run(1)
+    return run(2) / run(1)
+
+
+def _load(port: int, paths: list[str], seconds: float, clients: int) -> tuple[list[float], int, float]:
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client(offset: int) -> None:
+        conn = HTTPConnection("127.0.0.1", port, timeout=30)
+        n = offset
+        while time.monotonic() < stop:
+            n += 1
+            started = time.perf_counter()
+            try:
+                conn.request("GET", paths[n % len(paths)])
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except OSError:
+                conn.close()
+                conn = HTTPConnection("127.0.0.1", port, timeout=30)
+                ok = False
+            with lock:
+                latencies.append((time.perf_counter() - started) * 1000)
+                errors[0] += not ok
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(i * 7,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, errors[0], time.perf_counter() - started
+
+
+def http_figures(db: Path, queries: list[str], kinds: Sequence[str], report: Any, serve: Callable[[Path, int], Any],
+                 port: int) -> None:
+    """Every kind's queries against /corpus/search.json with CLIENTS keep-alive connections, for the
+    index and for FTS5 (`_engine=fts5`). The database is served where it lies: it must be named corpus.db."""
+    server = serve(db, port)
+    try:
+        for engine, extra in (("tantivy", ""), ("FTS5", "&_engine=fts5")):
+            for kind, subset in _by_kind(queries, kinds).items():
+                paths = [f"/corpus/search.json?q={urllib.parse.quote(q)}{extra}" for q in subset]
+                latencies, errors, seconds = _load(port, paths, HTTP_SECONDS, CLIENTS)
+                p95 = percentile(latencies, 0.95)
+                report.add(f"  datasette {engine} {kind} p50", percentile(latencies, 0.5), "ms",
+                           goal="p95 <= 10 ms" if engine == "tantivy" else "",
+                           met=p95 <= 10 if engine == "tantivy" else None,
+                           note=f"p95 {p95:.1f} ms, {len(latencies) / seconds:,.0f} req/s, {errors} errors, "
+                                f"{CLIENTS} connections")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def bench_search(db: Path, queries: list[str], kinds: Sequence[str], report: Any,
+                 serve: Callable[[Path, int], subprocess.Popen[bytes]] | None = None, port: int = 0) -> None:
+    """The whole section, on a corpus-db database that an import has filled."""
+    print(f"search: tantivy index vs FTS5, {len(queries)} queries ({', '.join(kinds)})", flush=True)
+    build_figures(db, report)
+    state = read_state(sqlite3.connect(db))
+    if state is None:
+        raise RuntimeError("no search index was built")
+    for label, engine in (("tantivy", None), ("FTS5", "fts5")):
+        times = cli_times(db, queries, engine)
+        p95 = percentile(times, 0.95)
+        report.add(f"CLI path {label} p95 (top 20, rows, snippets; median of {REPEATS})", p95, "ms",
+                   goal="<= 10 ms" if engine is None else "", met=p95 <= 10 if engine is None else None,
+                   note=f"p50 {percentile(times, 0.5):.2f} ms")
+        for kind, subset in _by_kind(times, kinds).items():
+            kind_p95 = percentile(subset, 0.95)
+            report.add(f"  {label} {kind} p50", percentile(subset, 0.5), "ms",
+                       goal="p95 <= 10 ms" if engine is None else "", met=kind_p95 <= 10 if engine is None else None,
+                       note=f"p95 {kind_p95:.2f} ms")
+    overlap, mass = quality(db, queries)
+    for kind in kinds:
+        k_overlap, k_mass = _by_kind(overlap, kinds)[kind], _by_kind(mass, kinds)[kind]
+        mean_mass = sum(k_mass) / len(k_mass)
+        report.add(f"  {kind}: FTS5 bm25 mass of tantivy's top 20", mean_mass, "share", goal=">= 0.97",
+                   met=mean_mass >= 0.97,
+                   note=f"overlap with FTS5's top 20 {sum(k_overlap) / len(k_overlap):.0%}; "
+                        f"lowest mass {min(k_mass):.2f}")
+    report.add("two search threads / one (throughput)", thread_scaling(db, queries[:100]), "x",
+               note="near 1 means the bindings hold the GIL while searching")
+    if serve is not None:
+        http_figures(db, queries, kinds, report, serve, port)

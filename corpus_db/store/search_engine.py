@@ -1,0 +1,178 @@
+"""Reading the tantivy index: is it there and current, and the ranked paper ids for typed clauses.
+
+Ranking follows FTS5's: BM25 over titles and abstracts, a title match weighing ten times an abstract
+match; author names count like titles. Top-k uses block-max WAND (count=False, else it must visit
+every match). A prefix expands over the term dictionary to the words it starts, as FTS5's does."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import tantivy
+
+from corpus_db.store import search_outbox as outbox
+from corpus_db.store.search_index import (
+    LAYOUT,
+    PREFIX_GRAMS,
+    index_root,
+    load_common,
+    name_analyzer,
+    open_index,
+    stem_analyzer,
+)
+from corpus_db.store.typed_query import Clause
+
+TITLE_BOOST = 10.0
+AUTHOR_BOOST = 10.0
+MAX_EXPANSIONS = 64  # words a prefix stands for, the most frequent first (FTS5 takes all: 3 s at 1M)
+
+_STEM = stem_analyzer()
+_NAME = name_analyzer()
+
+
+@dataclass
+class OpenIndex:
+    index: tantivy.Index
+    version: int
+    common: frozenset[str]
+
+
+_cache: dict[Path, OpenIndex] = {}
+_cache_lock = threading.Lock()
+
+
+def current_index(conn: sqlite3.Connection, db_path: str | Path) -> tuple[OpenIndex | None, str | None]:
+    """The index to search, or None and the reason to fall back to FTS5. The index is current when its
+    state row exists and the outbox is empty (SQLite is the truth: it says which generation, which
+    version)."""
+    try:  # one statement: this runs before every search
+        row = conn.execute(
+            f"SELECT generation, version, EXISTS (SELECT 1 FROM {outbox.OUTBOX_TABLE}) FROM {outbox.STATE_TABLE} "
+            "WHERE id = 1").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return None, "no search index: the database predates it (run `corpus-db migrate`)"
+        return None, f"cannot read the search index state: {exc}"
+    except sqlite3.Error as exc:
+        return None, f"cannot read the search index state: {exc}"
+    if row is None:
+        return None, "no search index yet (run `corpus-db index`)"
+    generation, version, behind = row
+    if behind:
+        return None, "the search index is behind the database (changes not yet indexed; run `corpus-db index`)"
+    if not generation.startswith(LAYOUT + "-"):
+        return None, "the search index was built by another version of corpus-db (run `corpus-db index --rebuild`)"
+    path = index_root(db_path) / generation
+    if not (path / "meta.json").is_file():  # checked every time: an open index outlives its removed folder
+        return None, f"the search index is missing (no {path}; run `corpus-db index --rebuild`)"
+    with _cache_lock:
+        opened = _cache.get(path)
+        try:
+            if opened is None:
+                opened = _cache[path] = OpenIndex(open_index(path), version, load_common(path))
+            elif opened.version != version:
+                opened.index.reload()  # a commit since we last looked: see it now, not after a watcher's delay
+                opened.version = version
+        except (OSError, ValueError) as exc:
+            _cache.pop(path, None)
+            return None, f"the search index at {path} cannot be opened ({exc})"
+    return opened, None
+
+
+def stems(word: str) -> list[str]:
+    """The indexed forms of a typed word (for marking matches in snippets)."""
+    return _STEM.analyze(word)
+
+
+def _one_of(queries: list[tuple[tantivy.Query, float]]) -> tantivy.Query:
+    boosted = [q if boost == 1.0 else tantivy.Query.boost_query(q, boost) for q, boost in queries]
+    if len(boosted) == 1:
+        return boosted[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in boosted])
+
+
+def _term(schema: tantivy.Schema, field: str, value: str) -> tantivy.Query:
+    return tantivy.Query.term_query(schema, field, value, index_option="freq")
+
+
+def _prefix_words(searcher: tantivy.Searcher, typed: str) -> list[str]:
+    # "models*" must find "model" (the stem is what is indexed): expand the stem when it is shorter.
+    [stem] = _STEM.analyze(typed) or [typed]
+    start = stem if typed.startswith(stem) else typed
+    found: dict[str, int] = {}
+    for field in ("title", "abstract"):
+        for term, count in searcher.terms_with_prefix(field, start, limit=MAX_EXPANSIONS):
+            found[term] = found.get(term, 0) + count
+    return sorted(found, key=lambda t: -found[t])[:MAX_EXPANSIONS]
+
+
+def _clause_query(
+    searcher: tantivy.Searcher, schema: tantivy.Schema, clause: Clause, common: frozenset[str]
+) -> tantivy.Query | None:
+    stems = [s for w in clause.words for s in _STEM.analyze(w)]
+    names = [s for w in clause.words for s in _NAME.analyze(w)]
+    if not stems:
+        return None
+    if clause.prefix and len(stems) == 1 and PREFIX_GRAMS[0] <= len(names[0]) <= PREFIX_GRAMS[1]:
+        return _one_of([(_term(schema, "title_prefix", names[0]), TITLE_BOOST),
+                        (_term(schema, "abstract_prefix", names[0]), 1.0)])
+    if clause.prefix and len(stems) == 1:
+        words = _prefix_words(searcher, names[0])
+        if not words:
+            return tantivy.Query.empty_query()
+        return _one_of([(q, b) for w in words
+                        for q, b in ((_term(schema, "title", w), TITLE_BOOST), (_term(schema, "abstract", w), 1.0))])
+    if clause.prefix:
+        phrase = [*stems[:-1], names[-1]]
+        return _one_of([(tantivy.Query.phrase_prefix_query(schema, "title", phrase), TITLE_BOOST),
+                        (tantivy.Query.phrase_prefix_query(schema, "abstract", phrase), 1.0)])
+    if len(stems) == 1:
+        queries = [(_term(schema, "title", stems[0]), TITLE_BOOST), (_term(schema, "abstract", stems[0]), 1.0)]
+        if names:
+            queries.append((_term(schema, "authors", names[0]), AUTHOR_BOOST))
+        return _one_of(queries)
+    if len(names) == 2 and names[0] in common and names[1] in common:  # one term of the pair fields
+        pair = "_".join(names)
+        queries = [(_term(schema, "title_pairs", pair), TITLE_BOOST), (_term(schema, "abstract_pairs", pair), 1.0),
+                   (tantivy.Query.phrase_query(schema, "authors", names), AUTHOR_BOOST)]
+        return _one_of(queries)
+    queries = [(tantivy.Query.phrase_query(schema, "title", stems), TITLE_BOOST),
+               (tantivy.Query.phrase_query(schema, "abstract", stems), 1.0)]
+    if len(names) > 1:
+        queries.append((tantivy.Query.phrase_query(schema, "authors", names), AUTHOR_BOOST))
+    return _one_of(queries)
+
+
+def _author_filter(schema: tantivy.Schema, author: str) -> tantivy.Query | None:
+    """Every word of the name among the paper's author names (in any order: "Wang Wei" or "Wei Wang")."""
+    names = _NAME.analyze(author)
+    if not names:
+        return None
+    return tantivy.Query.const_score_query(
+        tantivy.Query.boolean_query([(tantivy.Occur.Must, _term(schema, "authors", n)) for n in names]), 0.0
+    )
+
+
+def ranked_ids(
+    opened: OpenIndex, clauses: list[Clause], *, limit: int, offset: int, author: str | None
+) -> list[tuple[int, float]]:
+    """(paper id, score) best first, `limit` of them after skipping `offset`."""
+    index = opened.index
+    searcher = index.searcher()
+    schema = index.schema
+    parts = [q for q in (_clause_query(searcher, schema, c, opened.common) for c in clauses) if q is not None]
+    if author:
+        name_filter = _author_filter(schema, author)
+        if name_filter is not None:
+            parts.append(name_filter)
+    if not parts:
+        return []
+    query = parts[0] if len(parts) == 1 else tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in parts])
+    result = searcher.search(query, limit, count=False, offset=offset)
+    if not result.hits:
+        return []
+    ids = searcher.fast_field_values("id", [address for _, address in result.hits])
+    return [(int(pid), float(score)) for pid, (score, _) in zip(ids, result.hits, strict=True)]

@@ -1,0 +1,403 @@
+"""The ranked-search index: a tantivy index in a folder beside the database (`corpus.db.search/`),
+derived from SQLite and rebuildable from it at any time.
+
+Consistency: triggers queue changed paper ids in search_outbox within the writing transaction
+(search_outbox.py). Under the writer lock, update() applies the queue to the index and commits it
+(tantivy swaps its meta.json atomically), and only then, in one SQLite transaction, empties the queue
+and bumps search_index.version. A full build goes into a new generation folder and becomes current
+by that same SQLite transaction naming it. A kill -9 anywhere leaves the old state (queue still full:
+readers use FTS5) or the new one; the next write command repeats the work, which is idempotent."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+
+import tantivy
+
+from corpus_db.store import search_outbox as outbox
+from corpus_db.store.db import connect, utc_now
+from corpus_db.store.transaction import write_transaction
+
+AUTHOR_SEPARATOR = "\x1f"
+# Bumped whenever the fields change: a generation of another layout is rebuilt, never queried.
+LAYOUT = "v5"
+# Prefixes of this many letters are their own terms (the words' first letters, one string per field: a
+# value per word cost tantivy more than the words themselves): a prefix query is then one term, scored
+# like FTS5's and pruned by WAND. Shorter and longer prefixes expand over the term dictionary.
+PREFIX_GRAMS = (3, 4)
+# ASCII punctuation becomes a space before splitting into words, in C (str.translate), not per word.
+_PUNCTUATION = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"})
+# A queue this large against the corpus is cheaper to rebuild than to apply one paper at a time.
+REBUILD_SHARE = 0.5
+# From this many papers a full rebuild after an import runs in the background (see refresh()).
+BACKGROUND_MIN_PAPERS = 50_000
+INLINE_ENV = "CORPUS_DB_INDEX_INLINE"  # "1": always update within the command (tests, benchmarks)
+WRITER_HEAP = 128_000_000  # bytes, split between the indexing threads; flushed to a segment when full
+_CHUNK = 2_000
+
+
+def stem_analyzer() -> tantivy.TextAnalyzer:
+    """Titles and abstracts: words of letters and digits, lower-cased, accents folded, English-stemmed
+    (FTS5's porter unicode61 remove_diacritics, as near as tantivy has: its stemmer is Porter2)."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+
+
+def name_analyzer() -> tantivy.TextAnalyzer:
+    """Author names and prefixes: the same words, not stemmed (a name is not an English word)."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .build()
+    )
+
+
+def words_analyzer() -> tantivy.TextAnalyzer:
+    """The made-up terms of the prefix and pair fields: one string per field, split on spaces."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+        .filter(tantivy.Filter.remove_long(80))
+        .filter(tantivy.Filter.ascii_fold())
+        .build()
+    )
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, lower-cased, ASCII punctuation taken as a space: split in C, not per word."""
+    return text.lower().translate(_PUNCTUATION).split()
+
+
+def prefixes(items: list[str]) -> str:
+    """Each word's first 3 and first 4 letters: a prefix of that length is then one term (its
+    frequency summed over the words it starts, as FTS5 counts a prefix)."""
+    low, high = PREFIX_GRAMS
+    return " ".join([w[:n] for n in range(low, high + 1) for w in items if len(w) >= n])
+
+
+def pairs(items: list[str], common: frozenset[str]) -> str:
+    """Adjacent common words as a_b: such a phrase is then one term, scored and pruned like a word. A
+    phrase with a rarer word is cheap with positions (the rare word bounds the candidates), and
+    indexing every pair made the term dictionary, and the build, several times larger."""
+    return " ".join([f"{a}_{b}" for a, b in pairwise(items) if a in common and b in common])
+
+
+COMMON_FILE = "common-words.txt"
+COMMON_WORDS = 500  # the most widespread words of a sample: pairs of them are the slow phrases
+COMMON_SAMPLE = 20_000
+
+
+def common_words(conn: sqlite3.Connection) -> frozenset[str]:
+    """The words found in the most documents of a sample of the corpus."""
+    counts: Counter[str] = Counter()
+    for title, abstract in conn.execute(f"SELECT title, coalesce(abstract, '') FROM papers LIMIT {COMMON_SAMPLE}"):
+        counts.update(set(words(title)) | set(words(abstract)))
+    return frozenset(word for word, _ in counts.most_common(COMMON_WORDS))
+
+
+def load_common(path: Path) -> frozenset[str]:
+    """The common words a generation was built with (its pair fields hold pairs of these only)."""
+    return frozenset((path / COMMON_FILE).read_text(encoding="utf-8").split())
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("id", indexed=True, fast=True)
+    builder.add_text_field("title", tokenizer_name="corpus_stem", index_option="position")
+    builder.add_text_field("abstract", tokenizer_name="corpus_stem", index_option="position")
+    builder.add_text_field("authors", tokenizer_name="corpus_name", index_option="position")
+    for field in ("title_prefix", "abstract_prefix", "title_pairs", "abstract_pairs"):
+        builder.add_text_field(field, tokenizer_name="corpus_words", index_option="freq")
+    return builder.build()
+
+
+def register_analyzers(index: tantivy.Index) -> None:
+    """Custom analyzers are not stored in the index: every opener registers them."""
+    index.register_tokenizer("corpus_stem", stem_analyzer())
+    index.register_tokenizer("corpus_name", name_analyzer())
+    index.register_tokenizer("corpus_words", words_analyzer())
+
+
+def index_root(db_path: str | Path) -> Path:
+    """The folder beside the database that holds the index generations."""
+    return Path(f"{db_path}.search")
+
+
+@dataclass
+class IndexState:
+    """The row of search_index: which generation is current, and its version."""
+
+    generation: str
+    version: int
+    papers: int
+    built_at: str
+    updated_at: str
+
+
+def read_state(conn: sqlite3.Connection) -> IndexState | None:
+    row = conn.execute(
+        f"SELECT generation, version, papers, built_at, updated_at FROM {outbox.STATE_TABLE} WHERE id = 1"
+    ).fetchone()
+    return IndexState(*row) if row else None
+
+
+@dataclass
+class IndexUpdate:
+    """What update() did."""
+
+    action: str  # "none", "applied", "rebuilt"
+    papers: int  # papers written to the index
+    seconds: float
+    generation: str | None
+    size_bytes: int = 0
+
+
+ROWS_SQL = f"""
+SELECT p.id, p.title, coalesce(p.abstract, ''),
+  (SELECT group_concat(a.name, '{AUTHOR_SEPARATOR}') FROM paper_authors pa JOIN authors a ON a.id = pa.author_id
+   WHERE pa.paper_id = p.id)
+FROM papers p
+"""
+
+
+def _documents(
+    rows: Iterator[tuple[int, str, str, str | None]], schema: tantivy.Schema, common: frozenset[str]
+) -> Iterator[tantivy.Document]:
+    for paper_id, title, abstract, authors in rows:
+        title_words, abstract_words = words(title), words(abstract)
+        fields: dict[str, object] = {
+            "id": paper_id, "title": title, "abstract": abstract,
+            "title_prefix": prefixes(title_words), "abstract_prefix": prefixes(abstract_words),
+            "title_pairs": pairs(title_words, common), "abstract_pairs": pairs(abstract_words, common),
+        }
+        if authors:
+            fields["authors"] = authors.split(AUTHOR_SEPARATOR)  # values apart: no phrase spans two names
+        yield tantivy.Document.from_dict(fields, schema)
+
+
+def _threads() -> int:
+    # The second core, where there is one: tantivy indexes on its own threads while Python reads SQLite.
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def folder_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def build_generation(conn: sqlite3.Connection, root: Path) -> tuple[str, int]:
+    """Index every paper into a new generation folder; returns (its name, papers). Not yet current."""
+    generation = f"{LAYOUT}-{int(time.time())}-{secrets.token_hex(4)}"
+    path = root / generation
+    path.mkdir(parents=True)
+    index = tantivy.Index(_schema(), str(path), reuse=False)
+    register_analyzers(index)
+    writer = index.writer(WRITER_HEAP, _threads())
+    papers = 0
+    common = common_words(conn)
+    (path / COMMON_FILE).write_text("\n".join(sorted(common)), encoding="utf-8")
+    for document in _documents(conn.execute(ROWS_SQL), index.schema, common):
+        writer.add_document(document)
+        papers += 1
+    writer.commit()
+    writer.wait_merging_threads()
+    return generation, papers
+
+
+def open_index(path: Path) -> tantivy.Index:
+    """Open a generation folder for reading or writing (raises ValueError/OSError when it cannot)."""
+    if not (path / "meta.json").is_file() or not (path / COMMON_FILE).is_file():
+        raise FileNotFoundError(f"{path}: no search index here")
+    index = tantivy.Index.open(str(path))
+    register_analyzers(index)
+    return index
+
+
+def _apply(conn: sqlite3.Connection, path: Path, ids: list[int]) -> int:
+    """Delete and re-add the queued papers (idempotent: a repeat gives the same index)."""
+    index = open_index(path)
+    common = load_common(path)
+    writer = index.writer(WRITER_HEAP, 1)
+    written = 0
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        writer.delete_documents_by_query(tantivy.Query.term_set_query(index.schema, "id", chunk))
+        rows = conn.execute(ROWS_SQL + " WHERE p.id IN (SELECT value FROM json_each(?))", (str(chunk),))
+        for document in _documents(rows, index.schema, common):
+            writer.add_document(document)
+            written += 1
+    writer.commit()
+    writer.wait_merging_threads()
+    return written
+
+
+def _commit_state(conn: sqlite3.Connection, db_path: Path, generation: str, papers: int, *, rebuilt: bool) -> None:
+    now = utc_now()
+    with write_transaction(conn, db_path):
+        # Nothing else writes while the writer lock is held: the whole queue is what was applied.
+        conn.execute(f"DELETE FROM {outbox.OUTBOX_TABLE}")
+        conn.execute(
+            f"""INSERT INTO {outbox.STATE_TABLE} (id, generation, version, papers, built_at, updated_at)
+                VALUES (1, :generation, 1, :papers, :now, :now)
+                ON CONFLICT (id) DO UPDATE SET generation = :generation, version = version + 1,
+                  papers = :papers, updated_at = :now,
+                  built_at = CASE WHEN :rebuilt THEN :now ELSE built_at END""",
+            {"generation": generation, "papers": papers, "now": now, "rebuilt": rebuilt},
+        )
+
+
+def _remove_other_generations(root: Path, keep: str) -> None:
+    """Old generations and folders left by a killed build (readers that still have one open keep
+    their files: unlinked files live on until closed)."""
+    if not root.is_dir():
+        return
+    for child in root.iterdir():
+        if child.name != keep and child.is_dir():
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def _usable(path: Path) -> bool:
+    if not path.name.startswith(LAYOUT + "-"):
+        return False
+    try:
+        open_index(path)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def update(db_path: str | Path, *, rebuild: bool = False) -> IndexUpdate:
+    """Bring the index up to date with the database. The caller holds the writer lock."""
+    started = time.perf_counter()
+    db_path = Path(db_path)
+    root = index_root(db_path)
+    conn = connect(db_path)
+    try:
+        if not outbox.has_outbox(conn):
+            return IndexUpdate("none", 0, 0.0, None)
+        with write_transaction(conn, db_path):
+            outbox.ensure_triggers(conn)  # a batch migration may have dropped them
+        state = read_state(conn)
+        queued = [pid for (pid,) in conn.execute(f"SELECT paper_id FROM {outbox.OUTBOX_TABLE}")]
+        papers = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+        current = root / state.generation if state else None
+        full = (
+            rebuild
+            or current is None
+            or outbox.REBUILD_ALL in queued
+            or len(queued) > max(_CHUNK, papers * REBUILD_SHARE)
+            or not _usable(current)
+        )
+        if full:
+            generation, written = build_generation(conn, root)
+            _commit_state(conn, db_path, generation, written, rebuilt=True)
+            _remove_other_generations(root, generation)
+            return IndexUpdate("rebuilt", written, time.perf_counter() - started, generation,
+                               folder_size(root / generation))
+        assert state is not None and current is not None
+        _remove_other_generations(root, state.generation)
+        if not queued:
+            return IndexUpdate("none", 0, time.perf_counter() - started, state.generation)
+        written = _apply(conn, current, sorted(queued))
+        _commit_state(conn, db_path, state.generation, papers, rebuilt=False)
+        return IndexUpdate("applied", written, time.perf_counter() - started, state.generation)
+    finally:
+        conn.close()
+
+
+def copy_current(db_path: str | Path, conn: sqlite3.Connection, target_db: Path) -> Path | None:
+    """Copy the current generation beside `target_db` (for a published snapshot); None when there is
+    no index to copy. The caller holds the writer lock, so the generation does not change meanwhile."""
+    state = read_state(conn) if outbox.has_outbox(conn) else None
+    if state is None:
+        return None
+    source = index_root(db_path) / state.generation
+    if not _usable(source):
+        return None
+    target_root = index_root(target_db)
+    target = target_root / state.generation
+    shutil.rmtree(target_root, ignore_errors=True)
+    target_root.mkdir(parents=True)
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".tantivy-*.lock"))
+    return target
+
+
+def describe(result: IndexUpdate) -> str:
+    if result.action == "none":
+        return "search index: up to date"
+    if result.action == "rebuilt":
+        return (f"search index: rebuilt ({result.papers} papers, {result.size_bytes / 1e6:.1f} MB) "
+                f"in {result.seconds:.2f}s")
+    return f"search index: {result.papers} changed papers applied in {result.seconds:.2f}s"
+
+
+def _needs_big_rebuild(db_path: Path) -> bool:
+    conn = connect(db_path)
+    try:
+        if not outbox.has_outbox(conn):
+            return False
+        queued_all = conn.execute(
+            f"SELECT 1 FROM {outbox.OUTBOX_TABLE} WHERE paper_id = {outbox.REBUILD_ALL}").fetchone()
+        return bool(queued_all) and conn.execute("SELECT count(*) FROM papers").fetchone()[0] >= BACKGROUND_MIN_PAPERS
+    finally:
+        conn.close()
+
+
+def rebuild_in_background(db_path: Path) -> int:
+    """Start `python -m corpus_db.store.search_index DB` on its own: it waits for the writer lock, which
+    the caller still holds and is about to release. Returns its pid."""
+    log = index_root(db_path).with_name(index_root(db_path).name + ".log")
+    with log.open("ab") as out:
+        child = subprocess.Popen([sys.executable, "-m", "corpus_db.store.search_index", str(db_path)],
+                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+    return child.pid
+
+
+def refresh(db_path: str | Path, *, background: bool = True) -> str:
+    """update() after a write command: a failure here must not fail the import that already committed.
+    The queue stays, so searches use FTS5 and the next command (or `corpus-db index`) tries again.
+    A full rebuild of a big corpus (after a bulk load) runs in a process of its own, so that the import
+    command ends when its data is committed; searches use FTS5 until the new index is in place."""
+    db_path = Path(db_path)
+    try:
+        if background and os.environ.get(INLINE_ENV) != "1" and _needs_big_rebuild(db_path):
+            pid = rebuild_in_background(db_path)
+            return (f"search index: rebuilding in the background (pid {pid}, log {index_root(db_path)}.log); "
+                    "searches use FTS5 until it is done")
+        return describe(update(db_path))
+    except (OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
+        return (f"search index not updated ({type(exc).__name__}: {exc}); "
+                "searches use FTS5 until `corpus-db index` succeeds")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m corpus_db.store.search_index DB`: the background rebuild refresh() starts."""
+    from corpus_db.store.lock import writer_lock
+
+    [db_path] = argv if argv is not None else sys.argv[1:]
+    started = time.strftime("%Y-%m-%d %H:%M:%S")
+    with writer_lock(db_path, timeout=24 * 3600):  # however long the import that started it still runs
+        print(f"[{started}] {db_path}: {describe(update(db_path))}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

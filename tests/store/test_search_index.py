@@ -1,0 +1,208 @@
+"""The search index beside the database: every change reaches it through the outbox, readers fall back
+to FTS5 (and say so) whenever it is missing or behind, and a rebuild or an update repeats safely."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from corpus_db.ingest.run import SourceTask, run_import
+from corpus_db.store import search_outbox
+from corpus_db.store.lock import writer_lock
+from corpus_db.store.search import search
+from corpus_db.store.search_index import index_root, read_state, update
+from tests.paths import ROOT
+
+RECORDS = [(f"Paper number {i} about topic{i}", f"Abstract {i} discusses topic{i} at length.") for i in range(1, 101)]
+
+
+def listing(path: Path, records: list[tuple[str, str]]) -> Path:
+    path.write_text("".join(f"{t}\n{a}\n" for t, a in records), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def imported(db_path: Path, tmp_path: Path) -> Path:
+    run_import(db_path, [SourceTask.for_path(listing(tmp_path / "dump.txt", RECORDS))])
+    return db_path
+
+
+def titles(db_path: Path, query: str, engine: str = "tantivy") -> list[str]:
+    page = search(db_path, query)
+    assert page.engine == engine, page.fallback_reason
+    return [h.title for h in page]
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "corpus_db", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+
+
+def test_an_import_reaches_the_index(imported: Path) -> None:
+    page = search(imported, "topic7")
+    assert (page.engine, page.fallback_reason) == ("tantivy", None)
+    assert [h.title for h in page] == [RECORDS[6][0]]
+    assert "[topic7]" in page[0].snippet
+    conn = sqlite3.connect(imported)
+    assert not search_outbox.pending(conn) and read_state(conn).papers == 100
+
+
+def test_an_edit_and_an_unlist_reach_results(imported: Path, tmp_path: Path) -> None:
+    edited = list(RECORDS)
+    edited[41] = (RECORDS[41][0], "A rewritten abstract about zeppelins.")
+    del edited[10]
+    run_import(imported, [SourceTask.for_path(listing(tmp_path / "dump.txt", edited))])
+    assert titles(imported, "zeppelins") == [RECORDS[41][0]]
+    assert titles(imported, '"discusses topic42"') == []
+    [unlisted] = search(imported, "topic11")
+    assert unlisted.sources == 0  # no source lists it now; the paper is kept
+
+
+def test_a_change_made_in_sql_falls_back_to_fts5_until_the_index_catches_up(imported: Path) -> None:
+    conn = sqlite3.connect(imported)
+    with conn:
+        conn.execute("UPDATE papers SET title = 'Airships at altitude' WHERE title = ?", (RECORDS[4][0],))
+        conn.execute("DELETE FROM papers WHERE title = ?", (RECORDS[5][0],))
+    page = search(imported, "airships")
+    assert page.engine == "fts5" and "behind" in page.fallback_reason
+    assert [h.title for h in page] == ["Airships at altitude"]  # FTS5's triggers keep it current meanwhile
+    as_json = json.loads(cli("search", str(imported), "airships", "--json").stdout)
+    assert as_json["engine"] == "fts5" and "behind" in as_json["fallback_reason"]
+    with writer_lock(imported):
+        assert update(imported).action == "applied"
+    assert titles(imported, "airships") == ["Airships at altitude"]
+    assert titles(imported, "topic5") == ["Airships at altitude"] and titles(imported, "topic6") == []
+    assert update(imported).action == "none"  # idempotent
+
+
+def test_a_missing_or_broken_index_falls_back_to_fts5_and_index_rebuilds_it(imported: Path) -> None:
+    assert titles(imported, "topic9") == [RECORDS[8][0]]
+    shutil.rmtree(index_root(imported))
+    page = search(imported, "topic9")
+    assert page.engine == "fts5" and "missing" in page.fallback_reason and [h.title for h in page] == [RECORDS[8][0]]
+    result = cli("index", str(imported))
+    assert result.returncode == 0 and "rebuilt (100 papers" in result.stdout, result.stderr
+    assert titles(imported, "topic9") == [RECORDS[8][0]]
+    generation = index_root(imported) / read_state(sqlite3.connect(imported)).generation
+    (generation / "meta.json").write_text("{ not json")
+    page = json.loads(cli("search", str(imported), "topic9", "--json").stdout)  # a process that opens it anew
+    assert page["engine"] == "fts5" and "cannot be opened" in page["fallback_reason"]
+    assert [h["title"] for h in page["hits"]] == [RECORDS[8][0]]
+    assert cli("index", str(imported), "--rebuild").returncode == 0
+    assert titles(imported, "topic9") == [RECORDS[8][0]]
+    assert len(list(index_root(imported).iterdir())) == 1  # the old generation is gone
+
+
+def test_a_database_without_an_index_state_searches_with_fts5(imported: Path) -> None:
+    conn = sqlite3.connect(imported)
+    with conn:
+        conn.execute("DELETE FROM search_index")
+    page = search(imported, "topic3")
+    assert page.engine == "fts5" and "corpus-db index" in page.fallback_reason
+
+
+def test_dropped_triggers_are_restored_and_the_index_rebuilt(imported: Path) -> None:
+    conn = sqlite3.connect(imported)
+    with conn:  # what a batch migration that recreates papers does to them
+        conn.execute("DROP TRIGGER search_outbox_papers_au")
+        conn.execute("UPDATE papers SET title = 'Unnoticed dirigibles' WHERE title = ?", (RECORDS[2][0],))
+    assert search_outbox.triggers_missing(conn) == {"search_outbox_papers_au"}
+    with writer_lock(imported):
+        assert update(imported).action == "rebuilt"
+    assert not search_outbox.triggers_missing(conn)
+    assert titles(imported, "dirigibles") == ["Unnoticed dirigibles"]
+
+
+def test_migration_triggers_are_the_modules(db_path: Path) -> None:
+    conn = sqlite3.connect(db_path)
+    stored = {name: sql for name, sql in conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_outbox_%'")}
+    expected = {n: s.replace(" IF NOT EXISTS", "") for n, s in search_outbox.TRIGGERS.items()}
+    assert stored == expected
+
+
+def test_a_bulk_load_queues_one_rebuild_instead_of_every_paper(db_path: Path) -> None:
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("BEGIN")
+    conn.execute("DELETE FROM search_outbox")
+    search_outbox.suspend(conn)
+    conn.execute("INSERT INTO papers (identity_key, title, title_key, first_seen, last_updated) "
+                 "VALUES ('k', 'Bulk paper', 'bulk paper', 'now', 'now')")
+    search_outbox.resume(conn)
+    conn.execute("COMMIT")
+    assert [pid for (pid,) in conn.execute("SELECT paper_id FROM search_outbox")] == [search_outbox.REBUILD_ALL]
+    assert not search_outbox.triggers_missing(conn)
+
+
+def test_author_names_match_and_filter(db_path: Path) -> None:
+    conn = sqlite3.connect(db_path)
+    with conn:
+        for pid, (title, name) in enumerate((("Sparse routing", "Ada Lovelace"), ("Dense routing", "Alan Turing")), 1):
+            conn.execute("INSERT INTO papers (id, identity_key, title, title_key, abstract, first_seen, last_updated) "
+                         "VALUES (?, ?, ?, ?, 'About routing.', 'now', 'now')", (pid, title, title, title.lower()))
+            conn.execute("INSERT INTO authors (id, name, name_key) VALUES (?, ?, ?)", (pid, name, name.lower()))
+            conn.execute("INSERT INTO paper_authors (paper_id, position, author_id, raw_name) VALUES (?, 1, ?, ?)",
+                         (pid, pid, name))
+    with writer_lock(db_path):
+        update(db_path)
+    assert titles(db_path, "lovelace") == ["Sparse routing"]
+    assert [h.title for h in search(db_path, "routing", author="Turing Alan")] == ["Dense routing"]
+    assert search(db_path, "routing", author="Turing")[0].authors == ["Alan Turing"]
+    with writer_lock(db_path):
+        update(db_path, rebuild=True)
+    conn.execute("DELETE FROM search_index")
+    conn.commit()
+    assert [h.title for h in search(db_path, "routing", author="turing")] == ["Dense routing"]  # FTS5 too
+
+
+def test_paging_goes_past_the_first_page(imported: Path) -> None:
+    first = search(imported, "abstract", limit=40)
+    second = search(imported, "abstract", limit=40, offset=40)
+    third = search(imported, "abstract", limit=40, offset=80)
+    assert first.more and second.more and not third.more
+    ids = [h.id for page in (first, second, third) for h in page]
+    assert len(ids) == len(set(ids)) == 100
+
+
+async def test_a_published_snapshot_searches_its_own_index_without_the_writer(imported: Path, tmp_path: Path) -> None:
+    from datasette.app import Datasette
+
+    from corpus_db.store.publish import publish
+
+    out = tmp_path / "site" / "corpus.db"
+    publish(imported, out)
+    for leftover in imported.parent.glob(imported.name + "*"):  # the live database, its index and its lock
+        shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+    assert titles(out, "topic7") == [RECORDS[6][0]]
+    ds = Datasette(immutables=[str(out)])
+    body = (await ds.client.get("/corpus/search.json?q=topic7")).json()
+    assert (body["engine"], body["fallback_reason"]) == ("tantivy", None)
+    assert [r["title"] for r in body["rows"]] == [RECORDS[6][0]]
+
+
+def test_a_big_rebuild_after_an_import_runs_in_the_background(imported: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from corpus_db.store import search_index
+
+    monkeypatch.setattr(search_index, "BACKGROUND_MIN_PAPERS", 50)
+    monkeypatch.delenv(search_index.INLINE_ENV, raising=False)
+    conn = sqlite3.connect(imported)
+    with conn:
+        search_outbox.request_rebuild(conn)
+    with writer_lock(imported):  # as run_import calls it: the child waits for this lock
+        message = search_index.refresh(imported)
+        assert "background" in message
+        time.sleep(0.5)
+        assert search(imported, "topic3").engine == "fts5"
+    deadline = time.monotonic() + 60
+    while search(imported, "topic3").engine != "tantivy" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert titles(imported, "topic3") == [RECORDS[2][0]]
+    assert "rebuilt (100 papers" in Path(f"{index_root(imported)}.log").read_text()
