@@ -25,7 +25,7 @@ from tests.sync_support import cli_command, cli_env
 
 sys.path.insert(0, str(ROOT / "bench"))
 
-import generate  # noqa: E402
+import generate
 
 N = 1500
 
@@ -63,7 +63,8 @@ def test_a_new_database_is_built_beside_and_renamed_into_place(tmp_path: Path, d
     assert totals.status == "ok" and totals.counts.inserted == N
     _check_whole(db, N)
     assert not build_path(db).exists()
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("corpus.db")) == ["corpus.db", "corpus.db.lock"]
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("corpus.db"))
+    assert left == ["corpus.db", "corpus.db.lock"]
 
 
 def test_an_empty_database_keeps_its_history_and_a_full_one_is_imported_in_place(tmp_path: Path, dump: Path) -> None:
@@ -81,9 +82,9 @@ def test_an_empty_database_keeps_its_history_and_a_full_one_is_imported_in_place
 def test_a_failing_source_rolls_back_alone_in_a_build(tmp_path: Path, dump: Path) -> None:
     broken = tmp_path / "broken.jsonl"
     lines = dump.read_text(encoding="utf-8").splitlines()
-    broken.write_text("\n".join(lines[:50] + ['{"id": "2401.0', *lines[50:60]]) + "\n", encoding="utf-8")
+    broken.write_text("\n".join([*lines[:50], '{"id": "2401.0', *lines[50:60]]) + "\n", encoding="utf-8")
     db = tmp_path / "corpus.db"
-    totals, results = run_import(db, [SourceTask.for_path(broken), SourceTask.for_path(dump)])
+    _, results = run_import(db, [SourceTask.for_path(broken), SourceTask.for_path(dump)])
     assert [r.status for r in results] == ["failed", "imported"]
     _check_whole(db, N)
     conn = sqlite3.connect(db)

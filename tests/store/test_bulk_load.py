@@ -18,7 +18,7 @@ from tests.paths import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
 
-import generate  # noqa: E402
+import generate
 
 
 def _schema(db: Path) -> list[tuple]:
