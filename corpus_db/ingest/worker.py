@@ -192,7 +192,8 @@ def prepared_records(job: Job, progress: Progress | None = None) -> Iterator[Ite
             last.close()
         return
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited locks or connections
-    parts = worker_count(FORMATS[job.format_name])
+    # A re-import skips most records by fingerprint: one worker does that sooner than a second starts.
+    parts = worker_count(FORMATS[job.format_name]) if job.fresh or job.reprocess else 1
     channels = [context.Queue(maxsize=QUEUE_BATCHES) for _ in range(parts)]
     workers = [
         context.Process(

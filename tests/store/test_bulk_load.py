@@ -78,5 +78,7 @@ def test_several_workers_store_what_one_stores(tmp_path: Path, dumps: tuple[Path
             totals, results = run_import(db, [SourceTask.for_path(live)])
             assert totals.status == "ok", [r.error for r in results]
         assert totals.counts.inserted == 200 and totals.counts.updated > 0
+        totals, _ = run_import(db, [SourceTask.for_path(live)], force=True)  # every record again, in parts
+        assert totals.counts.records == 1400
         stored[workers] = contents(db)
     assert stored["1"] == stored["3"]
