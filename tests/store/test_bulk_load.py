@@ -13,6 +13,7 @@ import pytest
 from corpus_db.ingest.run import SourceTask, run_import
 from corpus_db.ingest.worker import WORKER_MIN_BYTES_ENV, WORKERS_ENV
 from corpus_db.store import fts, writer
+from corpus_db.store.migrate import migrate
 from tests.ingest.test_worker import contents
 from tests.paths import ROOT
 
@@ -82,3 +83,25 @@ def test_several_workers_store_what_one_stores(tmp_path: Path, dumps: tuple[Path
         assert totals.counts.records == 1400
         stored[workers] = contents(db)
     assert stored["1"] == stored["3"]
+
+
+def test_a_failing_bulk_load_leaves_indexes_and_triggers_as_they_were(tmp_path: Path, dumps: tuple[Path, Path],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer, "BULK_MIN_RECORDS", 1)
+    monkeypatch.setattr(writer, "BULK_SHARE_OF_EXISTING", 0.0)
+    broken = tmp_path / "broken.jsonl"
+    lines = dumps[0].read_text(encoding="utf-8").splitlines()
+    broken.write_text("\n".join([*lines[:1100], '{"id": "2401.0']) + "\n", encoding="utf-8")
+    db = tmp_path / "corpus.db"
+    migrate(db)
+    schema = _schema(db)
+    totals, _ = run_import(db, [SourceTask.for_path(broken)])
+    assert totals.sources_failed == 1
+    assert _schema(db) == schema  # the dropped indexes and the insert trigger came back with the rollback
+    totals, _ = run_import(db, [SourceTask.for_path(dumps[0])])
+    assert totals.counts.inserted == 1200
+    conn = sqlite3.connect(db)
+    try:
+        fts.integrity_check(conn)
+    finally:
+        conn.close()
