@@ -8,10 +8,10 @@ import click
 
 from corpus_db.cli.app import DB_OPTION, cli
 from corpus_db.cli.args import WAIT_HELP, apply_wait, split_database
-from corpus_db.cli.report import describe, progress_bar, summary_line
+from corpus_db.cli.report import ImportOutput
 from corpus_db.importers import FORMATS
 from corpus_db.ingest.files import expand_paths
-from corpus_db.ingest.run import SourceResult, SourceTask, run_import
+from corpus_db.ingest.run import SourceTask, run_import
 from corpus_db.rules.taxonomy import Taxonomy
 
 
@@ -27,9 +27,11 @@ from corpus_db.rules.taxonomy import Taxonomy
     "--force", is_flag=True, help="Re-read every record, even of unchanged sources (e.g. after upgrading corpus-db)."
 )
 @click.option("--wait", type=click.FloatRange(min=0), metavar="SECONDS", help=WAIT_HELP)
+@click.option("-q", "--quiet", is_flag=True, help="Print only failures and the summary.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON report at the end, nothing else.")
 def import_command(
     args: tuple[str, ...], db_option: str | None, format_name: str | None, tags: tuple[str, ...],
-    taxonomy: str | None, force: bool, wait: float | None,
+    taxonomy: str | None, force: bool, wait: float | None, quiet: bool, as_json: bool,
 ) -> None:
     """Import dump files (or every file in a directory) into the corpus."""
     apply_wait(wait)
@@ -40,16 +42,16 @@ def import_command(
     tasks = [SourceTask.for_path(p, format=format_name, tags=tags) for p in paths]
     rules = Taxonomy.load(taxonomy)
 
-    def report(result: SourceResult) -> None:
-        click.echo(f"{result.locator}: {describe(result)}", err=result.status == "failed")
-
-    with progress_bar(paths) as progress:
+    output = ImportOutput(paths, quiet=quiet, as_json=as_json)
+    try:
         totals, _ = run_import(
             db_path, tasks, command=f"import {' '.join(rest)}", taxonomy=rules, force=force,
-            progress=progress, on_result=report,  # type: ignore[arg-type]
+            progress=output.progress, on_result=output.source_done,
         )
-    click.echo(summary_line(totals))
-    if totals.search_index and totals.search_index != "search index: up to date":
+    finally:
+        output.close()
+    output.finish(db_path, totals)
+    if totals.search_index and totals.search_index != "search index: up to date" and not (quiet or as_json):
         click.echo(totals.search_index)
     if totals.sources_failed:
         sys.exit(1)

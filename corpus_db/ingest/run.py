@@ -15,6 +15,7 @@ from corpus_db.ingest.files import content_hash, read_head
 from corpus_db.ingest.worker import Job, PreparationError, prepared_records
 from corpus_db.model import ImportCounts, ParseError
 from corpus_db.rules.taxonomy import Taxonomy
+from corpus_db.store.build import Build, start_build
 from corpus_db.store.db import DatabaseBusyError, connect, db_path_of
 from corpus_db.store.lock import writer_lock
 from corpus_db.store.migrate import SCHEMA_HEAD, current_revision, ensure_migrated
@@ -94,7 +95,7 @@ def import_source(
         )
         rules = {"tags_for": taxonomy.tags_for, "import_tags": task.tags, "reprocess": force}
         with source_transaction(conn, info, **rules) as writer:
-            job = Job(importer.name, str(path), taxonomy, db_path_of(conn), task.locator, force)
+            job = Job(importer.name, str(path), taxonomy, db_path_of(conn), task.locator, force, fresh=known is None)
             with prepared_records(job, progress) as records:
                 result.counts = writer.write(records)
         result.status = "imported"
@@ -139,39 +140,65 @@ def run_import(
     on_result: Callable[[SourceResult], None] | None = None,
 ) -> tuple[RunTotals, list[SourceResult]]:
     """Take the writer lock, migrate if behind, close the rows of runs that died, then import every task,
-    recording the run in import_runs. `tasks` is consumed lazily, under the lock; an item that is already a
-    SourceResult (a download that failed, say) is recorded as it is. Raises DatabaseBusyError when another
-    writer holds the database for longer than the busy timeout."""
+    recording the run in import_runs. Into a new or empty database the run is built beside it and renamed
+    into place at the end (store/build.py): a kill leaves nothing or everything. `tasks` is consumed lazily,
+    under the lock; an item that is already a SourceResult (a download that failed, say) is recorded as it
+    is. Raises DatabaseBusyError when another writer holds the database for longer than the busy timeout."""
     rules = taxonomy or Taxonomy.load()
     with writer_lock(db_path):
-        totals = RunTotals(counts=ImportCounts())
-        before = current_revision(db_path)
-        if ensure_migrated(db_path):
-            totals.schema_upgrade = (before, SCHEMA_HEAD)
-        conn = connect(db_path)
+        build = start_build(db_path)
         try:
-            run_id, totals.interrupted_runs = begin_run(conn, db_path, command)
-            results: list[SourceResult] = []
-            try:
-                for item in tasks:
-                    if isinstance(item, SourceResult):
-                        result = item
-                    else:
-                        result = import_source(conn, item, taxonomy=rules, force=force, progress=progress)
-                    results.append(result)
-                    totals.add(result.status, result.counts)
-                    if on_result:
-                        on_result(result)
-            except BaseException as exc:
-                # Ctrl-C, SIGTERM or a bug: close the row now instead of leaving it to the next run.
-                stopped = isinstance(exc, KeyboardInterrupt | SystemExit)
-                note = "stopped by the user" if stopped else f"{type(exc).__name__}: {exc}"
-                with suppress(sqlite3.Error):
-                    finish_run(conn, run_id, totals, _messages(results, note),
-                               status="interrupted" if stopped else "failed")
-                raise
-            finish_run(conn, run_id, totals, _messages(results))
-            totals.search_index = refresh(db_path)  # still under the writer lock: nothing changes meanwhile
-            return totals, results
-        finally:
-            conn.close()
+            outcome = _run_locked(build.path if build else Path(db_path), build, tasks, command=command,
+                                  taxonomy=rules, force=force, progress=progress, on_result=on_result)
+        except BaseException:
+            if build:
+                build.discard()
+            raise
+        if build:
+            build.finish()
+        totals, _ = outcome
+        totals.search_index = refresh(db_path)  # still under the writer lock, on the file now in place
+        return outcome
+
+
+def _run_locked(
+    db_path: Path,
+    build: Build | None,
+    tasks: Iterable[SourceTask | SourceResult],
+    *,
+    command: str,
+    taxonomy: Taxonomy,
+    force: bool,
+    progress: Progress | None,
+    on_result: Callable[[SourceResult], None] | None,
+) -> tuple[RunTotals, list[SourceResult]]:
+    totals = RunTotals(counts=ImportCounts())
+    before = current_revision(db_path)
+    if ensure_migrated(db_path):
+        totals.schema_upgrade = (before, SCHEMA_HEAD)
+    conn = build.connect() if build else connect(db_path)
+    try:
+        run_id, totals.interrupted_runs = begin_run(conn, db_path, command)
+        results: list[SourceResult] = []
+        try:
+            for item in tasks:
+                if isinstance(item, SourceResult):
+                    result = item
+                else:
+                    result = import_source(conn, item, taxonomy=taxonomy, force=force, progress=progress)
+                results.append(result)
+                totals.add(result.status, result.counts)
+                if on_result:
+                    on_result(result)
+        except BaseException as exc:
+            # Ctrl-C, SIGTERM or a bug: close the row now instead of leaving it to the next run.
+            stopped = isinstance(exc, KeyboardInterrupt | SystemExit)
+            note = "stopped by the user" if stopped else f"{type(exc).__name__}: {exc}"
+            with suppress(sqlite3.Error):
+                finish_run(conn, run_id, totals, _messages(results, note),
+                           status="interrupted" if stopped else "failed")
+            raise
+        finish_run(conn, run_id, totals, _messages(results))
+        return totals, results
+    finally:
+        conn.close()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
+import ahocorasick
 import yaml
 
 from corpus_db.rules.normalize import lower_for_search, tag_name
@@ -55,8 +57,10 @@ class Taxonomy:
     rules: tuple[tuple[str, re.Pattern[str]], ...]
     # One per rule, or empty. Python's re scans a 1.5 KB abstract in ~60 us per rule even when nothing
     # matches (the leading \b and the alternation defeat its literal-prefix search), ~1.3 ms a paper for
-    # the shipped taxonomy. A match can only start where a phrase's literal text does, so str.find
-    # (fast C) locates the candidates and the rule's own regex is tried at those offsets alone.
+    # the shipped taxonomy. A match can only start where a phrase's literal text does, so one
+    # Aho-Corasick pass over the text (every literal of every rule at once, in C) locates the
+    # candidates and the rule's own regex is tried at those offsets alone: ~10 us a paper instead of
+    # ~85 us for a str.find per literal.
     hints: tuple[_Hint | None, ...] = ()
 
     @classmethod
@@ -89,30 +93,53 @@ class Taxonomy:
             raise ValueError(f"{target}: the taxonomy must map tag names to lists of phrases")
         return cls.from_mapping(data, str(target))
 
+    @cached_property
+    def _automata(self) -> tuple[_Literals, _Literals]:
+        """(words, found in the lowered text; acronyms, found in the text as written)."""
+        hinted = [(i, hint) for i, hint in enumerate(self.hints) if hint is not None]
+        return (
+            _Literals((literal, i) for i, hint in hinted for literal in hint.words),
+            _Literals((literal, i) for i, hint in hinted for literal in hint.acronyms),
+        )
+
     def tags_for(self, *texts: str | None) -> list[str]:
         """The tags whose phrases occur in any of the texts."""
         joined = "\n".join(t for t in texts if t)
         lowered = lower_for_search(joined) if self.hints else None
         if lowered is None:
             return [tag for tag, pattern in self.rules if pattern.search(joined)]
-        return [
-            tag
-            for (tag, pattern), hint in zip(self.rules, self.hints, strict=True)
-            if (pattern.search(joined) if hint is None else _match_at_literals(pattern, joined, lowered, hint))
-        ]
+        matched = [hint is None and pattern.search(joined) is not None
+                   for (_, pattern), hint in zip(self.rules, self.hints, strict=True)]
+        words, acronyms = self._automata
+        for literals, haystack in ((words, lowered), (acronyms, joined)):
+            for start, rule in literals.occurrences(haystack):
+                # match() at an offset still sees the character before it, so \b behaves as in search().
+                if not matched[rule] and self.rules[rule][1].match(joined, start):
+                    matched[rule] = True
+        return [tag for (tag, _), hit in zip(self.rules, matched, strict=True) if hit]
 
 
-def _match_at_literals(pattern: re.Pattern[str], text: str, lowered: str, hint: _Hint) -> bool:
-    """pattern.search(text), tried only where a phrase's literal occurs (match() at an offset still
-    sees the character before it, so \b behaves as in search())."""
-    for literals, haystack in ((hint.words, lowered), (hint.acronyms, text)):
-        for literal in literals:
-            at = haystack.find(literal)
-            while at != -1:
-                if pattern.match(text, at):
-                    return True
-                at = haystack.find(literal, at + 1)
-    return False
+class _Literals:
+    """Literal strings, each naming the rules it is a phrase of, found all at once in a text."""
+
+    def __init__(self, pairs: Iterable[tuple[str, int]]) -> None:
+        rules: dict[str, list[int]] = {}
+        for literal, rule in pairs:
+            rules.setdefault(literal, []).append(rule)
+        self.automaton: ahocorasick.Automaton | None = None
+        if rules:
+            self.automaton = ahocorasick.Automaton()
+            for literal, indexes in rules.items():
+                self.automaton.add_word(literal, (len(literal), tuple(indexes)))
+            self.automaton.make_automaton()
+
+    def occurrences(self, text: str) -> Iterable[tuple[int, int]]:
+        """(start offset, rule) for every occurrence of every literal, overlapping ones included."""
+        if self.automaton is None:
+            return
+        for end, (length, rules) in self.automaton.iter(text):
+            for rule in rules:
+                yield end - length + 1, rule
 
 
 def _is_acronym(phrase: str) -> bool:

@@ -15,7 +15,7 @@ from corpus_db.rules.identity import Candidates, drop_taken_identifiers, resolve
 from corpus_db.rules.merge import TEXT_FIELDS, merge_fields, revise_fields
 from corpus_db.rules.normalize import tag_name
 from corpus_db.rules.taxonomy import TAXONOMY_ORIGIN
-from corpus_db.store import fts, search_outbox
+from corpus_db.store import fts, indexes, search_outbox
 from corpus_db.store.db import utc_now
 from corpus_db.store.sources import SourceInfo, finish_source, record_count, set_validators, upsert_source
 from corpus_db.store.tags import SOURCE_TAG_ORIGIN, apply_import_tags, tag_id, tag_listed_papers
@@ -24,8 +24,9 @@ from corpus_db.store.transaction import write_transaction
 TagsFor = Callable[[str, str | None], list[str]]  # taxonomy tags of a title and abstract
 
 CHUNK_SIZE = 500
-# A load this large (estimated records), and large against what is there, drops the FTS triggers and
-# rebuilds the index once at the end, inside the same transaction.
+# A load this large (estimated records), and large against what is there, indexes each chunk's new
+# papers in one statement instead of by trigger (fts.begin_bulk_load); into an empty corpus it also
+# builds the secondary indexes once at the end (indexes.drop_deferrable).
 BULK_MIN_RECORDS = 20_000
 BULK_SHARE_OF_EXISTING = 0.5
 
@@ -73,9 +74,12 @@ class SourceWriter:
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS seen_records (record_key TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM temp.seen_records")
         self.bulk = self._choose_bulk_mode()
+        self._deferred_indexes: list[str] = []
         if self.bulk:
-            fts.drop_triggers(conn)
+            fts.begin_bulk_load(conn)
             search_outbox.suspend(conn)  # one "rebuild" row instead of one per paper
+            if self._next_id == 1:  # no paper yet
+                self._deferred_indexes = indexes.drop_deferrable(conn)
 
     # -- the source row -------------------------------------------------------------------------
 
@@ -229,6 +233,8 @@ class SourceWriter:
             item.fields = {**fields, "paper_id": paper_id}
             link_rows.append(item)
         self._insert_papers(new_papers.values())
+        if self.bulk and new_papers:
+            fts.index_papers_from(self.conn, min(new_papers))
         self._update_papers(changed)
         self._upsert_links(link_rows)
         self._save_authors(link_rows, new_papers)
@@ -391,8 +397,8 @@ class SourceWriter:
         finish_source(self.conn, self.source_id, self._records_seen, self._listing_date)
         self.conn.execute("DELETE FROM temp.seen_records")
         if self.bulk:
-            fts.rebuild(self.conn)
-            fts.create_triggers(self.conn)
+            indexes.restore(self.conn, self._deferred_indexes)
+            fts.end_bulk_load(self.conn)
             search_outbox.resume(self.conn)
 
 

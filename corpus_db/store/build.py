@@ -1,0 +1,102 @@
+"""A first import into a new or empty database is built in a file beside it (`<db>.build`) and renamed
+into place when the run ends. The build needs neither the WAL (every page would be written twice: to
+the WAL, then back by the checkpoint) nor an fsync per commit: its journal is kept in memory, which
+still lets a failing source roll back while the others go on, and durability comes from one fsync
+and an atomic rename at the end. A crash or kill -9 leaves the database as it was (absent, or empty)
+plus a stale build file that the next run under the writer lock removes: never a half-built corpus in
+the database's place. A database that already holds a source is imported in place, as before."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus_db.store.db import busy_timeout, connect
+
+BUILD_SUFFIX = ".build"
+
+
+def build_path(db_path: str | Path) -> Path:
+    """Where a first import of `db_path` is built."""
+    return Path(f"{db_path}{BUILD_SUFFIX}")
+
+
+@dataclass(frozen=True)
+class Build:
+    """A first import under way: the file being built and the database it will become."""
+
+    path: Path
+    target: Path
+
+    def connect(self) -> sqlite3.Connection:
+        """The writer's connection to the build: journal in memory (ROLLBACK still works), no fsync."""
+        conn = connect(self.path)
+        conn.execute("PRAGMA journal_mode = MEMORY")
+        conn.execute("PRAGMA synchronous = OFF")
+        return conn
+
+    def finish(self) -> None:
+        """Leave the build in WAL mode, flush it to disk and rename it into the database's place."""
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=busy_timeout())
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+        finally:
+            conn.close()
+        for leftover in _sidecars(self.path):
+            leftover.unlink(missing_ok=True)
+        _fsync(self.path)
+        for stale in _sidecars(self.target):  # an empty WAL of the empty database the build replaces
+            stale.unlink(missing_ok=True)
+        os.replace(self.path, self.target)
+        _fsync(self.target.parent)
+
+    def discard(self) -> None:
+        """Remove the build: the database stays as it was."""
+        for path in (self.path, *_sidecars(self.path)):
+            path.unlink(missing_ok=True)
+
+
+def start_build(db_path: str | Path) -> Build | None:
+    """Call under the writer lock. A Build when the database does not exist or holds no source yet
+    (an empty one is copied, so its schema and run history carry over), else None: import in place."""
+    target = Path(db_path)
+    build = Build(build_path(target), target)
+    build.discard()  # left by a run that was killed: only the lock holder builds
+    if not target.exists():
+        return build
+    if not _empty_and_quiet(target):
+        return None
+    shutil.copyfile(target, build.path)
+    return build
+
+
+def _empty_and_quiet(path: Path) -> bool:
+    """No source and no paper yet, and nothing left in its WAL (checkpointed now, so the copy is whole)."""
+    conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout())
+    try:
+        empty = conn.execute("SELECT NOT EXISTS (SELECT 1 FROM sources) AND NOT EXISTS (SELECT 1 FROM papers)")
+        if not empty.fetchone()[0]:
+            return False
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return busy == 0
+    except sqlite3.OperationalError:
+        return False  # not a corpus (yet): the usual path migrates it in place
+    finally:
+        conn.close()
+
+
+def _sidecars(path: Path) -> tuple[Path, ...]:
+    return tuple(Path(f"{path}{suffix}") for suffix in ("-wal", "-shm", "-journal"))
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        with contextlib.suppress(OSError):  # some file systems refuse fsync on a directory
+            os.fsync(fd)
+    finally:
+        os.close(fd)

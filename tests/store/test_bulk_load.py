@@ -1,0 +1,107 @@
+"""A bulk load indexes each chunk's new papers itself (the insert trigger is off meanwhile) and, into an
+empty corpus, builds the secondary indexes once at the end: afterwards the FTS index, the triggers and
+the indexes are exactly what they were, and the rows are those a load by triggers stores."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from corpus_db.ingest.run import SourceTask, run_import
+from corpus_db.ingest.worker import WORKER_MIN_BYTES_ENV, WORKERS_ENV
+from corpus_db.store import fts, writer
+from corpus_db.store.migrate import migrate
+from tests.ingest.test_worker import contents
+from tests.paths import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+
+import generate
+
+
+def _schema(db: Path) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def dumps(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("dumps")
+    generate.write_arxiv(root / "first.jsonl", 1200, seed=21)
+    # 5% edited (new titles and abstracts: the update trigger's path) and 200 new papers.
+    generate.write_arxiv(root / "second.jsonl", 1200, seed=21, edit_fraction=0.05, append=200)
+    return root / "first.jsonl", root / "second.jsonl"
+
+
+def _load(db: Path, dumps: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, *, bulk: bool) -> None:
+    monkeypatch.setattr(writer, "BULK_MIN_RECORDS", 1 if bulk else 10**9)
+    monkeypatch.setattr(writer, "BULK_SHARE_OF_EXISTING", 0.0 if bulk else 10.0)
+    for dump in dumps:
+        target = db.parent / f"{db.stem}-{dump.name}"  # each dump its own source
+        target.write_bytes(dump.read_bytes())
+        totals, results = run_import(db, [SourceTask.for_path(target)])
+        assert totals.status == "ok", [r.error for r in results]
+
+
+def test_a_bulk_load_stores_what_triggers_store(tmp_path: Path, dumps: tuple[Path, Path],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    bulk_db, trigger_db = tmp_path / "bulk.db", tmp_path / "triggers.db"
+    _load(bulk_db, dumps, monkeypatch, bulk=True)
+    _load(trigger_db, dumps, monkeypatch, bulk=False)
+    assert contents(bulk_db) == contents(trigger_db)
+    assert _schema(bulk_db) == _schema(trigger_db)  # every index and trigger back, as the schema wrote it
+    conn = sqlite3.connect(bulk_db)
+    try:
+        fts.integrity_check(conn)
+        assert fts.triggers_present(conn) == set(fts.TRIGGERS)
+        hash_size = conn.execute("SELECT v FROM papers_fts_config WHERE k = 'hashsize'").fetchone()[0]
+        assert hash_size == fts.DEFAULT_HASH_BYTES
+    finally:
+        conn.close()
+
+
+def test_several_workers_store_what_one_stores(tmp_path: Path, dumps: tuple[Path, Path],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(WORKER_MIN_BYTES_ENV, "0")
+    stored = {}
+    for workers in ("1", "3"):
+        monkeypatch.setenv(WORKERS_ENV, workers)
+        db = tmp_path / f"workers-{workers}.db"
+        for dump in dumps:  # the second is a re-import of the first source: unchanged, edited and new records
+            live = tmp_path / f"live-{workers}.jsonl"
+            live.write_bytes(dump.read_bytes())
+            totals, results = run_import(db, [SourceTask.for_path(live)])
+            assert totals.status == "ok", [r.error for r in results]
+        assert totals.counts.inserted == 200 and totals.counts.updated > 0
+        totals, _ = run_import(db, [SourceTask.for_path(live)], force=True)  # every record again, in parts
+        assert totals.counts.records == 1400
+        stored[workers] = contents(db)
+    assert stored["1"] == stored["3"]
+
+
+def test_a_failing_bulk_load_leaves_indexes_and_triggers_as_they_were(tmp_path: Path, dumps: tuple[Path, Path],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer, "BULK_MIN_RECORDS", 1)
+    monkeypatch.setattr(writer, "BULK_SHARE_OF_EXISTING", 0.0)
+    broken = tmp_path / "broken.jsonl"
+    lines = dumps[0].read_text(encoding="utf-8").splitlines()
+    broken.write_text("\n".join([*lines[:1100], '{"id": "2401.0']) + "\n", encoding="utf-8")
+    db = tmp_path / "corpus.db"
+    migrate(db)
+    schema = _schema(db)
+    totals, _ = run_import(db, [SourceTask.for_path(broken)])
+    assert totals.sources_failed == 1
+    assert _schema(db) == schema  # the dropped indexes and the insert trigger came back with the rollback
+    totals, _ = run_import(db, [SourceTask.for_path(dumps[0])])
+    assert totals.counts.inserted == 1200
+    conn = sqlite3.connect(db)
+    try:
+        fts.integrity_check(conn)
+    finally:
+        conn.close()
