@@ -64,7 +64,7 @@ def test_a_new_database_is_built_beside_and_renamed_into_place(tmp_path: Path, d
     _check_whole(db, N)
     assert not build_path(db).exists()
     left = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("corpus.db"))
-    assert left == ["corpus.db", "corpus.db.lock"]
+    assert left == ["corpus.db", "corpus.db.lock", "corpus.db.search"]  # the search index beside it
 
 
 def test_an_empty_database_keeps_its_history_and_a_full_one_is_imported_in_place(tmp_path: Path, dump: Path) -> None:
