@@ -18,6 +18,19 @@ def _clark(name: str) -> str:
     return "{" + name if "}" in name else name
 
 
+def element_excerpt(element: Element, chars: int = 300) -> str:
+    """The start of an element's text, for a Rejected: iterative, so safe on any nesting depth (unlike
+    ElementTree.tostring)."""
+    pieces: list[str] = []
+    size = 0
+    for text in element.itertext():
+        pieces.append(text)
+        size += len(text)
+        if size >= chars:
+            break
+    return " ".join(" ".join(pieces).split())[:chars]
+
+
 def iter_elements(
     fh: BinaryIO, path: str, *, roots: frozenset[str], wanted: frozenset[str]
 ) -> Iterator[tuple[int, Element]]:

@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from pathlib import Path
 from corpus_db.importers import FORMATS, Importer
 from corpus_db.ingest.files import open_dump
 from corpus_db.ingest.prepare import complete, prepare, text_hash
-from corpus_db.model import PreparedRecord, Unchanged
+from corpus_db.model import PaperRecord, PreparedRecord, RawRecord, Rejected, Unchanged
 from corpus_db.rules.taxonomy import Taxonomy
 from corpus_db.store.listings import LastImport
 
@@ -57,7 +58,7 @@ def worker_min_bytes() -> int:
     return int(os.environ.get(WORKER_MIN_BYTES_ENV, DEFAULT_WORKER_MIN_BYTES))
 
 
-Item = PreparedRecord | Unchanged
+Item = PreparedRecord | Unchanged | Rejected
 
 
 def _splits(importer: Importer) -> bool:
@@ -72,17 +73,23 @@ def _parsed(job: Job, last: LastImport, progress: Progress | None) -> Iterator[I
     with open_dump(Path(job.path), progress) as stream:
         if not _splits(importer):
             for record in importer.parse(stream, job.path):
-                yield prepare(record, job.path)
+                yield _prepared(record, job.path)
             return
         raws = importer.split(stream, job.path)
         while batch := list(islice(raws, BATCH)):
-            hashes = [text_hash(raw.text) for raw in batch]
-            known = set() if job.reprocess else last.listed_hashes(hashes)
+            hashes = [text_hash(raw.text) if isinstance(raw, RawRecord) else "" for raw in batch]
+            known = set() if job.reprocess else last.listed_hashes(list(filter(None, hashes)))
             for raw, digest in zip(batch, hashes, strict=True):
-                if digest in known:
+                if isinstance(raw, Rejected):
+                    yield raw
+                elif digest in known:
                     yield Unchanged(digest)
                 else:
-                    yield prepare(importer.parse_one(raw, job.path), job.path)
+                    yield _prepared(importer.parse_one(raw, job.path), job.path)
+
+
+def _prepared(record: PaperRecord | Rejected, path: str) -> PreparedRecord | Rejected:
+    return prepare(record, path) if isinstance(record, PaperRecord) else record
 
 
 def _completed(job: Job, last: LastImport, items: list[Item]) -> list[Item]:
@@ -92,7 +99,7 @@ def _completed(job: Job, last: LastImport, items: list[Item]) -> list[Item]:
     checked = job.reprocess or _splits(FORMATS[job.format_name])
     known = set() if checked else last.listed_hashes([item.record_hash for item in prepared])
     return [
-        item if isinstance(item, Unchanged)
+        item if isinstance(item, Unchanged | Rejected)
         else Unchanged(item.record_hash) if item.record_hash in known
         else complete(item, job.taxonomy)
         for item in items
@@ -135,11 +142,16 @@ def _work(job: Job, channel: multiprocessing.Queue, parent: int) -> None:
 
 
 def _picklable(exc: BaseException) -> BaseException:
+    """The exception as it can cross to the writer, carrying its traceback as text (for the run's record)."""
+    details = "".join(traceback.format_exception(exc))
     try:
+        exc.worker_traceback = details  # type: ignore[attr-defined]
         pickle.loads(pickle.dumps(exc))
         return exc
     except Exception:
-        return PreparationError(f"{type(exc).__name__}: {exc}")
+        fallback = PreparationError(f"{type(exc).__name__}: {exc}")
+        fallback.worker_traceback = details  # type: ignore[attr-defined]
+        return fallback
 
 
 @contextmanager

@@ -16,11 +16,28 @@ _DOI = re.compile(r"(10\.\d{2,9}/\S+|10/[a-z0-9]+)", re.IGNORECASE)
 _DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
 
 
+# C0 and C1 controls that are not white space, DEL, and the bidi embedding, override and isolate marks
+# that let a title reorder what a terminal or a browser shows around it. Stored text never holds them.
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def fold_spaces(text: str) -> str:
-    """Collapse runs of white space (line wrapping, doubled spaces) into one space."""
+    """Collapse runs of white space (line wrapping, doubled spaces) into one space; drop control and
+    bidi-override characters."""
     # str.split() splits on exactly the characters \s matches (both use Py_UNICODE_ISSPACE) and is
     # ~3x faster than _SPACE.sub on a 1.5 KB abstract, which every import does twice.
+    if _CONTROLS.search(text):
+        text = _CONTROLS.sub("", text)
     return " ".join(text.split())
+
+
+def printable(text: str) -> str:
+    """`text` safe for a terminal: control characters (but tab and newline) and bidi marks shown escaped,
+    as \\x1b or \\u202e, never sent raw."""
+    if not _UNPRINTABLE.search(text):
+        return text
+    return _UNPRINTABLE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
 # The only characters re.IGNORECASE folds onto an ASCII letter that str.lower() does not turn into it

@@ -34,10 +34,11 @@ BAD_FILES = {
     "listing-bad-utf8": (lambda d: _write_bytes(d / "bad.txt", b"Get trending papers\nTitle\n\xff\xfeabs\n"),
                          r"bad.txt:3: not UTF-8"),
     "hf-truncated": (lambda d: truncated(CROSS / "2024-02-13.hf.json", d / "2024-02-13.json"), r"2024-02-13.json"),
-    "jsonl-missing-title": (
+    # One record without a title is a reject (tests/hostile); a source of nothing but rejects fails whole.
+    "jsonl-every-title-missing": (
         lambda d: _write(d / "snap.jsonl", (CROSS / "arxiv-snapshot.jsonl").read_text().replace(
-            '"title": "Scaling Laws for Fine-Grained Mixture of Experts", ', '')),
-        r"snap.jsonl:1: .*title"),
+            '"title": "Scaling Laws for Fine-Grained Mixture of Experts", ', '') * 12),
+        r"snap.jsonl: 12 of 12 records rejected.*line 1: .*title"),
     "bibtex-truncated": (lambda d: truncated(CROSS / "library.bib", d / "library.bib", 0.8), r"library.bib:\d+: "),
     "oai-truncated": (lambda d: truncated(_real("arxiv/oai-pmh-cs-page1.xml"), d / "oai.xml", 0.3), r"oai.xml:\d+: "),
     "pwc-truncated": (lambda d: truncated(_real("paperswithcode/api-papers-page.json"), d / "pwc.json"), r"pwc.json"),
