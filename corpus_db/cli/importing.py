@@ -7,12 +7,15 @@ import sys
 import click
 
 from corpus_db.cli.app import DB_OPTION, cli
-from corpus_db.cli.args import WAIT_HELP, apply_wait, split_database
+from corpus_db.cli.args import MAX_REJECTS_HELP, WAIT_HELP, apply_wait, max_rejects_option, split_database
 from corpus_db.cli.report import describe, progress_bar, summary_line
 from corpus_db.importers import FORMATS
 from corpus_db.ingest.files import expand_paths
 from corpus_db.ingest.run import SourceResult, SourceTask, run_import
+from corpus_db.rules.normalize import printable
 from corpus_db.rules.taxonomy import Taxonomy
+from corpus_db.store.lock import database_files
+from corpus_db.store.rejects import RejectLimit
 
 
 @cli.command(name="import")
@@ -27,26 +30,29 @@ from corpus_db.rules.taxonomy import Taxonomy
     "--force", is_flag=True, help="Re-read every record, even of unchanged sources (e.g. after upgrading corpus-db)."
 )
 @click.option("--wait", type=click.FloatRange(min=0), metavar="SECONDS", help=WAIT_HELP)
+@click.option("--max-rejects", default="1%", show_default=True, callback=max_rejects_option, metavar="SHARE|COUNT",
+              help=MAX_REJECTS_HELP)
 def import_command(
     args: tuple[str, ...], db_option: str | None, format_name: str | None, tags: tuple[str, ...],
-    taxonomy: str | None, force: bool, wait: float | None,
+    taxonomy: str | None, force: bool, wait: float | None, max_rejects: RejectLimit,
 ) -> None:
     """Import dump files (or every file in a directory) into the corpus."""
     apply_wait(wait)
     db_path, rest = split_database(args, db_option, needs=1)
     if not rest:
         raise click.UsageError("name at least one dump file or directory to import")
-    paths = expand_paths(rest)
+    own = database_files(db_path)  # importing the folder that holds the database skips its own files
+    paths = [p for p in expand_paths(rest) if p.resolve() not in own]
     tasks = [SourceTask.for_path(p, format=format_name, tags=tags) for p in paths]
     rules = Taxonomy.load(taxonomy)
 
     def report(result: SourceResult) -> None:
-        click.echo(f"{result.locator}: {describe(result)}", err=result.status == "failed")
+        click.echo(f"{printable(result.locator)}: {describe(result)}", err=result.status == "failed")
 
     with progress_bar(paths) as progress:
         totals, _ = run_import(
             db_path, tasks, command=f"import {' '.join(rest)}", taxonomy=rules, force=force,
-            progress=progress, on_result=report,  # type: ignore[arg-type]
+            progress=progress, on_result=report, max_rejects=max_rejects,  # type: ignore[arg-type]
         )
     click.echo(summary_line(totals))
     if totals.sources_failed:

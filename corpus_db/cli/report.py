@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from corpus_db.ingest.run import SourceResult
+from corpus_db.rules.normalize import printable
 from corpus_db.store.runs import RunTotals
 
 
@@ -27,12 +28,13 @@ def progress_bar(paths: list[Path]) -> Iterator[object]:
 def describe(result: SourceResult) -> str:
     c = result.counts
     if result.status == "failed":
-        return f"FAILED {result.error} (nothing from this source was stored)"
+        return f"FAILED {printable(result.error or '')} (nothing from this source was stored)"
     if result.status == "unchanged":
         return f"unchanged since last import ({c.unchanged} records), skipped"
+    rejected = f", {c.rejected} rejected (see `corpus-db rejects`)" if c.rejected else ""
     return (
         f"{result.format}: {c.inserted} new, {c.merged} merged into known papers, {c.updated} updated, "
-        f"{c.unchanged} unchanged, {c.unlisted} no longer listed ({result.seconds:.2f}s)"
+        f"{c.unchanged} unchanged, {c.unlisted} no longer listed{rejected} ({result.seconds:.2f}s)"
     )
 
 

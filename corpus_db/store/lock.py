@@ -30,6 +30,13 @@ def lock_path(db_path: str | Path) -> Path:
     return Path(f"{db_path}.lock")
 
 
+def database_files(db_path: str | Path) -> set[Path]:
+    """The database and the files SQLite and corpus-db keep beside it (resolved): never dumps to import,
+    even when they sit in a folder that is a source."""
+    base = Path(db_path).resolve()
+    return {base, *(Path(f"{base}{suffix}") for suffix in ("-wal", "-shm", "-journal", ".lock"))}
+
+
 def _holder(fh: object) -> str:
     try:
         fh.seek(0)  # type: ignore[attr-defined]
