@@ -74,6 +74,7 @@ class SourceWriter:
         self._tag_ids: dict[str, int] = {}
         self._listing_date: str | None = None
         self._records_seen = 0
+        self._repeats: dict[str, int] = {}  # record keys the source repeats: the last #n given
         self.source_id = upsert_source(conn, source, self.now)
         self.reject_limit = reject_limit
         self.first_rejects: list[Rejected] = []
@@ -119,12 +120,17 @@ class SourceWriter:
             )
         }
         for item in prepared:
-            base, key, n = item.record_key, item.record_key, 1
+            base, key = item.record_key, item.record_key
+            # Start from the last number this key was given: a dump repeating one record 500,000 times
+            # stays linear instead of probing #2, #3, ... again for every repeat.
+            n = self._repeats.get(base, 1) if key in taken else 1
             while key in taken:
                 n += 1
                 key = f"{base}#{n}"
                 if self.conn.execute("SELECT 1 FROM temp.seen_records WHERE record_key = ?", (key,)).fetchone():
                     taken.add(key)
+            if n > 1:
+                self._repeats[base] = n
             item.record_key = key
             taken.add(key)
         self.conn.executemany(

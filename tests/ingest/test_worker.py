@@ -46,11 +46,11 @@ def test_a_parse_error_in_the_worker_names_the_file_and_line(tmp_path: Path, mon
     monkeypatch.setenv(WORKER_MIN_BYTES_ENV, "0")
     bad = tmp_path / "bad.txt"
     body = "".join(f"Title {i}\nAbstract number {i}.\n" for i in range(2000))
-    bad.write_text(body + "A dangling title\n", encoding="utf-8")
+    bad.write_text("Get trending papers in your email inbox!\n" + body + "A dangling title\n", encoding="utf-8")
     db = tmp_path / "corpus.db"
     _, [result] = run_import(db, [SourceTask.for_path(bad)])
     assert result.status == "failed"
-    assert result.error == f"{bad}:4001: title 'A dangling title' has no abstract line after it"
+    assert result.error == f"{bad}:4002: title 'A dangling title' has no abstract line after it"
     assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 0
     assert multiprocessing.active_children() == []
 
