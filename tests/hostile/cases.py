@@ -208,6 +208,12 @@ def bomb_cases(expanded: int = 2 << 30) -> list[Case]:
         Case("long-line-plain", "long.jsonl", lambda: jsonl(
             [jsonl_line(i, GOOD_TITLE) for i in good_ids(3)]) + b"{" + b"x" * (80 << 20), "failed", r"line|longer"),
         Case("bibtex-string-bomb", "bomb.bib", lambda: _string_bomb().encode(), "rejects"),
+        Case("json-one-huge-value", "huge.hf.json", lambda: hf(
+            [hf_entry("2001.00001", GOOD_TITLE), hf_entry("2001.00002", "T" * (20 << 20))]), "failed",
+             r"entry 2: an entry larger than 16 MiB"),
+        Case("xml-one-huge-record", "huge.oai.xml", lambda: oai(
+            [("2001.00001", GOOD_TITLE, GOOD_ABSTRACT), ("2001.00002", GOOD_TITLE, "a" * (20 << 20))]), "failed",
+             r"a record larger than 16 MiB"),
     ]
 
 
