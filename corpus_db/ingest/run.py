@@ -18,6 +18,7 @@ from corpus_db.model import ImportCounts, ParseError
 from corpus_db.rules.credentials import redact_text
 from corpus_db.rules.taxonomy import Taxonomy
 from corpus_db.store.db import DatabaseBusyError, connect, db_path_of
+from corpus_db.store.guard import check_database
 from corpus_db.store.lock import writer_lock
 from corpus_db.store.migrate import SCHEMA_HEAD, current_revision, ensure_migrated
 from corpus_db.store.rejects import RejectLimit
@@ -178,6 +179,7 @@ def run_import(
     SourceResult (a download that failed, say) is recorded as it is. Raises DatabaseBusyError when another
     writer holds the database for longer than the busy timeout."""
     rules = taxonomy or Taxonomy.load()
+    check_database(db_path)  # a foreign or newer file is refused before even its lock file is made
     with writer_lock(db_path):
         totals = RunTotals(counts=ImportCounts())
         before = current_revision(db_path)

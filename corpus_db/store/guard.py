@@ -5,6 +5,7 @@ and left byte-identical (no WAL switch, no alembic_version table, no -wal or -sh
 from __future__ import annotations
 
 import sqlite3
+from importlib import resources
 from pathlib import Path
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -18,10 +19,8 @@ class NotOurDatabaseError(RuntimeError):
 
 def known_revisions() -> set[str]:
     """The revision ids this corpus-db has, from the file names of its revisions (no Alembic import:
-    every command pays this check). Files are named <id>_<what>.py."""
-    from corpus_db.store.migrate import migrations_dir
-
-    versions = migrations_dir() / "versions"
+    every command pays this check). Files are named <id>_<what>.py, in the package migrate.py names."""
+    versions = Path(str(resources.files("corpus_db.store.migrations"))) / "versions"
     return {p.name.split("_", 1)[0] for p in versions.glob("*_*.py")}
 
 
