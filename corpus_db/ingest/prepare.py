@@ -17,7 +17,7 @@ ABSTRACT_LINK_ORIGIN = "abstract"
 # The longest values stored, in characters. Real titles stay under 500 and abstracts under 10,000; a
 # record past a cap is rejected whole (a 50-million-character title is an attack or a broken dump).
 MAX_CHARS = {"title": 2_000, "abstract": 100_000, "venue": 2_000, "published": 100}
-MAX_RAW_CHARS = 8_000_000  # the record as read, kept in paper_sources.raw_record
+MAX_RAW_CHARS = 4_000_000  # the record as read, kept in paper_sources.raw_record (<= 16 MB as UTF-8)
 MAX_AUTHORS = 20_000
 MAX_NAME_CHARS = 1_000  # one author name, tag or link
 
