@@ -36,7 +36,7 @@ def main() -> None:
         click.echo(f"Error: {printable(str(exc))}", err=True)
         sys.exit(EXIT_NOT_OURS)
     except sqlite3.OperationalError as exc:  # a full disk, say, where no source could be blamed
-        click.echo(f"Error: the database could not be written ({exc})", err=True)
+        click.echo(f"Error: the database failed: {exc}", err=True)
         sys.exit(1)
 
 

@@ -21,7 +21,9 @@ from corpus_db.store.stats import collect_stats
 @click.option("-n", "--limit", default=20, show_default=True, help="How many results.")
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
 def search(args: tuple[str, ...], db_option: str | None, limit: int, as_json: bool) -> None:
-    """Ranked full-text search over titles (weighted higher) and abstracts."""
+    """Ranked full-text search over titles (weighted higher) and abstracts.
+
+    A query that starts with a dash goes after --: corpus-db search corpus.db -- -attention"""
     db_path, rest = split_database(args, db_option, needs=1)
     query = " ".join(rest)
     conn = open_existing(db_path)

@@ -3,6 +3,7 @@ transaction; one failing source is rolled back and reported while the others go 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 import traceback
@@ -46,7 +47,9 @@ class SourceTask:
     @classmethod
     def for_path(cls, path: str | Path, **options: object) -> SourceTask:
         resolved = Path(path).resolve()
-        return cls(path=resolved, locator=str(resolved), **options)  # type: ignore[arg-type]
+        # A file name that is not UTF-8 (bytes the file system allows) is known by an escaped spelling:
+        # the database, the terminal and the web take only text.
+        return cls(path=resolved, locator=as_text(str(resolved)), **options)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -120,12 +123,23 @@ def import_source(
         result.error = f"{task.locator}: {_unexpected(exc, result.format)}; the details are in `corpus-db runs`"
         result.details = getattr(exc, "worker_traceback", None) or "".join(traceback.format_exception(exc))
     if result.error:
-        result.error = redact_text(result.error)
+        result.error = as_text(redact_text(result.error))
+    if result.details:
+        result.details = as_text(result.details)
     if result.status == "failed" and writer is not None:
         # Nothing of the source was kept: everything read up to and including the bad record is rejected.
         result.counts = ImportCounts(rejected=writer.counts.records + writer.counts.rejected + 1)
     result.seconds = time.monotonic() - started
     return result
+
+
+def as_text(text: str) -> str:
+    """`text` as storable UTF-8: a file name's undecodable bytes (surrogate escapes) spelled \\xNN."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="backslashreplace")
 
 
 def _unexpected(exc: BaseException, format_name: str | None) -> str:
@@ -180,6 +194,7 @@ def run_import(
     writer holds the database for longer than the busy timeout."""
     rules = taxonomy or Taxonomy.load()
     check_database(db_path)  # a foreign or newer file is refused before even its lock file is made
+    command = as_text(command)
     with writer_lock(db_path):
         totals = RunTotals(counts=ImportCounts())
         before = current_revision(db_path)

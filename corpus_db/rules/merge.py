@@ -14,6 +14,7 @@ from corpus_db.rules.normalize import (
     normalize_arxiv_id,
     normalize_doi,
     title_key,
+    valid_published,
     year_of,
 )
 
@@ -28,7 +29,7 @@ def record_fields(record: PaperRecord) -> dict[str, Any]:
     abstract = fold_spaces(record.abstract) if record.abstract else None
     arxiv_id = normalize_arxiv_id(record.arxiv_id)
     doi = normalize_doi(record.doi)
-    published = record.published.strip() if record.published else None
+    published = valid_published(record.published)
     return {
         "identity_key": identity_key(arxiv_id, doi, title),
         "arxiv_id": arxiv_id,

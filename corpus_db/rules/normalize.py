@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 
 _SPACE = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[\W_]+")
@@ -143,6 +144,30 @@ def name_key(raw: str) -> str:
 
 
 _ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+_PUBLISHED = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def valid_published(text: str | None) -> str | None:
+    """A publication date as stored: YYYY, YYYY-MM or YYYY-MM-DD that exists on the calendar (years 1000
+    to 2999). An impossible month or day is dropped with what follows (2024-13-45 -> 2024), anything
+    else unreadable (0000-00-00, 'soon') -> None."""
+    match = _PUBLISHED.match(text.strip()) if text else None
+    if match is None:
+        return None
+    year = int(match.group(1))
+    if not 1000 <= year <= 2999:
+        return None
+    month = int(match.group(2)) if match.group(2) else None
+    if month is None or not 1 <= month <= 12:
+        return f"{year:04d}"
+    if match.group(3) is None:
+        return f"{year:04d}-{month:02d}"
+    try:
+        return date(year, month, int(match.group(3))).isoformat()
+    except ValueError:
+        return f"{year:04d}-{month:02d}"
 
 
 def year_of(published: str | None) -> int | None:

@@ -15,12 +15,8 @@ from corpus_db import importers
 from corpus_db.importers.base import Importer
 from corpus_db.ingest.run import SourceTask, run_import
 from corpus_db.model import PaperRecord
+from corpus_db.store.db import connect
 from tests.hostile import cases
-
-
-def _buggy(fh: BinaryIO, path: str) -> Iterator[PaperRecord]:
-    yield PaperRecord(title="Fine", position=1, raw="Fine")
-    raise KeyError("a bug in the importer")
 
 
 @pytest.mark.parametrize("error", [KeyError("x"), RecursionError("deep"), MemoryError(), ZeroDivisionError()])
@@ -49,3 +45,23 @@ def test_any_exception_of_an_importer_is_its_sources_error(
     assert status == "partial" and str(bad) in message
     assert "Traceback" in details and "parse" in details
     assert conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 1
+
+
+def test_a_full_disk_fails_the_source_clearly_and_closes_the_run(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corpus_db.ingest import run as ingest_run
+
+    def small_disk(path: object, **kwargs: object) -> sqlite3.Connection:
+        conn = connect(path, **kwargs)  # type: ignore[arg-type]
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {pages + 4}")  # SQLite then answers SQLITE_FULL, as a full disk
+        return conn
+
+    monkeypatch.setattr(ingest_run, "connect", small_disk)
+    big = tmp_path / "big.txt"
+    big.write_bytes(cases.listing([(f"{cases.GOOD_TITLE} {n}", cases.GOOD_ABSTRACT * 20) for n in range(2000)]))
+    _totals, [result] = run_import(db_path, [SourceTask.for_path(big)])
+    assert result.status == "failed" and "database or disk is full" in (result.error or "")
+    status, message = sqlite3.connect(db_path).execute("SELECT status, message FROM import_runs").fetchone()
+    assert status == "failed" and "disk is full" in message
