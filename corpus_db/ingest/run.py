@@ -3,7 +3,6 @@ transaction; one failing source is rolled back and reported while the others go 
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 import traceback
