@@ -53,3 +53,15 @@ async def test_one_huge_function_call_is_refused_by_the_length_limit(seeded_db: 
     finally:
         for db in ds.databases.values():
             db.close()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("typed", ['"', '""', "\x00", 'attention ""', '""attention""', "-", "'"])
+async def test_no_table_search_is_ever_a_syntax_error(typed: str, seeded_db: Path, tmp_path: Path) -> None:
+    ds = make_datasette(copy_as_corpus(seeded_db, tmp_path / "site"))
+    try:
+        response = await ds.client.get("/corpus/papers.json", params={"_search": typed})
+        assert response.status_code == 200, response.text
+    finally:
+        for db in ds.databases.values():
+            db.close()
