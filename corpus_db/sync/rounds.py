@@ -81,7 +81,12 @@ def plan_sources(
         if entry.kind == "url":
             yield from _url_tasks(entry, db_path, workdir, options)
             continue
-        paths = entry.local_paths()
+        try:
+            paths = entry.local_paths()
+        except OSError as exc:  # an unreadable folder is this entry's failure, not the round's
+            reason = f"{entry.location}: cannot be listed ({exc.strerror or exc})"
+            yield _failed(entry.location, reason, time.monotonic())
+            continue
         if not paths:
             what = "glob matched no files" if entry.kind == "glob" else "no such file or directory"
             yield _failed(entry.location, f"{entry.location}: {what} (sources entry {entry.number}, {entry.name})",
