@@ -9,7 +9,7 @@ import hashlib
 from corpus_db.importers.base import excerpt
 from corpus_db.model import PaperRecord, PreparedRecord, Rejected
 from corpus_db.rules.merge import record_fields
-from corpus_db.rules.normalize import display_name, name_key, tag_name
+from corpus_db.rules.normalize import display_name, name_key, strip_controls, tag_name
 from corpus_db.rules.repos import canonical_repo, find_links
 from corpus_db.rules.taxonomy import Taxonomy
 
@@ -81,8 +81,9 @@ def complete(item: PreparedRecord, taxonomy: Taxonomy) -> PreparedRecord:
             links.append((link.origin, link.url, repo))
     links.extend((ABSTRACT_LINK_ORIGIN, written, repo) for written, repo in find_links(record.abstract))
     item.links = links
-    item.authors = [(raw, key, display_name(raw)) for raw in record.authors if (key := name_key(raw))]
-    item.source_tags = list(dict.fromkeys(filter(None, map(tag_name, record.tags))))
+    names = [strip_controls(raw) for raw in record.authors]
+    item.authors = [(raw, key, display_name(raw)) for raw in names if (key := name_key(raw))]
+    item.source_tags = list(dict.fromkeys(filter(None, (tag_name(strip_controls(t)) for t in record.tags))))
     item.text_tags = taxonomy.tags_for(item.fields["title"], item.fields["abstract"])
     item.record = None
     return item

@@ -23,14 +23,24 @@ _CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u061c\u200e\u200f\
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+_ASCII_CONTROLS = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20)) + b"\x7f"
+
+
 def fold_spaces(text: str) -> str:
-    """Collapse runs of white space (line wrapping, doubled spaces) into one space; drop control and
-    bidi-override characters."""
+    """Collapse runs of white space (line wrapping, doubled spaces) into one space."""
     # str.split() splits on exactly the characters \s matches (both use Py_UNICODE_ISSPACE) and is
     # ~3x faster than _SPACE.sub on a 1.5 KB abstract, which every import does twice.
-    if _CONTROLS.search(text):
-        text = _CONTROLS.sub("", text)
     return " ".join(text.split())
+
+
+def strip_controls(text: str) -> str:
+    """`text` without control and bidi-override characters: what every stored text field goes through.
+    ASCII text (most of it) is checked with one bytes.translate, 3 us for 1.5 KB; the rest by regex."""
+    if text.isascii():
+        data = text.encode("ascii")
+        kept = data.translate(None, _ASCII_CONTROLS)
+        return text if len(kept) == len(data) else kept.decode("ascii")
+    return _CONTROLS.sub("", text) if _CONTROLS.search(text) else text
 
 
 def printable(text: str) -> str:
