@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= corpus.db
 PORT ?= 8001
 
-.PHONY: serve install install-test test lint browser bench bench-1m clean
+.PHONY: serve install install-test test lint browser bench bench-1m fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ test: install-test lint browser
 # Benchmarks report figures against goals and the raw-sqlite3 floor; they are not part of `make test`.
 bench: install-test
 	PYTHONPATH=. $(BIN)/python bench/run.py
+
+# Property tests with many more examples than `make test` runs, then the peak memory of every hostile
+# case at full size (a gzip expanding to 5 GB, an @string bomb, ...): goal under 300 MB each.
+fuzz: install-test
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -p no:cacheprovider tests/hostile/test_fuzz.py
+	PYTHONPATH=. $(BIN)/python bench/run.py --only hostile
 
 bench-1m: install-test
 	PYTHONPATH=. $(BIN)/python bench/run.py --size 1000000 --only floor,import,sqlite-utils,search

@@ -35,6 +35,7 @@ sys.path.insert(0, str(BENCH))
 
 import generate  # noqa: E402
 import search as search_section  # noqa: E402
+from hostile import bench_hostile  # noqa: E402
 
 from corpus_db.store import fts  # noqa: E402
 
@@ -43,6 +44,7 @@ SQLITE_UTILS = Path(PYTHON).with_name("sqlite-utils")
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 CLI = [PYTHON, "-c", "from corpus_db.cli import main; main()"]
 SECTIONS = ("floor", "sqlite-utils", "import", "memory", "reimport", "search", "datasette", "publish")
+# Run only when named (--only hostile, or make fuzz): not part of the default benchmark.
 SMALL_SIZE = 10_000  # a second import size, so "memory flat as N grows" has two points in every run
 
 
@@ -474,6 +476,14 @@ def main(argv: list[str] | None = None) -> int:
     if "reimport" in sections or "memory" in sections or "search" in sections:
         sections.add("import")  # they measure against the first import's database
     started = time.perf_counter()
+    if "hostile" in sections:  # sizes do not apply: the cases are the issue's own (see bench/hostile.py)
+        sections.discard("hostile")
+        hostile_report = Report(0)
+        print("\n== hostile input: peak RSS of one import per case ==", flush=True)
+        bench_hostile(args.data / "hostile", hostile_report.add, ENV)
+        (args.data / "results-hostile.json").write_text(json.dumps(hostile_report.figures, indent=2))
+        if not sections:
+            return 0
     for size in args.size or [100_000]:
         report = bench(size, args.seed, sections, args.data)
         out = args.data / f"results-{size}.json"

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import click
 
+from corpus_db.rules.normalize import printable
 from corpus_db.store import db as database
+from corpus_db.store.guard import NotOurDatabaseError
 
 DB_OPTION = click.option("--db", "db_option", metavar="PATH", help="The database (default: $CORPUS_DB or ./corpus.db).")
 
@@ -21,6 +23,7 @@ def cli() -> None:
 
 
 EXIT_BUSY = 75  # EX_TEMPFAIL: another writer held the database; trying again later will work
+EXIT_NOT_OURS = 65  # EX_DATAERR: the file named as the database is not a corpus-db database we can use
 
 
 def main() -> None:
@@ -29,6 +32,12 @@ def main() -> None:
     except database.DatabaseBusyError as exc:  # a clear message, not a traceback, for cron's mail
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_BUSY)
+    except NotOurDatabaseError as exc:  # a foreign or newer file: one sentence, the file untouched
+        click.echo(f"Error: {printable(str(exc))}", err=True)
+        sys.exit(EXIT_NOT_OURS)
+    except sqlite3.OperationalError as exc:  # a full disk, say, where no source could be blamed
+        click.echo(f"Error: the database failed: {exc}", err=True)
+        sys.exit(1)
 
 
 

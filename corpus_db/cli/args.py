@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from corpus_db.store.db import BUSY_TIMEOUT_ENV, DEFAULT_BUSY_TIMEOUT, default_db_path
+from corpus_db.store.rejects import RejectLimit
 
 DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -46,3 +47,19 @@ WAIT_HELP = (
     "Wait up to SECONDS for another import or sync to finish, then give up with a message "
     f"(default: ${BUSY_TIMEOUT_ENV}, else {DEFAULT_BUSY_TIMEOUT:.0f})."
 )
+
+
+MAX_REJECTS_HELP = (
+    "Fail a source whose rejected records pass this: a share of its records (e.g. 1%, at least 10) or a "
+    "count (e.g. 0). Rejects are listed by `corpus-db rejects`."
+)
+
+
+def max_rejects_option(_ctx: object, _param: object, value: str) -> RejectLimit:
+    """--max-rejects 1% | 100, as a RejectLimit (a click callback)."""
+    import click
+
+    try:
+        return RejectLimit.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{exc}; give a share such as 1% or a count such as 100") from None

@@ -7,12 +7,14 @@ import sys
 import click
 
 from corpus_db.cli.app import DB_OPTION, cli
-from corpus_db.cli.args import WAIT_HELP, apply_wait, split_database
+from corpus_db.cli.args import MAX_REJECTS_HELP, WAIT_HELP, apply_wait, max_rejects_option, split_database
 from corpus_db.cli.report import ImportOutput
 from corpus_db.importers import FORMATS
 from corpus_db.ingest.files import expand_paths
 from corpus_db.ingest.run import SourceTask, run_import
 from corpus_db.rules.taxonomy import Taxonomy
+from corpus_db.store.lock import is_database_file
+from corpus_db.store.rejects import RejectLimit
 
 
 @cli.command(name="import")
@@ -27,18 +29,21 @@ from corpus_db.rules.taxonomy import Taxonomy
     "--force", is_flag=True, help="Re-read every record, even of unchanged sources (e.g. after upgrading corpus-db)."
 )
 @click.option("--wait", type=click.FloatRange(min=0), metavar="SECONDS", help=WAIT_HELP)
+@click.option("--max-rejects", default="1%", show_default=True, callback=max_rejects_option, metavar="SHARE|COUNT",
+              help=MAX_REJECTS_HELP)
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures and the summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON report at the end, nothing else.")
 def import_command(
     args: tuple[str, ...], db_option: str | None, format_name: str | None, tags: tuple[str, ...],
-    taxonomy: str | None, force: bool, wait: float | None, quiet: bool, as_json: bool,
+    taxonomy: str | None, force: bool, wait: float | None, max_rejects: RejectLimit, quiet: bool, as_json: bool,
 ) -> None:
     """Import dump files (or every file in a directory) into the corpus."""
     apply_wait(wait)
     db_path, rest = split_database(args, db_option, needs=1)
     if not rest:
         raise click.UsageError("name at least one dump file or directory to import")
-    paths = expand_paths(rest)
+    # Importing the folder that holds the database skips the database's own files.
+    paths = [p for p in expand_paths(rest) if not is_database_file(p, db_path)]
     tasks = [SourceTask.for_path(p, format=format_name, tags=tags) for p in paths]
     rules = Taxonomy.load(taxonomy)
 
@@ -46,7 +51,7 @@ def import_command(
     try:
         totals, _ = run_import(
             db_path, tasks, command=f"import {' '.join(rest)}", taxonomy=rules, force=force,
-            progress=output.progress, on_result=output.source_done,
+            progress=output.progress, on_result=output.source_done, max_rejects=max_rejects,
         )
     finally:
         output.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from corpus_db.cli.app import DB_OPTION, cli, open_existing
@@ -17,11 +19,22 @@ from corpus_db.store.retag import retag_all
 @DB_OPTION
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
 @click.option("--downgrade", "down", is_flag=True, help="Move down to --revision (e.g. base) instead of up.")
-def migrate(args: tuple[str, ...], db_option: str | None, revision: str, down: bool) -> None:
+@click.option("--yes", is_flag=True, help="Downgrade without asking, though it drops data (needed off a terminal).")
+def migrate(args: tuple[str, ...], db_option: str | None, revision: str, down: bool, yes: bool) -> None:
     """Create the database or bring its schema up to date (Alembic)."""
     db_path, _ = split_database(args, db_option, needs=0)
     before = migrations.current_revision(db_path)
     if down:
+        undone = migrations.downgrade_steps(db_path, revision)
+        if undone:
+            click.echo(f"{db_path}: downgrading to {revision} undoes these revisions and DROPS the tables and "
+                       "columns they added, with their data:", err=True)
+            for step in undone:
+                click.echo(f"  {step}", err=True)
+            if not yes:
+                if not sys.stdin.isatty():
+                    raise click.ClickException("not on a terminal: add --yes to downgrade and drop that data")
+                click.confirm("Drop that data?", abort=True, err=True)
         migrations.downgrade(db_path, revision)
     else:
         migrations.migrate(db_path, revision)

@@ -9,6 +9,7 @@ import click
 
 from corpus_db.cli.app import DB_OPTION, cli, open_existing
 from corpus_db.cli.args import split_database
+from corpus_db.rules.normalize import printable
 from corpus_db.store.runs import list_runs
 from corpus_db.store.search import search as run_search
 from corpus_db.store.stats import collect_stats
@@ -95,5 +96,5 @@ def runs(args: tuple[str, ...], db_option: str | None, limit: int) -> None:
             f"{upd} updated, {unch} unchanged, {rej} rejected; finished {finished or '-'}"
         )
         if msg:
-            click.echo("    " + msg.replace("\n", "\n    "))
+            click.echo("    " + printable(msg).replace("\n", "\n    "))
 

@@ -15,18 +15,20 @@ import click
 from corpus_db.cli.progress import ProgressLine, format_seconds
 from corpus_db.ingest.run import SourceResult
 from corpus_db.model import ImportCounts
+from corpus_db.rules.normalize import printable
 from corpus_db.store.runs import RunTotals
 
 
 def describe(result: SourceResult) -> str:
     c = result.counts
     if result.status == "failed":
-        return f"FAILED {result.error} (nothing from this source was stored)"
+        return f"FAILED {printable(result.error or '')} (nothing from this source was stored)"
     if result.status == "unchanged":
         return f"unchanged since last import ({c.unchanged} records), skipped"
+    rejected = f", {c.rejected} rejected (see `corpus-db rejects`)" if c.rejected else ""
     return (
         f"{result.format}: {c.inserted} new, {c.merged} merged into known papers, {c.updated} updated, "
-        f"{c.unchanged} unchanged, {c.unlisted} no longer listed ({result.seconds:.2f}s)"
+        f"{c.unchanged} unchanged, {c.unlisted} no longer listed{rejected} ({result.seconds:.2f}s)"
     )
 
 
@@ -51,7 +53,7 @@ def changes_line(results: Sequence[SourceResult], shown: int = 5) -> str | None:
     changed = [r for r in results if r.status == "imported" and _changes(r.counts)]
     if not changed:
         return None
-    parts = [f"{Path(r.locator).name} ({_changes(r.counts)})" for r in changed[:shown]]
+    parts = [f"{printable(Path(r.locator).name)} ({_changes(r.counts)})" for r in changed[:shown]]
     more = f" and {len(changed) - shown} more sources" if len(changed) > shown else ""
     return f"Changed: {', '.join(parts)}{more}."
 
@@ -108,7 +110,7 @@ class ImportOutput:
             return
         if self.bar:
             self.bar.clear()
-        click.echo(f"{result.locator}: {describe(result)}", err=result.status == "failed")
+        click.echo(f"{printable(result.locator)}: {describe(result)}", err=result.status == "failed")
         if self.bar:
             self.bar.draw()
 

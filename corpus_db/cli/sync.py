@@ -9,10 +9,13 @@ from pathlib import Path
 import click
 
 from corpus_db.cli.app import DB_OPTION, cli
-from corpus_db.cli.args import WAIT_HELP, apply_wait, split_database
+from corpus_db.cli.args import MAX_REJECTS_HELP, WAIT_HELP, apply_wait, max_rejects_option, split_database
 from corpus_db.cli.report import describe, summary_line
 from corpus_db.ingest.run import SourceResult
+from corpus_db.rules.credentials import redact_url
+from corpus_db.rules.normalize import printable
 from corpus_db.rules.taxonomy import Taxonomy
+from corpus_db.store.rejects import RejectLimit
 from corpus_db.store.runs import RunTotals
 from corpus_db.sync.config import SourcesFileError, load_sources
 from corpus_db.sync.fetch import FetchOptions
@@ -54,7 +57,7 @@ def _report_start(totals: RunTotals) -> None:
 def _sync_round(db_path: Path, sources: Path, options: SyncOptions) -> bool:
     """One round with its report; True when every source went well."""
     def report(result: SourceResult) -> None:
-        click.echo(f"{result.locator}: {describe(result)}", err=result.status == "failed")
+        click.echo(f"{printable(result.locator)}: {describe(result)}", err=result.status == "failed")
 
     totals, _ = sync_once(db_path, sources, options=options, on_result=report)
     _report_start(totals)
@@ -71,7 +74,7 @@ def _check(sources: Path) -> None:
         raise click.ClickException(str(exc)) from None
     for entry in entries:
         detail = f"format {entry.format or 'detected'}" + (f", tags {', '.join(entry.tags)}" if entry.tags else "")
-        click.echo(f"{entry.number}. {entry.name}: {entry.kind} {entry.location} ({detail})")
+        click.echo(f"{entry.number}. {entry.name}: {entry.kind} {redact_url(entry.location)} ({detail})")
         if entry.kind != "url":
             click.echo(f"   {len(entry.local_paths())} file(s) there now")
 
@@ -102,11 +105,15 @@ def _check(sources: Path) -> None:
 @click.option("--max-size", default="2GiB", show_default=True, callback=_size, metavar="SIZE",
               help="Abort a download larger than this (e.g. 500MB, 2GiB).")
 @click.option("--taxonomy", type=click.Path(exists=True, dir_okay=False), help="Keyword taxonomy file to apply.")
+@click.option("--deadline", default="1h", show_default=True, callback=_duration, metavar="DURATION",
+              help="Give up a download that takes longer than this in all, however it trickles (e.g. 30m).")
+@click.option("--max-rejects", default="1%", show_default=True, callback=max_rejects_option, metavar="SHARE|COUNT",
+              help=MAX_REJECTS_HELP)
 @click.option("--check", is_flag=True, help="Validate the sources file, list what it names, and stop.")
 def sync_command(
     args: tuple[str, ...], db_option: str | None, sources: Path, wait: float | None, force: bool,
     every: float | None, rounds: int | None, connect_timeout: float, read_timeout: float, retries: int,
-    backoff: float, max_size: int, taxonomy: str | None, check: bool,
+    backoff: float, max_size: int, taxonomy: str | None, deadline: float, max_rejects: RejectLimit, check: bool,
 ) -> None:
     """Import every source in the sources file that changed since the last run.
 
@@ -123,9 +130,10 @@ def sync_command(
     apply_wait(wait)
     options = SyncOptions(
         fetch=FetchOptions(connect_timeout=connect_timeout, read_timeout=read_timeout, retries=retries,
-                           backoff=backoff, max_bytes=max_size),
+                           backoff=backoff, max_bytes=max_size, deadline=deadline),
         force=force,
         taxonomy=Taxonomy.load(taxonomy),
+        max_rejects=max_rejects,
     )
     if every is None:
         if not _sync_round(db_path, sources, options):

@@ -39,15 +39,14 @@ _STRUCTURED_STARTS = (b"{", b"[", b"<", b"@", b"%")
 
 
 def detect_format(head: bytes, path: str) -> Importer:
-    """The importer whose sniffer accepts the first bytes of a dump. Plain text falls back to the
-    listing format; JSON, XML or BibTeX that no importer recognises is an error, never read as a
-    listing by accident."""
+    """The importer whose sniffer accepts the first bytes of a dump. The listing format is tried last,
+    and only text carrying a listing page's chrome is one: anything else (a config file, /etc/shadow,
+    JSON nobody knows) is an error that names the file but never quotes it."""
     for importer in FORMATS.values():
         if importer.name != "listing" and importer.sniff(head, path):
             return importer
-    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(_STRUCTURED_STARTS):
-        raise ParseError(
-            path, f"unrecognised format (structured data no importer knows); name one with --format: "
-            f"{', '.join(FORMATS)}"
-        )
-    return FORMATS["listing"]
+    if FORMATS["listing"].sniff(head, path):
+        return FORMATS["listing"]
+    structured = head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(_STRUCTURED_STARTS)
+    what = "structured data no importer knows" if structured else "not a dump of a format corpus-db knows"
+    raise ParseError(path, f"unrecognised format ({what}); name one with --format: {', '.join(FORMATS)}")

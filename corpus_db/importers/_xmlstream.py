@@ -11,11 +11,25 @@ from xml.parsers import expat
 from corpus_db.model import ParseError
 
 CHUNK_SIZE = 1 << 16
+MAX_RECORD_BYTES = 16 << 20  # one record element; real ones are a few KB
 
 
 def _clark(name: str) -> str:
     # expat reports "uri}local" with our separator; ElementTree spells it "{uri}local".
     return "{" + name if "}" in name else name
+
+
+def element_excerpt(element: Element, chars: int = 300) -> str:
+    """The start of an element's text, for a Rejected: iterative, so safe on any nesting depth (unlike
+    ElementTree.tostring)."""
+    pieces: list[str] = []
+    size = 0
+    for text in element.itertext():
+        pieces.append(text)
+        size += len(text)
+        if size >= chars:
+            break
+    return " ".join(" ".join(pieces).split())[:chars]
 
 
 def iter_elements(
@@ -62,6 +76,7 @@ def iter_elements(
 
     decoder = codecs.getincrementaldecoder("utf-8")()
     lines_before = 0  # newlines in the bytes already decoded, to place an encoding error
+    since_record = 0  # bytes read since the last record came out
     while True:
         chunk = fh.read(CHUNK_SIZE)
         final = not chunk
@@ -72,6 +87,10 @@ def iter_elements(
             line = lines_before + (pending + chunk)[: exc.start].count(b"\n") + 1
             raise ParseError(path, f"not UTF-8 ({exc.reason})", line=line) from None
         lines_before += chunk.count(b"\n")
+        since_record += len(chunk)
+        if since_record > MAX_RECORD_BYTES:  # one element of many megabytes would be built whole in memory
+            raise ParseError(path, f"a record larger than {MAX_RECORD_BYTES >> 20} MiB (not a dump of records?)",
+                             line=state["line"] or lines_before)
         try:
             parser.Parse(text, final)
         except expat.ExpatError as exc:
@@ -79,6 +98,8 @@ def iter_elements(
             if reason == "no element found" or (final and reason.startswith("unclosed token")):
                 reason = f"truncated XML ({reason})"
             raise ParseError(path, f"invalid XML: {reason}", line=exc.lineno) from None
+        if ready:
+            since_record = 0
         yield from ready
         ready.clear()
         if final:

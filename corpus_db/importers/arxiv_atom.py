@@ -15,10 +15,10 @@ from xml.etree.ElementTree import Element, tostring
 
 from corpus_db.importers._arxiv import authors_with_affiliations, split_id
 from corpus_db.importers._fields import clean_text
-from corpus_db.importers._xmlstream import iter_elements
-from corpus_db.importers.base import Importer
+from corpus_db.importers._xmlstream import element_excerpt, iter_elements
+from corpus_db.importers.base import Importer, record_or_reject
 from corpus_db.importers.dates import iso_day
-from corpus_db.model import PaperRecord, ParseError
+from corpus_db.model import PaperRecord, ParseError, Rejected
 from corpus_db.rules.normalize import clean_title, fold_spaces, normalize_doi
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -103,15 +103,26 @@ def _entries(fh: BinaryIO, path: str) -> Iterator[tuple[int, Element]]:
     return iter_elements(fh, path, roots=frozenset({ATOM + "feed"}), wanted=frozenset({ATOM + "entry"}))
 
 
-def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord]:
+def _record_or_reject(entry: Element, line: int | None, position: int, path: str) -> PaperRecord | Rejected:
+    """The entry's record, or a Rejected for an entry without a title or nested too deeply; an API error
+    entry raises _ApiError (the whole feed is an error, not one bad record)."""
+
+    def build() -> PaperRecord:
+        try:
+            return _record(entry, line, position)
+        except _NoTitle as exc:
+            raise ParseError(path, str(exc), line=line) from None
+
+    return record_or_reject(build, position=position, line=line, source=lambda: element_excerpt(entry))
+
+
+def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord | Rejected]:
     """One record per <entry>, streamed; an API error entry raises with its message."""
     for position, (line, entry) in enumerate(_entries(fh, path), start=1):
         try:
-            yield _record(entry, line, position)
+            yield _record_or_reject(entry, line, position, path)
         except _ApiError as exc:
             raise ParseError(path, f"arXiv API error: {exc}", line=line) from None
-        except _NoTitle as exc:
-            raise ParseError(path, str(exc), line=line) from None
 
 
 def _load_wrapper(fh: BinaryIO, path: str) -> tuple[int | None, str]:
@@ -163,11 +174,9 @@ def parse_wrapped(fh: BinaryIO, path: str) -> Iterator[PaperRecord]:
     entries = _entries(io.BytesIO(body.encode("utf-8")), f"{path} (body)")
     for position, (_line, entry) in enumerate(entries, start=1):
         try:
-            yield _record(entry, None, position)
+            yield _record_or_reject(entry, None, position, path)
         except _ApiError as exc:
             raise ParseError(path, f"arXiv API answered {label} with an error: {exc}", entry=position) from None
-        except _NoTitle as exc:
-            raise ParseError(path, str(exc), entry=position) from None
 
 
 IMPORTER = Importer(

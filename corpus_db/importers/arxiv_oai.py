@@ -8,10 +8,10 @@ from xml.etree.ElementTree import Element, tostring
 
 from corpus_db.importers._arxiv import authors_with_affiliations, person, split_id, tags_of
 from corpus_db.importers._fields import clean_text
-from corpus_db.importers._xmlstream import iter_elements
-from corpus_db.importers.base import Importer
+from corpus_db.importers._xmlstream import element_excerpt, iter_elements
+from corpus_db.importers.base import Importer, record_or_reject
 from corpus_db.importers.dates import iso_day
-from corpus_db.model import PaperRecord, ParseError
+from corpus_db.model import PaperRecord, ParseError, Rejected
 from corpus_db.rules.normalize import clean_title, normalize_doi
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
@@ -86,7 +86,7 @@ def _record(record: Element, line: int, position: int, path: str) -> PaperRecord
     )
 
 
-def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord]:
+def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord | Rejected]:
     """One record per live <record>; deleted ones are skipped but keep their place in `position`."""
     position = 0
     elements = iter_elements(
@@ -102,7 +102,8 @@ def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord]:
         header = element.find(OAI + "header")
         if header is not None and header.get("status") == "deleted":
             continue
-        yield _record(element, line, position, path)
+        yield record_or_reject(lambda e=element, at=line, n=position: _record(e, at, n, path), position=position,
+                               line=line, source=lambda e=element: element_excerpt(e))
 
 
 IMPORTER = Importer(

@@ -3,16 +3,22 @@ records), with a sniffer that recognises it."""
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from corpus_db.model import PaperRecord, RawRecord, Rejected
+from corpus_db.model import PaperRecord, ParseError, RawRecord, Rejected
 
 Parser = Callable[[BinaryIO, str], Iterator[PaperRecord | Rejected]]
 Sniffer = Callable[[bytes, str], bool]
-Splitter = Callable[[BinaryIO, str], Iterator[RawRecord]]
-RecordParser = Callable[[RawRecord, str], PaperRecord]
+Splitter = Callable[[BinaryIO, str], Iterator[RawRecord | Rejected]]
+RecordParser = Callable[[RawRecord, str], PaperRecord | Rejected]
+
+EXCERPT_CHARS = 300  # what a Rejected keeps of its record
+MAX_NESTING = 200  # brackets or braces inside one another in one value; real records nest a few levels
+_EXCERPT = reprlib.Repr()
+_EXCERPT.maxlevel, _EXCERPT.maxstring, _EXCERPT.maxother, _EXCERPT.maxdict, _EXCERPT.maxlist = 4, 200, 200, 8, 8
 
 
 @dataclass(frozen=True)
@@ -30,3 +36,28 @@ class Importer:
     parse: Parser
     split: Splitter | None = None
     parse_one: RecordParser | None = None
+
+
+def excerpt(value: object) -> str:
+    """The start of a record for a Rejected: text as it is, anything else as a bounded repr (safe on
+    values nested too deeply for repr or json.dumps)."""
+    text = value if isinstance(value, str) else _EXCERPT.repr(value)
+    return text[:EXCERPT_CHARS]
+
+
+def record_or_reject(
+    build: Callable[[], PaperRecord], *, position: int, line: int | None, source: Callable[[], object]
+) -> PaperRecord | Rejected:
+    """build() the record, or the Rejected that says why it cannot be: a ParseError raised for this one
+    record, nesting too deep for Python's recursion limit, or a value too large to hold. `source()` gives
+    what the excerpt quotes, asked only for a reject."""
+    try:
+        return build()
+    except ParseError as exc:
+        reason = exc.message
+        line = exc.line if exc.line is not None else line  # the field's own line, where the parser knows it
+    except RecursionError:
+        reason = "nested too deeply to read"
+    except MemoryError:
+        reason = "too large to read"
+    return Rejected(position=position, line=line, reason=reason, excerpt=excerpt(source()))

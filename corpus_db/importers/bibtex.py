@@ -14,10 +14,17 @@ import bibtexparser
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock, String
 
 from corpus_db.importers._fields import text_lines
-from corpus_db.importers.base import Importer
-from corpus_db.importers.bibtex_text import balanced, decode, resolve, split_keywords, split_names
+from corpus_db.importers.base import MAX_NESTING, Importer, excerpt, record_or_reject
+from corpus_db.importers.bibtex_text import (
+    ExpansionTooLarge,
+    brace_depth,
+    decode,
+    resolve,
+    split_keywords,
+    split_names,
+)
 from corpus_db.importers.dates import loose, year_month
-from corpus_db.model import PaperRecord, ParseError, RepoLink
+from corpus_db.model import PaperRecord, ParseError, Rejected, RepoLink
 from corpus_db.rules.normalize import arxiv_id_from_doi, clean_title, find_arxiv_id, normalize_arxiv_id, normalize_doi
 
 _ENTRY_START = re.compile(rb"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
@@ -38,6 +45,9 @@ def sniff(head: bytes, path: str) -> bool:
     return start not in (b"{", b"[", b"<") and _ENTRY_START.search(head) is not None
 
 
+MAX_BLOCK_CHARS = 8_000_000  # one entry with its comments; real ones are a few KB
+
+
 def _blocks(fh: BinaryIO, path: str) -> Iterator[tuple[int, str]]:
     """(first line, text) of each top-level @-block with the comment lines before it.
 
@@ -48,17 +58,25 @@ def _blocks(fh: BinaryIO, path: str) -> Iterator[tuple[int, str]]:
     first = 1
     depth = 0
     in_block = False
+    size = 0
     for number, line in text_lines(fh, path):
         if line.lstrip().startswith("@"):
             if in_block and depth <= 0:
                 yield first, "".join(lines)
-                lines, first = [], number
+                lines, first, size = [], number, 0
             in_block = True
         if not lines:
             first = number
+        if depth <= 0 and line.lstrip().startswith("%"):
+            # A % line between entries is a comment (even `% @article{...}`): bibtexparser must not see
+            # it, and its braces must not hold the next @ back. An empty line keeps the line numbers.
+            line = "\n"
         lines.append(line)
-        # A % line between entries is a comment; its braces must not hold the next @ back.
-        if in_block and not (depth <= 0 and line.lstrip().startswith("%")):
+        size += len(line)
+        if size > MAX_BLOCK_CHARS:
+            raise ParseError(path, f"the @-block starting here runs on past {MAX_BLOCK_CHARS:,} characters "
+                             "(an unclosed brace?)", line=first)
+        if in_block:
             depth += line.count("{") - line.count("}")
     if lines:
         yield first, "".join(lines)
@@ -100,13 +118,19 @@ def _venue(fields: dict[str, str]) -> str | None:
 def _record(entry: Entry, line: int, position: int, macros: dict[str, str], path: str) -> PaperRecord:
     fields: dict[str, str] = {}
     for field in entry.fields:
-        value = resolve(str(field.value), macros)
-        if not balanced(value):
+        try:
+            value = resolve(str(field.value), macros)
+        except ExpansionTooLarge as exc:
+            raise ParseError(path, f"field {field.key!r} of entry {entry.key!r} {exc}", line=line) from None
+        depth = brace_depth(value)
+        if depth is None:
             # bibtexparser swallows a missing comma into the previous value: `{2017}\n month = {June}`.
             where = line + (field.start_line or 0) - (entry.start_line or 0)
             raise ParseError(
                 path, f"field {field.key!r} of entry {entry.key!r} is malformed (missing comma?)", line=where
             )
+        if depth > MAX_NESTING:
+            raise ParseError(path, f"field {field.key!r} of entry {entry.key!r} nests braces {depth} deep", line=line)
         fields[field.key.lower()] = value
     title = clean_title(decode(fields.get("title", "")))
     if not title:
@@ -152,25 +176,40 @@ def _failure(block: ParsingFailedBlock) -> str:
     return f"cannot parse this @-block (unbalanced braces or bad syntax?): {reason}"
 
 
-def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord]:
-    """One record per entry, in file order; a block bibtexparser cannot parse raises with its line."""
+def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord | Rejected]:
+    """One record per entry, in file order; a block bibtexparser cannot parse, a duplicate key, an entry
+    nested too deeply or an @string that expands too far is a Rejected with its line."""
     macros: dict[str, str] = {}
     seen: set[str] = set()
     position = 0
     for first, text in _blocks(fh, path):
-        library = bibtexparser.parse_string(text, parse_stack=[])
+        try:
+            library = bibtexparser.parse_string(text, parse_stack=[])
+        except RecursionError:
+            position += 1
+            yield Rejected(position, first, "nested too deeply to read", excerpt(text))
+            continue
         for block in library.blocks:
             line = first + (block.start_line or 0)  # bibtexparser counts from 0 within the piece
             if isinstance(block, ParsingFailedBlock):
-                raise ParseError(path, _failure(block), line=line)
-            if isinstance(block, String):
-                macros[block.key.lower()] = resolve(str(block.value), macros)
-            elif isinstance(block, Entry):
-                if block.key in seen:
-                    raise ParseError(path, f"duplicate entry key {block.key!r}", line=line)
-                seen.add(block.key)
+                if "end of file" in _failure(block):  # the block ran on to the end: truncated, or unclosed
+                    raise ParseError(path, _failure(block), line=line)
                 position += 1
-                yield _record(block, line, position, macros, path)
+                yield Rejected(position, line, _failure(block), excerpt(block.raw or ""))
+            elif isinstance(block, String):
+                try:
+                    macros[block.key.lower()] = resolve(str(block.value), macros)
+                except ExpansionTooLarge as exc:  # the macro stays undefined: uses of it keep its name
+                    position += 1
+                    yield Rejected(position, line, f"@string {block.key!r} {exc}", excerpt(block.raw or ""))
+            elif isinstance(block, Entry):
+                position += 1
+                if block.key in seen:
+                    yield Rejected(position, line, f"duplicate entry key {block.key!r}", excerpt(block.raw or ""))
+                    continue
+                seen.add(block.key)
+                yield record_or_reject(lambda b=block, at=line, n=position: _record(b, at, n, macros, path),
+                                       position=position, line=line, source=lambda b=block: b.raw or "")
 
 
 IMPORTER = Importer(

@@ -34,6 +34,13 @@ _APPROX_MARK = "\ue000"
 _NEEDS_LATEX = re.compile(r"[\\{}~$]|--|``|''")
 
 
+MAX_EXPANDED = 1_000_000  # characters a field or @string may expand to through macros and `#`
+
+
+class ExpansionTooLarge(ValueError):
+    """Macros and `#` would expand a value past MAX_EXPANDED."""
+
+
 def _split_top(value: str, separator: re.Pattern[str]) -> list[str]:
     """Split at `separator` matches that lie outside braces and quotes."""
     parts: list[str] = []
@@ -76,20 +83,28 @@ def resolve(raw: str, macros: Mapping[str, str]) -> str:
         else:  # an unknown macro stays as its name, as BibTeX leaves it (with a warning)
             key = piece.lower()
             pieces.append(macros.get(key, MONTH_MACROS.get(key, piece)))
+    # Measured before joining: nine levels of ten-fold `#` would otherwise build a 10 GB string.
+    length = sum(map(len, pieces))
+    if length > MAX_EXPANDED:
+        raise ExpansionTooLarge(
+            f"expands to {length:,} characters, over the limit of {MAX_EXPANDED:,} (an @string bomb?)"
+        )
     return "".join(pieces)
 
 
-def balanced(value: str) -> bool:
-    """Whether braces in a resolved value pair up (never closing more than was opened)."""
-    depth = 0
+def brace_depth(value: str) -> int | None:
+    """How deep braces nest in a resolved value; None when they do not pair up (never closing more than
+    was opened)."""
+    depth = deepest = 0
     for char in value:
         if char == "{":
             depth += 1
+            deepest = max(deepest, depth)
         elif char == "}":
             depth -= 1
             if depth < 0:
-                return False
-    return depth == 0
+                return None
+    return deepest if depth == 0 else None
 
 
 def decode(value: str) -> str:

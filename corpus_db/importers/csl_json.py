@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from corpus_db.importers._fields import clean_text
-from corpus_db.importers.base import Importer
+from corpus_db.importers.base import Importer, excerpt, record_or_reject
 from corpus_db.importers.dates import from_parts, loose
 from corpus_db.importers.jsonstream import JsonItems, json_head
-from corpus_db.model import PaperRecord, ParseError
+from corpus_db.model import PaperRecord, ParseError, Rejected
 from corpus_db.rules.normalize import (
     arxiv_id_from_doi,
     clean_title,
@@ -171,18 +171,22 @@ def _record(item: dict[str, object], path: str, entry: int, order: str) -> Paper
     )
 
 
-def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord]:
+def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord | Rejected]:
     """Yield one record per reference, skipping Zotero notes and attachments (they are not works)."""
     items = JsonItems(fh, path, list_keys=("items",))
     for entry, item in items:
         if not isinstance(item, dict):
-            raise ParseError(path, f"expected an item object, found {type(item).__name__}", entry=entry)
+            reason = f"expected an item object, found {type(item).__name__}"
+            yield Rejected(entry, None, reason, excerpt(item))
+            continue
         if item.get("itemType") in _NOT_WORKS:
             continue
         # BBT writes the locale's date order in its config ("mdy" for en-US); 6/12/2019 depends on it.
         config = items.envelope.get("config")
         order = config.get("localeDateOrder") if isinstance(config, dict) else None
-        yield _record(item, path, entry, order if isinstance(order, str) else "mdy")
+        date_order = order if isinstance(order, str) else "mdy"
+        yield record_or_reject(lambda i=item, n=entry, o=date_order: _record(i, path, n, o), position=entry, line=None,
+                               source=lambda i=item: i)
 
 
 IMPORTER = Importer(

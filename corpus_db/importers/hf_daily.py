@@ -11,10 +11,10 @@ from pathlib import PurePath
 from typing import BinaryIO
 
 from corpus_db.importers._fields import clean_text
-from corpus_db.importers.base import Importer
+from corpus_db.importers.base import Importer, record_or_reject
 from corpus_db.importers.dates import iso_day
 from corpus_db.importers.jsonstream import JsonItems, json_head
-from corpus_db.model import PaperRecord, ParseError, RepoLink
+from corpus_db.model import PaperRecord, ParseError, Rejected, RepoLink
 from corpus_db.rules.normalize import clean_title, fold_spaces, normalize_arxiv_id
 
 # The entry's first key is `paper` (an object) in every era; in the repr-string era it is quoted with '.
@@ -97,14 +97,15 @@ def _record(item: object, path: str, entry: int, fallback_date: str | None) -> P
     )
 
 
-def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord]:
-    """Yield one record per daily-papers entry, in listing order."""
+def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord | Rejected]:
+    """Yield one record per daily-papers entry, in listing order (a Rejected for one it cannot read)."""
     items = JsonItems(fh, path, list_keys=("data",))
     name_date = _FILE_DATE.match(PurePath(path).name)
     file_date = iso_day(name_date.group(1)) if name_date else None
     for entry, item in items:
         fallback = iso_day(items.envelope.get("date")) or file_date
-        yield _record(item, path, entry, fallback)
+        yield record_or_reject(lambda i=item, n=entry, d=fallback: _record(i, path, n, d), position=entry, line=None,
+                               source=lambda i=item: i)
 
 
 IMPORTER = Importer(

@@ -13,6 +13,8 @@ import ijson
 from corpus_db.model import ParseError
 
 CHUNK = 64 * 1024
+MAX_ITEM_BYTES = 16 << 20  # one record of a JSON dump; real ones are a few KB, a PwC task a few MB
+# (and the C parser slows quadratically on one long value: 16 MiB takes 2 s, 64 MiB 30 s)
 _BOM = codecs.BOM_UTF8
 _STARTS = {"start_map", "start_array"}
 _ENDS = {"end_map", "end_array"}
@@ -30,6 +32,8 @@ class Utf8Reader:
         self._first = True
         self._done = False
         self.blank = True  # nothing but white space so far
+        self.since_item = 0  # bytes handed on since the last item came out: one item's size, roughly
+        self.item = 1  # the entry being read, for the error
 
     def read(self, size: int = CHUNK) -> bytes:
         if self._done or size == 0:  # ijson reads 0 bytes first to learn whether the stream is binary
@@ -49,6 +53,11 @@ class Utf8Reader:
             ) from None
         if not chunk:
             self._done = True
+        self.since_item += len(chunk)
+        if self.since_item > MAX_ITEM_BYTES:
+            # One value of many megabytes (one line or not) would be built whole in memory by the parser.
+            raise ParseError(self._path, f"an entry larger than {MAX_ITEM_BYTES >> 20} MiB (not a dump of records?)",
+                             entry=self.item)
         if self.blank and chunk.strip():
             self.blank = False
         self._lines_before += chunk.count(b"\n")
@@ -121,6 +130,7 @@ class JsonItems:
                 return
             item = _build(event, value, self._events)
             self.count += 1
+            self._reader.since_item, self._reader.item = 0, self.count + 1
             yield self.count, item
         raise ijson.IncompleteJSONError("premature EOF")
 

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from corpus_db.importers._fields import clean_text
-from corpus_db.importers.base import Importer
+from corpus_db.importers.base import Importer, record_or_reject
 from corpus_db.importers.dates import loose
 from corpus_db.importers.jsonstream import JsonItems, json_head
-from corpus_db.model import PaperRecord, ParseError, RepoLink
+from corpus_db.model import PaperRecord, ParseError, Rejected, RepoLink
 from corpus_db.rules.normalize import clean_title, find_arxiv_id, normalize_arxiv_id, normalize_doi
 
 
@@ -91,10 +91,12 @@ def _paper_record(item: dict[str, object], path: str, entry: int) -> PaperRecord
     )
 
 
-def parse_papers(fh: BinaryIO, path: str) -> Iterator[PaperRecord]:
-    """Yield one record per paper of a dump array or an API `results` page."""
+def parse_papers(fh: BinaryIO, path: str) -> Iterator[PaperRecord | Rejected]:
+    """Yield one record per paper of a dump array or an API `results` page (a Rejected for one it cannot
+    read)."""
     for entry, item in JsonItems(fh, path, list_keys=("results",)):
-        yield _paper_record(_object(item, path, entry), path, entry)
+        yield record_or_reject(lambda i=item, n=entry: _paper_record(_object(i, path, n), path, n), position=entry,
+                               line=None, source=lambda i=item: i)
 
 
 def _link_record(item: dict[str, object], path: str, entry: int) -> PaperRecord:
@@ -114,10 +116,11 @@ def _link_record(item: dict[str, object], path: str, entry: int) -> PaperRecord:
     )
 
 
-def parse_links(fh: BinaryIO, path: str) -> Iterator[PaperRecord]:
+def parse_links(fh: BinaryIO, path: str) -> Iterator[PaperRecord | Rejected]:
     """Yield one record per link row: the paper's title and ids with the one repository it links to."""
     for entry, item in JsonItems(fh, path, list_keys=()):
-        yield _link_record(_object(item, path, entry), path, entry)
+        yield record_or_reject(lambda i=item, n=entry: _link_record(_object(i, path, n), path, n), position=entry,
+                               line=None, source=lambda i=item: i)
 
 
 PAPERS = Importer(

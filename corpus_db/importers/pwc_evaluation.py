@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from corpus_db.importers.base import Importer
+from corpus_db.importers.base import Importer, excerpt, record_or_reject
 from corpus_db.importers.dates import loose
 from corpus_db.importers.jsonstream import JsonItems, json_head
-from corpus_db.model import PaperRecord, ParseError, RepoLink
+from corpus_db.model import PaperRecord, ParseError, Rejected, RepoLink
 from corpus_db.rules.normalize import clean_title, find_arxiv_id, fold_spaces, normalize_doi, title_key
 
 _TASK = re.compile(r'"task"\s*:')
@@ -87,6 +87,7 @@ class _Walker:
     def __init__(self, path: str):
         self.path = path
         self.papers: dict[str, _Paper] = {}
+        self.rejects: list[Rejected] = []  # result rows that cannot be read; the rest of the table goes on
 
     def task(self, task: object, entry: int, where: str = "") -> None:
         if not isinstance(task, dict):
@@ -112,7 +113,8 @@ class _Walker:
 
     def row(self, row: object, task: str, dataset: str, entry: int, where: str) -> None:
         if not isinstance(row, dict) or not isinstance(row.get("paper_title"), str):
-            raise ParseError(self.path, f"{where}: result row has no paper_title", entry=entry)
+            self.rejects.append(Rejected(entry, None, f"{where}: result row has no paper_title", excerpt(row)))
+            return
         title = clean_title(row["paper_title"])
         if not title:
             return  # a baseline or human-performance row: a result without a paper
@@ -142,14 +144,20 @@ def _list(obj: dict[str, object], key: str, path: str, entry: int, where: str) -
     return value
 
 
-def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord]:
+def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord | Rejected]:
     """Read the task tree (streamed, one top-level task at a time), then yield one record per distinct paper
-    in order of first appearance. Only the distinct papers are held in memory, never the whole file."""
+    in order of first appearance. Only the distinct papers are held in memory, never the whole file. A
+    result row without a paper title, or a task nested too deeply, is a Rejected; the rest imports."""
     walker = _Walker(path)
     for entry, task in JsonItems(fh, path, list_keys=()):
-        walker.task(task, entry)
+        try:
+            walker.task(task, entry)
+        except RecursionError:
+            walker.rejects.append(Rejected(entry, None, "task nested too deeply to read", excerpt(task)))
+        yield from walker.rejects
+        walker.rejects.clear()
     for paper in walker.papers.values():
-        yield paper.record()
+        yield record_or_reject(paper.record, position=paper.position, line=None, source=lambda p=paper: p.title)
 
 
 IMPORTER = Importer(

@@ -3,13 +3,14 @@ for progress."""
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
+
+from corpus_db.ingest.limits import BoundedReader, DumpStream, max_expanded_bytes
 
 GZIP_MAGIC = b"\x1f\x8b"
 SNIFF_BYTES = 64 * 1024
@@ -43,18 +44,18 @@ class _CountingReader(io.RawIOBase):
 
 @contextmanager
 def open_dump(path: Path, on_progress: Callable[[int], None] | None = None) -> Iterator[BinaryIO]:
-    """A binary stream of the dump's content, gunzipped when the file is gzip, whatever its name."""
+    """A binary stream of the dump's content, gunzipped when the file is gzip, whatever its name (every
+    member, trailing garbage ignored as gunzip does)."""
     with path.open("rb") as raw:
         magic = raw.read(2)
         raw.seek(0)
         stream: BinaryIO = raw
         if on_progress is not None:
             stream = io.BufferedReader(_CountingReader(raw, on_progress), buffer_size=_READ_SIZE)
-        if magic == GZIP_MAGIC:
-            with gzip.GzipFile(fileobj=stream, mode="rb") as unzipped:
-                yield unzipped  # type: ignore[misc]
-        else:
-            yield stream
+        # Bounded however it is read: a gzip bomb, an endless line or megabytes of blank space end in a
+        # ParseError naming the file (see limits.py).
+        gunzip_limit = max_expanded_bytes(path.stat().st_size) if magic == GZIP_MAGIC else None
+        yield DumpStream(BoundedReader(stream, str(path), gunzip_limit=gunzip_limit), buffer_size=_READ_SIZE)
 
 
 def read_head(path: Path) -> bytes:

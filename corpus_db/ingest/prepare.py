@@ -6,13 +6,20 @@ from __future__ import annotations
 
 import hashlib
 
-from corpus_db.model import PaperRecord, ParseError, PreparedRecord
+from corpus_db.importers.base import excerpt
+from corpus_db.model import PaperRecord, PreparedRecord, Rejected
 from corpus_db.rules.merge import record_fields
-from corpus_db.rules.normalize import display_name, name_key, tag_name
+from corpus_db.rules.normalize import display_name, name_key, strip_controls, tag_name
 from corpus_db.rules.repos import canonical_repo, find_links
 from corpus_db.rules.taxonomy import Taxonomy
 
 ABSTRACT_LINK_ORIGIN = "abstract"
+# The longest values stored, in characters. Real titles stay under 500 and abstracts under 10,000; a
+# record past a cap is rejected whole (a 50-million-character title is an attack or a broken dump).
+MAX_CHARS = {"title": 2_000, "abstract": 100_000, "venue": 2_000, "published": 100}
+MAX_RAW_CHARS = 4_000_000  # the record as read, kept in paper_sources.raw_record (<= 16 MB as UTF-8)
+MAX_AUTHORS = 20_000
+MAX_NAME_CHARS = 1_000  # one author name, tag or link
 
 
 def text_hash(text: str) -> str:
@@ -25,11 +32,31 @@ def record_hash(record: PaperRecord) -> str:
     return text_hash(record.raw)
 
 
-def prepare(record: PaperRecord, path: str) -> PreparedRecord:
-    """The cheap facts of one record; a record without a title is an error naming it."""
+def _too_long(record: PaperRecord, fields: dict) -> str | None:
+    """Why the record is over a cap, or None."""
+    for name, cap in MAX_CHARS.items():
+        value = fields.get(name)
+        if isinstance(value, str) and len(value) > cap:
+            return f"{name} is {len(value):,} characters long, over the limit of {cap:,}"
+    if len(record.raw) > MAX_RAW_CHARS:
+        return f"the record is {len(record.raw):,} characters long, over the limit of {MAX_RAW_CHARS:,}"
+    if len(record.authors) > MAX_AUTHORS:
+        return f"{len(record.authors):,} authors, over the limit of {MAX_AUTHORS:,}"
+    named = (("author name", record.authors), ("tag", record.tags), ("link", [r.url for r in record.repos]))
+    for kind, values in named:
+        longest = max(map(len, values), default=0)
+        if longest > MAX_NAME_CHARS:
+            return f"an {kind} is {longest:,} characters long, over the limit of {MAX_NAME_CHARS:,}"
+    return None
+
+
+def prepare(record: PaperRecord, path: str) -> PreparedRecord | Rejected:
+    """The cheap facts of one record; a record without a title, or with a field past its cap, is a
+    Rejected naming it."""
     fields = record_fields(record)
-    if not fields["title"]:
-        raise ParseError(path, "record has no title", line=record.line, entry=record.position)
+    problem = "record has no title" if not fields["title"] else _too_long(record, fields)
+    if problem:
+        return Rejected(record.position, record.line, problem, excerpt(record.raw))
     return PreparedRecord(
         position=record.position,
         line=record.line,
@@ -54,8 +81,9 @@ def complete(item: PreparedRecord, taxonomy: Taxonomy) -> PreparedRecord:
             links.append((link.origin, link.url, repo))
     links.extend((ABSTRACT_LINK_ORIGIN, written, repo) for written, repo in find_links(record.abstract))
     item.links = links
-    item.authors = [(raw, key, display_name(raw)) for raw in record.authors if (key := name_key(raw))]
-    item.source_tags = list(dict.fromkeys(filter(None, map(tag_name, record.tags))))
+    names = [strip_controls(raw) for raw in record.authors]
+    item.authors = [(raw, key, display_name(raw)) for raw in names if (key := name_key(raw))]
+    item.source_tags = list(dict.fromkeys(filter(None, (tag_name(strip_controls(t)) for t in record.tags))))
     item.text_tags = taxonomy.tags_for(item.fields["title"], item.fields["abstract"])
     item.record = None
     return item

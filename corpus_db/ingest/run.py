@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -14,11 +15,14 @@ from corpus_db.importers import FORMATS, detect_format
 from corpus_db.ingest.files import content_hash, read_head
 from corpus_db.ingest.worker import Job, PreparationError, prepared_records
 from corpus_db.model import ImportCounts, ParseError
+from corpus_db.rules.credentials import redact_text
 from corpus_db.rules.taxonomy import Taxonomy
 from corpus_db.store.build import Build, start_build
 from corpus_db.store.db import DatabaseBusyError, connect, db_path_of
+from corpus_db.store.guard import check_database
 from corpus_db.store.lock import writer_lock
 from corpus_db.store.migrate import SCHEMA_HEAD, current_revision, ensure_migrated
+from corpus_db.store.rejects import RejectLimit
 from corpus_db.store.runs import RunTotals, begin_run, finish_run
 from corpus_db.store.search_index import refresh
 from corpus_db.store.sources import KnownSource, SourceInfo, known_source
@@ -44,7 +48,9 @@ class SourceTask:
     @classmethod
     def for_path(cls, path: str | Path, **options: object) -> SourceTask:
         resolved = Path(path).resolve()
-        return cls(path=resolved, locator=str(resolved), **options)  # type: ignore[arg-type]
+        # A file name that is not UTF-8 (bytes the file system allows) is known by an escaped spelling:
+        # the database, the terminal and the web take only text.
+        return cls(path=resolved, locator=as_text(str(resolved)), **options)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -57,6 +63,7 @@ class SourceResult:
     counts: ImportCounts = field(default_factory=ImportCounts)
     error: str | None = None
     seconds: float = 0.0
+    details: str | None = None  # the traceback of an unexpected failure: for the run's record, not the user
 
 
 def import_source(
@@ -66,8 +73,11 @@ def import_source(
     taxonomy: Taxonomy,
     force: bool = False,
     progress: Progress | None = None,
+    max_rejects: RejectLimit | None = None,
 ) -> SourceResult:
-    """Import one source in its own transaction; never raises for bad input, returns a failed result."""
+    """Import one source in its own transaction. Never raises for anything the source does: bad input,
+    an importer's bug, recursion or memory running out all become a failed result with a clear error (the
+    traceback, if any, in `details`). Only Ctrl-C and the like go through."""
     started = time.monotonic()
     result = SourceResult(locator=task.locator, status="failed", format=task.format)
     writer: SourceWriter | None = None
@@ -79,8 +89,10 @@ def import_source(
             _keep_unchanged(conn, task, known, result)
             return result
         path = task.path
-        if path is None or not path.is_file():
+        if path is None or not path.exists():
             raise ParseError(str(path or task.locator), "no such file")
+        if not path.is_file():
+            raise ParseError(str(path), "not a regular file (a directory, a device or a pipe?); name a dump file")
         digest = content_hash(path)
         if known is not None and known.content_hash == digest and not force:
             _keep_unchanged(conn, task, known, result)
@@ -93,7 +105,8 @@ def import_source(
             locator=task.locator, format=importer.name, content_hash=digest, name=task.name, etag=task.etag,
             last_modified=task.last_modified, size_hint=path.stat().st_size,
         )
-        rules = {"tags_for": taxonomy.tags_for, "import_tags": task.tags, "reprocess": force}
+        limit = max_rejects if max_rejects is not None else RejectLimit()
+        rules = {"tags_for": taxonomy.tags_for, "import_tags": task.tags, "reprocess": force, "reject_limit": limit}
         with source_transaction(conn, info, **rules) as writer:
             job = Job(importer.name, str(path), taxonomy, db_path_of(conn), task.locator, force, fresh=known is None)
             with prepared_records(job, progress) as records:
@@ -103,13 +116,44 @@ def import_source(
         result.error = str(exc)
     except ParseError as exc:
         result.error = str(exc)
-    except (OSError, UnicodeError, ValueError, EOFError, PreparationError) as exc:
-        result.error = f"{task.path}: {type(exc).__name__}: {exc}"
+    except sqlite3.Error as exc:  # a full disk, say: nothing of this source was written
+        result.error = f"{task.locator}: the database could not be written ({exc})"
+    except (OSError, UnicodeError, EOFError) as exc:
+        result.error = f"{task.locator}: cannot be read ({type(exc).__name__}: {exc})"
+    except Exception as exc:  # a bug, RecursionError, MemoryError: this source's failure, not the batch's
+        result.error = f"{task.locator}: {_unexpected(exc, result.format)}; the details are in `corpus-db runs`"
+        result.details = getattr(exc, "worker_traceback", None) or "".join(traceback.format_exception(exc))
+    if result.error:
+        result.error = as_text(redact_text(result.error))
+    if result.details:
+        result.details = as_text(result.details)
     if result.status == "failed" and writer is not None:
         # Nothing of the source was kept: everything read up to and including the bad record is rejected.
-        result.counts = ImportCounts(rejected=writer.counts.records + 1)
+        result.counts = ImportCounts(rejected=writer.counts.records + writer.counts.rejected + 1)
     result.seconds = time.monotonic() - started
     return result
+
+
+def as_text(text: str) -> str:
+    """`text` as storable UTF-8: a file name's undecodable bytes (surrogate escapes) spelled \\xNN."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="backslashreplace")
+
+
+def _unexpected(exc: BaseException, format_name: str | None) -> str:
+    """One sentence for a failure no importer should raise."""
+    importer = f"the {format_name} importer" if format_name else "corpus-db"
+    if isinstance(exc, RecursionError):
+        return f"{importer} met data nested too deeply to read (RecursionError)"
+    if isinstance(exc, MemoryError):
+        return f"{importer} ran out of memory (MemoryError)"
+    if isinstance(exc, PreparationError):
+        return str(exc)
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"{importer} failed unexpectedly ({type(exc).__name__}{': ' + text if text else ''})"
 
 
 def _keep_unchanged(conn: sqlite3.Connection, task: SourceTask, known: KnownSource, result: SourceResult) -> None:
@@ -129,6 +173,11 @@ def _messages(results: Sequence[SourceResult], extra: str | None = None) -> str 
     return "\n".join(errors) if errors else None
 
 
+def _details(results: Sequence[SourceResult]) -> str | None:
+    texts = [f"{r.locator}:\n{redact_text(r.details)}" for r in results if r.details]
+    return "\n".join(texts) if texts else None
+
+
 def run_import(
     db_path: str | Path,
     tasks: Iterable[SourceTask | SourceResult],
@@ -138,6 +187,7 @@ def run_import(
     force: bool = False,
     progress: Progress | None = None,
     on_result: Callable[[SourceResult], None] | None = None,
+    max_rejects: RejectLimit | None = None,
 ) -> tuple[RunTotals, list[SourceResult]]:
     """Take the writer lock, migrate if behind, close the rows of runs that died, then import every task,
     recording the run in import_runs. Into a new or empty database the run is built beside it and renamed
@@ -145,11 +195,14 @@ def run_import(
     under the lock; an item that is already a SourceResult (a download that failed, say) is recorded as it
     is. Raises DatabaseBusyError when another writer holds the database for longer than the busy timeout."""
     rules = taxonomy or Taxonomy.load()
+    check_database(db_path)  # a foreign or newer file is refused before even its lock file is made
+    command = as_text(command)
     with writer_lock(db_path):
         build = start_build(db_path)
         try:
             outcome = _run_locked(build.path if build else Path(db_path), build, tasks, command=command,
-                                  taxonomy=rules, force=force, progress=progress, on_result=on_result)
+                                  taxonomy=rules, force=force, progress=progress, on_result=on_result,
+                                  max_rejects=max_rejects)
         except BaseException:
             if build:
                 build.discard()
@@ -171,6 +224,7 @@ def _run_locked(
     force: bool,
     progress: Progress | None,
     on_result: Callable[[SourceResult], None] | None,
+    max_rejects: RejectLimit | None,
 ) -> tuple[RunTotals, list[SourceResult]]:
     totals = RunTotals(counts=ImportCounts())
     before = current_revision(db_path)
@@ -185,7 +239,9 @@ def _run_locked(
                 if isinstance(item, SourceResult):
                     result = item
                 else:
-                    result = import_source(conn, item, taxonomy=taxonomy, force=force, progress=progress)
+                    result = import_source(
+                        conn, item, taxonomy=taxonomy, force=force, progress=progress, max_rejects=max_rejects
+                    )
                 results.append(result)
                 totals.add(result.status, result.counts)
                 if on_result:
@@ -193,12 +249,15 @@ def _run_locked(
         except BaseException as exc:
             # Ctrl-C, SIGTERM or a bug: close the row now instead of leaving it to the next run.
             stopped = isinstance(exc, KeyboardInterrupt | SystemExit)
-            note = "stopped by the user" if stopped else f"{type(exc).__name__}: {exc}"
+            note = "stopped by the user" if stopped else redact_text(f"{type(exc).__name__}: {exc}")
+            details = _details(results)
+            if not stopped:
+                details = "\n".join(filter(None, [details, redact_text("".join(traceback.format_exception(exc)))]))
             with suppress(sqlite3.Error):
-                finish_run(conn, run_id, totals, _messages(results, note),
+                finish_run(conn, run_id, totals, _messages(results, note), details,
                            status="interrupted" if stopped else "failed")
             raise
-        finish_run(conn, run_id, totals, _messages(results))
+        finish_run(conn, run_id, totals, _messages(results), _details(results))
         return totals, results
     finally:
         conn.close()

@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -25,7 +26,7 @@ from pathlib import Path
 from corpus_db.importers import FORMATS, Importer
 from corpus_db.ingest.files import open_dump
 from corpus_db.ingest.prepare import complete, prepare, text_hash
-from corpus_db.model import PreparedRecord, Unchanged
+from corpus_db.model import PaperRecord, PreparedRecord, RawRecord, Rejected, Unchanged
 from corpus_db.rules.taxonomy import Taxonomy
 from corpus_db.store.listings import LastImport
 
@@ -77,7 +78,7 @@ def worker_count(importer: Importer) -> int:
     return max(1, count)
 
 
-Item = PreparedRecord | Unchanged
+Item = PreparedRecord | Unchanged | Rejected
 
 
 class _NothingListed:
@@ -105,7 +106,7 @@ def _parsed(job: Job, last: LastImport | _NothingListed, progress: Progress | No
     importer = FORMATS[job.format_name]
     with open_dump(Path(job.path), progress) as stream:
         if not _splits(importer):
-            records = (prepare(record, job.path) for record in importer.parse(stream, job.path))
+            records = (_prepared(record, job.path) for record in importer.parse(stream, job.path))
             while batch := list(islice(records, BATCH)):
                 yield batch
             return
@@ -115,12 +116,18 @@ def _parsed(job: Job, last: LastImport | _NothingListed, progress: Progress | No
             number += 1
             if number % job.parts != job.part:
                 continue  # another worker's batch
-            hashes = [text_hash(raw.text) for raw in batch]
-            known = set() if job.reprocess else last.listed_hashes(hashes)
+            hashes = [text_hash(raw.text) if isinstance(raw, RawRecord) else "" for raw in batch]
+            known = set() if job.reprocess else last.listed_hashes(list(filter(None, hashes)))
             yield [
-                Unchanged(digest) if digest in known else prepare(importer.parse_one(raw, job.path), job.path)
+                raw if isinstance(raw, Rejected)
+                else Unchanged(digest) if digest in known
+                else _prepared(importer.parse_one(raw, job.path), job.path)
                 for raw, digest in zip(batch, hashes, strict=True)
             ]
+
+
+def _prepared(record: PaperRecord | Rejected, path: str) -> PreparedRecord | Rejected:
+    return prepare(record, path) if isinstance(record, PaperRecord) else record
 
 
 def _completed(job: Job, last: LastImport | _NothingListed, items: list[Item]) -> list[Item]:
@@ -130,7 +137,7 @@ def _completed(job: Job, last: LastImport | _NothingListed, items: list[Item]) -
     checked = job.reprocess or _splits(FORMATS[job.format_name])
     known = set() if checked else last.listed_hashes([item.record_hash for item in prepared])
     return [
-        item if isinstance(item, Unchanged)
+        item if isinstance(item, Unchanged | Rejected)
         else Unchanged(item.record_hash) if item.record_hash in known
         else complete(item, job.taxonomy)
         for item in items
@@ -172,11 +179,16 @@ def _work(job: Job, channel: multiprocessing.Queue, parent: int) -> None:
 
 
 def _picklable(exc: BaseException) -> BaseException:
+    """The exception as it can cross to the writer, carrying its traceback as text (for the run's record)."""
+    details = "".join(traceback.format_exception(exc))
     try:
+        exc.worker_traceback = details  # type: ignore[attr-defined]
         pickle.loads(pickle.dumps(exc))
         return exc
     except Exception:
-        return PreparationError(f"{type(exc).__name__}: {exc}")
+        fallback = PreparationError(f"{type(exc).__name__}: {exc}")
+        fallback.worker_traceback = details  # type: ignore[attr-defined]
+        return fallback
 
 
 @contextmanager

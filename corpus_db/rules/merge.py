@@ -13,7 +13,9 @@ from corpus_db.rules.normalize import (
     identity_key,
     normalize_arxiv_id,
     normalize_doi,
+    strip_controls,
     title_key,
+    valid_published,
     year_of,
 )
 
@@ -23,12 +25,12 @@ TEXT_FIELDS = ("title", "abstract")  # the columns the FTS index reads
 
 
 def record_fields(record: PaperRecord) -> dict[str, Any]:
-    """The paper columns a record implies, normalized."""
-    title = clean_title(record.title)
-    abstract = fold_spaces(record.abstract) if record.abstract else None
+    """The paper columns a record implies, normalized; no control or bidi-override character survives."""
+    title = fold_spaces(strip_controls(clean_title(record.title)))
+    abstract = fold_spaces(strip_controls(record.abstract)) if record.abstract else None
     arxiv_id = normalize_arxiv_id(record.arxiv_id)
     doi = normalize_doi(record.doi)
-    published = record.published.strip() if record.published else None
+    published = valid_published(record.published)
     return {
         "identity_key": identity_key(arxiv_id, doi, title),
         "arxiv_id": arxiv_id,
@@ -39,7 +41,7 @@ def record_fields(record: PaperRecord) -> dict[str, Any]:
         "abstract_truncated": bool(abstract) and record.abstract_truncated,
         "published": published or None,
         "year": year_of(published),
-        "venue": fold_spaces(record.venue) if record.venue else None,
+        "venue": fold_spaces(strip_controls(record.venue)) if record.venue else None,
     }
 
 

@@ -31,14 +31,22 @@ _HF_NOT_REPOS = {"papers", "docs", "blog", "learn", "join", "login", "pricing", 
 
 
 def _trim(path: str) -> str:
-    """Drop sentence punctuation and unbalanced closing brackets an author put after a link."""
-    while path:
-        last = path[-1]
-        if last in _TRAILING or (last in ")]" and path.count("(" if last == ")" else "[") < path.count(last)):
-            path = path[:-1]
+    """Drop sentence punctuation and unbalanced closing brackets an author put after a link. One pass
+    from the end with the bracket counts kept as characters go: linear, where slicing and recounting per
+    character took 14 s for one record with 100,000 closing parentheses."""
+    end = len(path)
+    closing = {")": path.count(")"), "]": path.count("]")}
+    opening = {")": path.count("("), "]": path.count("[")}
+    while end:
+        last = path[end - 1]
+        if last in _TRAILING:
+            end = len(path[:end].rstrip(_TRAILING))  # a run of dots goes at C speed
+        elif last in closing and opening[last] < closing[last]:
+            closing[last] -= 1
+            end -= 1
         else:
             break
-    return path
+    return path[:end]
 
 
 def _code_host_repo(host: str, path: str) -> Repo | None:

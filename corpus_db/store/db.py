@@ -7,6 +7,8 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+from corpus_db.store.guard import check_database
+
 DEFAULT_DB_ENV = "CORPUS_DB"
 DEFAULT_DB_NAME = "corpus.db"
 BUSY_TIMEOUT_ENV = "CORPUS_DB_BUSY_TIMEOUT"
@@ -39,6 +41,7 @@ def busy_timeout() -> float:
 def connect(path: str | Path, *, timeout: float | None = None) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL so readers never block on a
     writer, foreign keys enforced."""
+    check_database(path)  # before anything can switch a foreign file to WAL or add tables to it
     wait = busy_timeout() if timeout is None else timeout
     conn = sqlite3.connect(str(path), timeout=wait, isolation_level=None, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")

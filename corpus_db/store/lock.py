@@ -30,6 +30,20 @@ def lock_path(db_path: str | Path) -> Path:
     return Path(f"{db_path}.lock")
 
 
+def database_files(db_path: str | Path) -> set[Path]:
+    """The database and the files SQLite and corpus-db keep beside it (resolved): never dumps to import,
+    even when they sit in a folder that is a source."""
+    base = Path(db_path).resolve()
+    suffixes = ("-wal", "-shm", "-journal", ".lock", ".build", ".build-journal", ".build-wal", ".build-shm")
+    return {base, *(Path(f"{base}{suffix}") for suffix in suffixes)}
+
+
+def is_database_file(path: Path, db_path: str | Path) -> bool:
+    """Whether `path` is the database, a file beside it (database_files) or inside its search index folder."""
+    resolved = path.resolve()
+    return resolved in database_files(db_path) or resolved.is_relative_to(Path(f"{Path(db_path).resolve()}.search"))
+
+
 def _holder(fh: object) -> str:
     try:
         fh.seek(0)  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from corpus_db.store.db import PAGE_SIZE, busy_timeout
 from corpus_db.store.fts import FTS_TABLE
+from corpus_db.store.guard import check_database
 from corpus_db.store.lock import writer_lock
 
 if TYPE_CHECKING:
@@ -46,12 +47,21 @@ def alembic_config(path: str | Path) -> Config:
 
 def migration_engine(path: str | Path) -> sa.Engine:
     """An engine for migrations: foreign keys OFF, else recreating a parent table in batch mode
-    cascades deletes into its children without a word."""
+    cascades deletes into its children without a word; and transactional DDL, so that each revision
+    commits together with its stamp (env.py runs one transaction per revision): a kill -9 mid-migration
+    leaves the database at the last revision that finished, never with tables and stamp apart."""
     import sqlalchemy as sa
     from sqlalchemy.pool import NullPool
 
     target = str(Path(path))
-    engine = sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(target), poolclass=NullPool)
+    # isolation_level=None: the sqlite3 module leaves transactions to us (it would commit before DDL).
+    engine = sa.create_engine(
+        "sqlite://", creator=lambda: sqlite3.connect(target, isolation_level=None), poolclass=NullPool
+    )
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN")  # deferred: autogenerate only reads, and may run beside a reader
 
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
@@ -93,23 +103,16 @@ def head_revision() -> str:
 
 
 def current_revision(path: str | Path) -> str | None:
-    """The revision the database is at; None for a new or unmanaged database."""
-    if not Path(path).exists():
-        return None
-    conn = sqlite3.connect(str(path), timeout=busy_timeout())
-    try:
-        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    except sqlite3.OperationalError:
-        return None  # no alembic_version table: never migrated
-    finally:
-        conn.close()
-    return row[0] if row else None
+    """The revision the database is at; None for a new database. Raises NotOurDatabaseError for a file
+    corpus-db must not touch (see guard.py)."""
+    return check_database(path)
 
 
 def migrate(path: str | Path, revision: str = "head") -> None:
     """Upgrade the database to `revision` (creating it if needed)."""
     from alembic import command
 
+    check_database(path)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(path), revision)
 
@@ -118,7 +121,25 @@ def downgrade(path: str | Path, revision: str) -> None:
     """Downgrade the database to `revision` ("base" removes every table)."""
     from alembic import command
 
+    check_database(path)
     command.downgrade(alembic_config(path), revision)
+
+
+def downgrade_steps(path: str | Path, revision: str) -> list[str]:
+    """The revisions a downgrade to `revision` would undo, newest first, as "id: what it added"."""
+    from alembic.script import ScriptDirectory
+
+    current = check_database(path)
+    if current is None:
+        return []
+    scripts = ScriptDirectory.from_config(alembic_config(path))
+    target = None if revision == "base" else revision
+    steps = []
+    for script in scripts.iterate_revisions(current, target):
+        if script.revision == target:
+            continue
+        steps.append(f"{script.revision}: {(script.doc or '').strip().splitlines()[0] if script.doc else ''}")
+    return steps
 
 
 def ensure_migrated(path: str | Path) -> bool:

@@ -80,16 +80,19 @@ def mark_interrupted(conn: sqlite3.Connection) -> list[int]:
 
 
 def finish_run(
-    conn: sqlite3.Connection, run_id: int, totals: RunTotals, message: str | None, *, status: str | None = None
+    conn: sqlite3.Connection, run_id: int, totals: RunTotals, message: str | None, details: str | None = None, *,
+    status: str | None = None,
 ) -> None:
-    """Record how the command ended (`status` overrides the one the totals imply, e.g. 'interrupted')."""
+    """Record how the command ended (`status` overrides the one the totals imply, e.g. 'interrupted');
+    `details` keeps the tracebacks of unexpected failures, which the terminal never shows."""
     c = totals.counts
     conn.execute(
         """UPDATE import_runs SET finished_at = ?, status = ?, sources_total = ?, sources_skipped = ?,
-             sources_failed = ?, inserted = ?, merged = ?, updated = ?, unchanged = ?, rejected = ?, message = ?
+             sources_failed = ?, inserted = ?, merged = ?, updated = ?, unchanged = ?, rejected = ?, message = ?,
+             details = ?
            WHERE id = ?""",
         (utc_now(), status or totals.status, totals.sources_total, totals.sources_skipped, totals.sources_failed,
-         c.inserted, c.merged, c.updated, c.unchanged, c.rejected, message, run_id),
+         c.inserted, c.merged, c.updated, c.unchanged, c.rejected, message, details, run_id),
     )
 
 

@@ -141,6 +141,20 @@ import_runs = sa.Table(
     # The process that ran it: a 'running' row whose process is gone was killed (see runs.py).
     sa.Column("pid", sa.Integer),
     sa.Column("host", sa.Text),
+    sa.Column("details", sa.Text),  # tracebacks of unexpected failures (never shown on the terminal)
+)
+
+# Records a source could not give us; replaced at each import of the source (a fixed file clears them).
+rejected_records = sa.Table(
+    "rejected_records",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),  # the record's ordinal in its source
+    sa.Column("line", sa.Integer),  # where it starts, where the format has lines
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("excerpt", sa.Text, nullable=False),  # the start of the record, capped, printable
+    sa.Column("rejected_at", sa.Text, nullable=False),
 )
 
 # The search index's queue and state (store/search_outbox.py, store/search_index.py): triggers on papers

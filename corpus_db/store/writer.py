@@ -10,13 +10,14 @@ from contextlib import contextmanager
 from itertools import islice
 from typing import Any
 
-from corpus_db.model import ImportCounts, PreparedRecord, Repo, Unchanged
+from corpus_db.model import ImportCounts, PreparedRecord, Rejected, Repo, Unchanged
 from corpus_db.rules.identity import Candidates, drop_taken_identifiers, resolve
 from corpus_db.rules.merge import TEXT_FIELDS, merge_fields, revise_fields
 from corpus_db.rules.normalize import tag_name
 from corpus_db.rules.taxonomy import TAXONOMY_ORIGIN
 from corpus_db.store import fts, indexes, search_outbox
 from corpus_db.store.db import utc_now
+from corpus_db.store.rejects import RejectLimit, check_limit, clear_rejects, save_rejects
 from corpus_db.store.sources import SourceInfo, finish_source, record_count, set_validators, upsert_source
 from corpus_db.store.tags import SOURCE_TAG_ORIGIN, apply_import_tags, tag_id, tag_listed_papers
 from corpus_db.store.transaction import write_transaction
@@ -36,7 +37,11 @@ _PAPER_COLUMNS = (
 )
 
 
-def _chunks(items: Iterable[PreparedRecord | Unchanged], size: int) -> Iterator[list[PreparedRecord | Unchanged]]:
+Item = PreparedRecord | Unchanged | Rejected
+FIRST_REJECTS = 3  # kept to name in the error when a source has too many
+
+
+def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
@@ -58,6 +63,7 @@ class SourceWriter:
         import_tags: Sequence[str] = (),
         now: str | None = None,
         reprocess: bool = False,
+        reject_limit: RejectLimit | None = None,
     ) -> None:
         self.conn = conn
         self.reprocess = reprocess  # re-read records whose text is unchanged (a newer parser may see more)
@@ -69,7 +75,11 @@ class SourceWriter:
         self._tag_ids: dict[str, int] = {}
         self._listing_date: str | None = None
         self._records_seen = 0
+        self._repeats: dict[str, int] = {}  # record keys the source repeats: the last #n given
         self.source_id = upsert_source(conn, source, self.now)
+        self.reject_limit = reject_limit
+        self.first_rejects: list[Rejected] = []
+        clear_rejects(conn, self.source_id)  # what the last import of this source rejected
         self._next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM papers").fetchone()[0]
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS seen_records (record_key TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM temp.seen_records")
@@ -96,10 +106,12 @@ class SourceWriter:
 
     # -- the record stream ----------------------------------------------------------------------
 
-    def write(self, records: Iterable[PreparedRecord | Unchanged], chunk_size: int = CHUNK_SIZE) -> ImportCounts:
-        """Store every record, then mark what the source no longer lists and finish the source."""
+    def write(self, records: Iterable[Item], chunk_size: int = CHUNK_SIZE) -> ImportCounts:
+        """Store every record and reject, then mark what the source no longer lists and finish the source.
+        Raises TooManyRejects (the caller rolls back) when the rejects pass the limit."""
         for chunk in _chunks(records, chunk_size):
             self._write_chunk(chunk)
+        self._check_rejects(final=True)
         self._finish()
         return self.counts
 
@@ -113,12 +125,17 @@ class SourceWriter:
             )
         }
         for item in prepared:
-            base, key, n = item.record_key, item.record_key, 1
+            base, key = item.record_key, item.record_key
+            # Start from the last number this key was given: a dump repeating one record 500,000 times
+            # stays linear instead of probing #2, #3, ... again for every repeat.
+            n = self._repeats.get(base, 1) if key in taken else 1
             while key in taken:
                 n += 1
                 key = f"{base}#{n}"
                 if self.conn.execute("SELECT 1 FROM temp.seen_records WHERE record_key = ?", (key,)).fetchone():
                     taken.add(key)
+            if n > 1:
+                self._repeats[base] = n
             item.record_key = key
             taken.add(key)
         self.conn.executemany(
@@ -126,9 +143,22 @@ class SourceWriter:
         )
         self._records_seen += len(prepared)
 
-    def _write_chunk(self, chunk: list[PreparedRecord | Unchanged]) -> None:
+    def _save_rejects(self, rejects: list[Rejected]) -> None:
+        save_rejects(self.conn, self.source_id, rejects, self.now)
+        self.counts.rejected += len(rejects)
+        self.first_rejects.extend(rejects[: FIRST_REJECTS - len(self.first_rejects)])
+        self._check_rejects(final=False)
+
+    def _check_rejects(self, *, final: bool) -> None:
+        if self.reject_limit is not None and self.counts.rejected:
+            check_limit(self.reject_limit, self.counts, self.first_rejects, self.source.locator, final=final)
+
+    def _write_chunk(self, chunk: list[Item]) -> None:
         prepared = [item for item in chunk if isinstance(item, PreparedRecord)]
         unchanged = [item.record_hash for item in chunk if isinstance(item, Unchanged)]
+        rejects = [item for item in chunk if isinstance(item, Rejected)]
+        if rejects:
+            self._save_rejects(rejects)
         if unchanged:
             self._keep_unchanged(unchanged)
         if not prepared:
@@ -405,12 +435,13 @@ class SourceWriter:
 @contextmanager
 def source_transaction(
     conn: sqlite3.Connection, source: SourceInfo, *, tags_for: TagsFor, import_tags: Sequence[str] = (),
-    reprocess: bool = False,
+    reprocess: bool = False, reject_limit: RejectLimit | None = None,
 ) -> Iterator[SourceWriter]:
     """One source's import as one transaction: a writer for its records, committed when the block ends
     and rolled back, leaving the database as it was, when it raises."""
     with write_transaction(conn, source.locator):
-        yield SourceWriter(conn, source, tags_for=tags_for, import_tags=import_tags, reprocess=reprocess)
+        yield SourceWriter(conn, source, tags_for=tags_for, import_tags=import_tags, reprocess=reprocess,
+                           reject_limit=reject_limit)
 
 
 def refresh_unchanged_source(

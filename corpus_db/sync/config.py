@@ -22,6 +22,7 @@ import yaml
 
 from corpus_db.importers import FORMATS
 from corpus_db.ingest.files import dump_files
+from corpus_db.rules.credentials import redact_url
 
 LOCATION_KEYS = ("path", "glob", "url")
 ENTRY_KEYS = ("name", *LOCATION_KEYS, "format", "tags")
@@ -90,15 +91,15 @@ def _check_entry(raw: Any, base: Path) -> SourceEntry | str:
     if kind == "url":
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            return f"url {value!r} is not an http(s) URL"
+            return f"url {redact_url(value)!r} is not an http(s) URL"
         location = value
     else:
         if "://" in value:
             return f"{kind} {value!r} looks like a URL: use url: for downloads"
         location = str((base / Path(value).expanduser()).resolve()) if kind == "path" else _absolute(base, value)
     fmt = raw.get("format")
-    if fmt is not None and fmt not in FORMATS:
-        return f"unknown format {fmt!r} (known: {', '.join(sorted(FORMATS))}; leave it out to detect)"
+    if fmt is not None and (not isinstance(fmt, str) or fmt not in FORMATS):
+        return f"unknown format {fmt!r} (known: {', '.join(sorted(FORMATS))}; one name, or leave it out to detect)"
     tags = raw.get("tags", [])
     if isinstance(tags, str):
         tags = [tags]

@@ -36,6 +36,7 @@ class FetchOptions:
     backoff: float = 1.0  # seconds before the first retry; doubles each time
     max_delay: float = 60.0  # no single wait is longer, whatever Retry-After says
     max_bytes: int = 2 * 1024**3  # abort a download beyond this many bytes (as written to disk)
+    deadline: float = 3600.0  # seconds one source's download may take in all, retries included
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 def _download(client: httpx.Client, url: str, dest: Path, headers: dict[str, str], options: FetchOptions,
-              etag: str | None, last_modified: str | None) -> Fetched:
+              etag: str | None, last_modified: str | None, give_up_at: float) -> Fetched:
     with client.stream("GET", url, headers=headers) as response:
         status = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
         if response.status_code == 304:
@@ -84,7 +85,13 @@ def _download(client: httpx.Client, url: str, dest: Path, headers: dict[str, str
             )
         size = 0
         with dest.open("wb") as out:
-            for chunk in response.iter_bytes(_CHUNK):  # decodes Content-Encoding: gzip
+            # Chunks as they arrive (not _CHUNK at a time), so a server trickling bytes meets the deadline.
+            for chunk in response.iter_bytes():  # decodes Content-Encoding: gzip
+                if time.monotonic() > give_up_at:
+                    raise FetchError(
+                        f"{url}: not finished within the deadline of {options.deadline:g}s (--deadline); "
+                        f"download aborted after {format_size(size)}"
+                    )
                 size += len(chunk)
                 if size > options.max_bytes:
                     raise FetchError(
@@ -123,12 +130,13 @@ def fetch(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     timeout = httpx.Timeout(opts.read_timeout, connect=opts.connect_timeout)
+    give_up_at = time.monotonic() + opts.deadline
     with httpx.Client(timeout=timeout, follow_redirects=True) as client:
         attempt = 0
         while True:
             attempt += 1
             try:
-                fetched = _download(client, url, dest, headers, opts, etag, last_modified)
+                fetched = _download(client, url, dest, headers, opts, etag, last_modified, give_up_at)
                 return replace(fetched, attempts=attempt)
             except _Retryable as exc:
                 failure, wait_hint = str(exc), exc.retry_after
@@ -144,5 +152,7 @@ def fetch(
             if attempt > opts.retries:
                 tries = f" (gave up after {attempt} attempts)" if attempt > 1 else ""
                 raise FetchError(failure + tries)
-            delay = opts.backoff * 2 ** (attempt - 1)
-            time.sleep(min(max(delay, wait_hint or 0.0), opts.max_delay))
+            delay = min(max(opts.backoff * 2 ** (attempt - 1), wait_hint or 0.0), opts.max_delay)
+            if time.monotonic() + delay > give_up_at:
+                raise FetchError(f"{failure} (no time left for a retry within the --deadline of {opts.deadline:g}s)")
+            time.sleep(delay)

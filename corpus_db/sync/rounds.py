@@ -15,7 +15,10 @@ from pathlib import Path
 from types import FrameType
 
 from corpus_db.ingest.run import SourceResult, SourceTask, run_import
+from corpus_db.rules.credentials import redact_text, redact_url
 from corpus_db.rules.taxonomy import Taxonomy
+from corpus_db.store.lock import is_database_file
+from corpus_db.store.rejects import RejectLimit
 from corpus_db.store.runs import RunTotals
 from corpus_db.store.sources import validators
 from corpus_db.sync.config import SourceEntry, SourcesFileError, load_sources
@@ -29,6 +32,7 @@ class SyncOptions:
     fetch: FetchOptions = field(default_factory=FetchOptions)
     force: bool = False  # re-download and re-read every source
     taxonomy: Taxonomy | None = None
+    max_rejects: RejectLimit | None = None  # None: the default (1% of a source's records, at least 10)
 
 
 def _download_name(entry: SourceEntry) -> str:
@@ -48,16 +52,19 @@ def _url_tasks(
     started = time.monotonic()
     # The sources row exists only after a successful import (a failed one rolls back with it), so
     # these are the validators of the last good download.
-    etag, last_modified = (None, None) if options.force else validators(db_path, entry.location)
+    # The source is known (stored, printed, served) by its URL with credentials redacted: a token in the
+    # query or a password before the host never leaves this function.
+    locator = redact_url(entry.location)
+    etag, last_modified = (None, None) if options.force else validators(db_path, locator)
     dest = workdir / _download_name(entry)
     try:
         fetched = fetch(entry.location, dest, etag=etag, last_modified=last_modified, options=options.fetch)
     except FetchError as exc:
-        yield _failed(entry.location, str(exc), started)
+        yield _failed(locator, redact_text(str(exc)), started)
         return
     try:
         yield SourceTask(
-            path=fetched.path, locator=entry.location, format=entry.format, tags=entry.tags, name=entry.name,
+            path=fetched.path, locator=locator, format=entry.format, tags=entry.tags, name=entry.name,
             etag=fetched.etag, last_modified=fetched.last_modified, not_modified=fetched.not_modified,
         )
     finally:
@@ -65,7 +72,8 @@ def _url_tasks(
 
 
 def plan_sources(
-    entries: Sequence[SourceEntry], db_path: str | Path, workdir: Path, options: SyncOptions
+    entries: Sequence[SourceEntry], db_path: str | Path, workdir: Path, options: SyncOptions,
+    skip: set[Path] | None = None,
 ) -> Iterator[SourceTask | SourceResult]:
     """The import tasks of every entry, lazily: a URL is downloaded only when its turn comes (under the
     writer lock, one temp file at a time); what cannot even be found becomes a failed result."""
@@ -73,13 +81,20 @@ def plan_sources(
         if entry.kind == "url":
             yield from _url_tasks(entry, db_path, workdir, options)
             continue
-        paths = entry.local_paths()
+        try:
+            paths = entry.local_paths()
+        except OSError as exc:  # an unreadable folder is this entry's failure, not the round's
+            reason = f"{entry.location}: cannot be listed ({exc.strerror or exc})"
+            yield _failed(entry.location, reason, time.monotonic())
+            continue
         if not paths:
             what = "glob matched no files" if entry.kind == "glob" else "no such file or directory"
             yield _failed(entry.location, f"{entry.location}: {what} (sources entry {entry.number}, {entry.name})",
                           time.monotonic())
+        skipped = skip or set()  # a folder source may hold the database itself
         for path in paths:
-            yield SourceTask.for_path(path, format=entry.format, tags=entry.tags, name=entry.name)
+            if not is_database_file(path, db_path) and path.resolve() not in skipped:
+                yield SourceTask.for_path(path, format=entry.format, tags=entry.tags, name=entry.name)
 
 
 def sync_once(
@@ -100,8 +115,9 @@ def sync_once(
         return run_import(db_path, [failure], command=command, taxonomy=opts.taxonomy, on_result=on_result)
     with tempfile.TemporaryDirectory(prefix="corpus-db-sync-") as workdir:
         return run_import(
-            db_path, plan_sources(entries, db_path, Path(workdir), opts), command=command,
-            taxonomy=opts.taxonomy, force=opts.force, on_result=on_result,
+            db_path, plan_sources(entries, db_path, Path(workdir), opts, {Path(sources_path).resolve()}),
+            command=command,
+            taxonomy=opts.taxonomy, force=opts.force, on_result=on_result, max_rejects=opts.max_rejects,
         )
 
 

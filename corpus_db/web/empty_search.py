@@ -4,6 +4,7 @@ Datasette sees them shows the unfiltered table instead."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -13,11 +14,29 @@ Channel = Callable[..., Awaitable[Any]]
 ASGIApp = Callable[[Scope, Channel, Channel], Awaitable[None]]
 
 
+_EMPTY_PHRASE = re.compile(r'""')
+_WORD = re.compile(r"\w")
+
+
+def _searchable(value: str) -> str:
+    """What Datasette may pass to FTS5: no NUL, no empty phrase ""; blank when no word is left (a lone
+    quote or punctuation would be an "fts5: syntax error")."""
+    value = _EMPTY_PHRASE.sub(" ", value.replace("\x00", ""))
+    return value if _WORD.search(value) else ""
+
+
 def without_blank_search(query_string: bytes) -> bytes:
-    """The query string minus `_search` / `_search_COLUMN` parameters that are empty or only spaces."""
+    """The query string minus `_search` / `_search_COLUMN` parameters with no word in them (empty, only
+    spaces, quotes or punctuation), and with NULs and empty phrases taken out of the others."""
     pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-    kept = [(k, v) for k, v in pairs if not (k.startswith("_search") and k != "_searchmode" and not v.strip())]
-    if len(kept) == len(pairs):
+    kept = []
+    for key, value in pairs:
+        if key.startswith("_search") and key != "_searchmode":
+            value = _searchable(value)
+            if not value.strip():
+                continue
+        kept.append((key, value))
+    if kept == pairs:
         return query_string
     return urlencode(kept).encode("latin-1")
 

@@ -10,6 +10,7 @@ import sqlite3
 # Datasette's own in-memory catalog must stay writable (it records the schemas it has seen), and so must
 # its scratch in-memory connection (/-/versions creates a throwaway FTS table there to probe FTS support).
 WRITABLE_DATABASES = frozenset({"_internal", "_memory"})
+MAX_VALUE_BYTES = 16 << 20  # above the longest stored value (ingest/prepare.py caps raw records at 4M chars)
 
 _DENIED_ACTIONS = frozenset(
     getattr(sqlite3, name)
@@ -43,9 +44,23 @@ def _authorize(action: int, arg1: str | None, arg2: str | None, _db: str | None,
     return sqlite3.SQLITE_OK
 
 
+PRINTF_REFUSED = "(printf and format are not available on this server)"
+
+
+def _refuse_printf(*_args: object) -> str:
+    # A value, not an exception: an exception would also be printed on the server's stderr.
+    return PRINTF_REFUSED
+
+
 def make_read_only(conn: sqlite3.Connection, database: str) -> None:
     """Refuse every write through this connection (except on Datasette's internal catalog)."""
     if database in WRITABLE_DATABASES:
         return
     conn.execute("PRAGMA query_only = 1")
     conn.set_authorizer(_authorize)
+    # The time limit cannot stop one huge function call: no string or blob may grow past this (no stored
+    # value is that long), and printf/format, which loop over a width of 2,000,000,000 even past the
+    # limit (20 s a request), answer a note instead; no page of corpus-db uses them.
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+    for name in ("printf", "format"):
+        conn.create_function(name, -1, _refuse_printf)

@@ -70,10 +70,10 @@ def test_stats_and_runs(imported: Path) -> None:
 
 def test_a_failed_source_exits_non_zero_with_the_file_and_line(imported: Path) -> None:
     bad = imported / "bad.txt"
-    bad.write_text("Only a title\n")
+    bad.write_text("Get trending papers in your email inbox!\nOnly a title\n")
     done = run("import", str(bad), cwd=imported)
     assert done.returncode == 1
-    assert f"{bad}:1: title 'Only a title' has no abstract line after it" in done.stderr
+    assert f"{bad}:2: title 'Only a title' has no abstract line after it" in done.stderr
 
 
 def test_migrate_reports_the_revision(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from corpus_db.importers import Importer
-from corpus_db.model import PaperRecord, ParseError
+from corpus_db.model import PaperRecord, ParseError, Rejected
 from tests.paths import REALDATA, ROOT
 
 SNIFF_BYTES = 64 * 1024
@@ -113,3 +113,18 @@ def insert_bad_byte(data: bytes, marker: bytes, occurrence: int = 1) -> tuple[by
         index = data.index(marker, index + 1)
     index += len(marker)
     return data[:index] + b"\xff" + data[index:], data.count(b"\n", 0, index) + 1
+
+
+def records_and_rejects(
+    importer: Importer, data: bytes, path: str = "sample"
+) -> tuple[list[PaperRecord], list[Rejected]]:
+    """What a parser yields, split into records and rejects (a bad record costs only itself)."""
+    items = list(importer.parse(io.BytesIO(data), path))
+    return [i for i in items if isinstance(i, PaperRecord)], [i for i in items if isinstance(i, Rejected)]
+
+
+def only_reject(importer: Importer, data: bytes, path: str = "sample") -> Rejected:
+    """The one Rejected among what a parser yields."""
+    _, rejects = records_and_rejects(importer, data, path)
+    assert len(rejects) == 1, rejects
+    return rejects[0]

@@ -9,7 +9,14 @@ import pytest
 
 from corpus_db.importers import FORMATS, arxiv_atom
 from corpus_db.model import ParseError
-from tests.importers.support import all_sample_files, first_record_read, head, parse_bytes, parse_file
+from tests.importers.support import (
+    all_sample_files,
+    first_record_read,
+    head,
+    parse_bytes,
+    parse_file,
+    records_and_rejects,
+)
 from tests.paths import realdata
 
 FEED = "arxiv/atom-au-del_maestro.xml"
@@ -138,10 +145,10 @@ def test_invalid_utf8_names_the_line() -> None:
     assert caught.value.line == 14
 
 
-def test_entry_without_title_names_the_line() -> None:
-    with pytest.raises(ParseError, match="has no title") as caught:
-        parse_bytes(ATOM, _feed(_entry(), _entry(title="<title> </title>")), "feed.xml")
-    assert caught.value.line == 11  # the first entry spans lines 3-10
+def test_entry_without_title_is_rejected_naming_the_line() -> None:
+    records, [reject] = records_and_rejects(ATOM, _feed(_entry(), _entry(title="<title> </title>")), "feed.xml")
+    assert len(records) == 1 and "has no title" in reject.reason
+    assert reject.line == 11  # the first entry spans lines 3-10
 
 
 def test_wrapped_title_and_version_dropped() -> None:

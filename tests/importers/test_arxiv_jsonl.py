@@ -9,7 +9,15 @@ import pytest
 
 from corpus_db.importers import FORMATS, arxiv_jsonl
 from corpus_db.model import ParseError
-from tests.importers.support import all_sample_files, first_record_read, head, parse_bytes, parse_file
+from tests.importers.support import (
+    all_sample_files,
+    first_record_read,
+    head,
+    only_reject,
+    parse_bytes,
+    parse_file,
+    records_and_rejects,
+)
 from tests.paths import realdata
 
 SNAPSHOT = "arxiv/kaggle-snapshot-first200.jsonl"
@@ -99,32 +107,33 @@ def test_truncated_file_names_the_cut_line() -> None:
     with pytest.raises(ParseError) as caught:
         parse_bytes(IMPORTER, cut, "snap.jsonl")
     assert caught.value.line == cut.count(b"\n") + 1
-    assert str(caught.value).startswith(f"snap.jsonl:{caught.value.line}: invalid JSON")
+    assert str(caught.value).startswith(f"snap.jsonl:{caught.value.line}: the file ends in the middle of a record")
 
 
-def test_invalid_utf8_names_the_line() -> None:
+def test_invalid_utf8_rejects_that_line_only() -> None:
     lines = realdata(SNAPSHOT).read_bytes().split(b"\n")
     lines[6] = lines[6][:20] + b"\xff" + lines[6][20:]
-    with pytest.raises(ParseError, match="not UTF-8") as caught:
-        parse_bytes(IMPORTER, b"\n".join(lines), "snap.jsonl")
-    assert caught.value.line == 7
+    records, [reject] = records_and_rejects(IMPORTER, b"\n".join(lines), "snap.jsonl")
+    assert "not UTF-8" in reject.reason and reject.line == 7
+    assert len(records) == len([line for line in lines if line.strip()]) - 1
 
 
-def test_missing_title_names_the_line() -> None:
-    with pytest.raises(ParseError, match="has no title") as caught:
-        parse_bytes(IMPORTER, _line() + _line(title="  "), "snap.jsonl")
-    assert caught.value.line == 2
-    with pytest.raises(ParseError, match="has no title"):
-        obj = json.loads(_line())
-        del obj["title"]
-        parse_bytes(IMPORTER, json.dumps(obj).encode())
+def test_a_mangled_line_costs_only_itself() -> None:
+    reject = only_reject(IMPORTER, _line() + b'{"id": "2402.0787\n' + _line(), "snap.jsonl")
+    assert "invalid JSON" in reject.reason and reject.line == 2 and reject.excerpt.startswith('{"id"')
+
+
+def test_missing_title_is_rejected_naming_the_line() -> None:
+    reject = only_reject(IMPORTER, _line() + _line(title="  "), "snap.jsonl")
+    assert "has no title" in reject.reason and reject.line == 2
+    obj = json.loads(_line())
+    del obj["title"]
+    assert "has no title" in only_reject(IMPORTER, json.dumps(obj).encode() + b"\n").reason
 
 
 def test_not_an_object_or_not_an_id() -> None:
-    with pytest.raises(ParseError, match="expected a JSON object"):
-        parse_bytes(IMPORTER, b"[1, 2]\n")
-    with pytest.raises(ParseError, match="not an arXiv id"):
-        parse_bytes(IMPORTER, _line(id="nope"))
+    assert "expected a JSON object" in only_reject(IMPORTER, b"[1, 2]\n").reason
+    assert "not an arXiv id" in only_reject(IMPORTER, _line(id="nope")).reason
 
 
 def test_streams_first_record_before_reading_everything() -> None:

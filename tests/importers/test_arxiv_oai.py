@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from corpus_db.importers import FORMATS, arxiv_oai
 from corpus_db.model import ParseError
-from tests.importers.support import all_sample_files, first_record_read, head, parse_bytes, parse_file
+from tests.importers.support import (
+    all_sample_files,
+    first_record_read,
+    head,
+    parse_bytes,
+    parse_file,
+    records_and_rejects,
+)
 from tests.paths import realdata
 
 PAGE = "arxiv/oai-pmh-cs-page1.xml"
@@ -134,10 +142,10 @@ def test_invalid_utf8_names_the_line() -> None:
     assert caught.value.line == 14
 
 
-def test_missing_title_names_the_line() -> None:
-    with pytest.raises(ParseError, match=r"0704\.0001 has no title") as caught:
-        parse_bytes(IMPORTER, _page(_live(), _live("0704.0001", title="")), "page.xml")
-    assert caught.value.line == 12  # where the second record starts
+def test_missing_title_is_rejected_naming_the_line() -> None:
+    records, [reject] = records_and_rejects(IMPORTER, _page(_live(), _live("0704.0001", title="")), "page.xml")
+    assert len(records) == 1 and re.search(r"0704\.0001 has no title", reject.reason)
+    assert reject.line == 12  # where the second record starts
 
 
 def test_wrong_root_is_an_error() -> None:

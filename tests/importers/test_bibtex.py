@@ -3,12 +3,13 @@ and broken input."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from corpus_db.importers import FORMATS, bibtex
-from corpus_db.model import ParseError, RepoLink
+from corpus_db.model import PaperRecord, ParseError, Rejected, RepoLink
 from tests.importers.support import all_sample_files, first_record_read, head, parse_bytes, parse_file
 from tests.paths import realdata
 
@@ -156,25 +157,28 @@ def test_truncated_file_names_the_cut_entry() -> None:
     assert str(caught.value).startswith(f"iclr.bib:{last_entry_line}:")
 
 
-def test_unbalanced_braces_name_the_entry() -> None:
-    broken = SAMPLE.replace("title = {Preprint}", "title = {Preprint")
-    with pytest.raises(ParseError, match=r"cannot parse this @-block.*Unexpected block start") as caught:
-        parse_bytes(IMPORTER, broken.encode())
-    assert caught.value.line == 25
+def _only_reject(data: str) -> Rejected:
+    """The one Rejected among the items of `data` (the other entries still come out as records)."""
+    items = parse_bytes(IMPORTER, data.encode(), "s.bib")
+    [reject] = [item for item in items if isinstance(item, Rejected)]
+    assert any(isinstance(item, PaperRecord) for item in items)
+    return reject
 
 
-def test_duplicate_key_names_the_second_entry() -> None:
-    doubled = SAMPLE + "\n@misc{key2, title = {Again}}\n"
-    with pytest.raises(ParseError, match="duplicate entry key 'key2'") as caught:
-        parse_bytes(IMPORTER, doubled.encode())
-    assert caught.value.line == 33
+def test_unbalanced_braces_reject_the_entry() -> None:
+    reject = _only_reject(SAMPLE.replace("title = {Preprint}", "title = {Preprint"))
+    assert re.search(r"cannot parse this @-block.*Unexpected block start", reject.reason)
+    assert reject.line == 25 and "Preprint" in reject.excerpt
 
 
-def test_missing_title_names_the_entry() -> None:
-    untitled = SAMPLE.replace('  title = "A {BibLaTeX} entry",\n', "")
-    with pytest.raises(ParseError, match="entry 'key2' has no title") as caught:
-        parse_bytes(IMPORTER, untitled.encode(), "s.bib")
-    assert str(caught.value).startswith("s.bib:18:")
+def test_duplicate_key_rejects_the_second_entry() -> None:
+    reject = _only_reject(SAMPLE + "\n@misc{key2, title = {Again}}\n")
+    assert "duplicate entry key 'key2'" in reject.reason and reject.line == 33
+
+
+def test_missing_title_rejects_the_entry() -> None:
+    reject = _only_reject(SAMPLE.replace('  title = "A {BibLaTeX} entry",\n', ""))
+    assert "entry 'key2' has no title" in reject.reason and reject.line == 18
 
 
 def test_invalid_utf8_names_the_line() -> None:
@@ -195,8 +199,22 @@ def test_sniffer_accepts_only_bib_files(sample: Path) -> None:
     assert IMPORTER.sniff(head(sample), str(sample)) == sample.name.endswith(".bib")
 
 
-def test_missing_comma_names_the_field_line() -> None:
-    broken = SAMPLE.replace("year = {2017},", "year = {2017}")
-    with pytest.raises(ParseError, match="field 'year' of entry 'key3' is malformed") as caught:
-        parse_bytes(IMPORTER, broken.encode())
-    assert caught.value.line == 28
+def test_missing_comma_rejects_the_entry_naming_the_field_line() -> None:
+    reject = _only_reject(SAMPLE.replace("year = {2017},", "year = {2017}"))
+    assert "field 'year' of entry 'key3' is malformed" in reject.reason and reject.line == 28
+
+
+def test_a_string_bomb_is_rejected_and_its_macro_stays_undefined() -> None:
+    bomb = ['@string{a0 = "xxxxxxxxxx"}'] + [
+        f"@string{{a{n} = " + " # ".join([f"a{n - 1}"] * 10) + "}" for n in range(1, 10)
+    ]
+    items = parse_bytes(IMPORTER, ("\n".join(bomb) + "\n@misc{k, title = a9}\n").encode())
+    rejects = [item for item in items if isinstance(item, Rejected)]
+    assert rejects and all("expands to" in r.reason for r in rejects)
+    [record] = [item for item in items if isinstance(item, PaperRecord)]
+    assert len(record.title) < 10_000  # a6 stayed undefined, so a9 is its name repeated 1,000 times
+
+
+def test_a_commented_out_entry_is_not_a_paper() -> None:
+    items = parse_bytes(IMPORTER, b"% @article{ghost, title = {Ghost}}\n@misc{real, title = {Real}}\n")
+    assert [item.title for item in items] == ["Real"]  # type: ignore[union-attr]

@@ -12,7 +12,15 @@ from corpus_db.importers import csl_json
 from corpus_db.importers.csl_json import IMPORTER
 from corpus_db.model import ParseError
 from corpus_db.rules.normalize import title_key
-from tests.importers.support import CountingStream, insert_bad_byte, json_array_chunks, parse_bytes, parse_until_error
+from tests.importers.support import (
+    CountingStream,
+    insert_bad_byte,
+    json_array_chunks,
+    only_reject,
+    parse_bytes,
+    parse_until_error,
+    records_and_rejects,
+)
 from tests.paths import realdata
 
 
@@ -174,9 +182,9 @@ def test_notes_and_attachments_are_not_papers() -> None:
 
 def test_item_without_title_is_named() -> None:
     data = [{"type": "book", "title": "A"}, {"type": "book", "title": "B"}, {"type": "book", "author": []}]
-    records, error = parse_until_error(IMPORTER, json.dumps(data).encode(), "refs.json")
+    records, [reject] = records_and_rejects(IMPORTER, json.dumps(data).encode(), "refs.json")
     assert len(records) == 2
-    assert str(error) == "refs.json: entry 3: item has no title"
+    assert (reject.position, reject.reason) == (3, "item has no title")
 
 
 @pytest.mark.realdata
@@ -200,11 +208,16 @@ def test_invalid_utf8() -> None:
 
 @pytest.mark.parametrize(
     ("data", "message"),
-    [(b'{"config": {}}', "'items'"), (b'"text"', "expected a JSON array"), (b"[[1]]", "entry 1: expected an item")],
+    [(b'{"config": {}}', "'items'"), (b'"text"', "expected a JSON array")],
 )
 def test_wrong_shapes(data: bytes, message: str) -> None:
     with pytest.raises(ParseError, match=message):
         parse_bytes(IMPORTER, data)
+
+
+def test_an_item_that_is_not_an_object_is_rejected() -> None:
+    reject = only_reject(IMPORTER, b'[[1], {"type": "book", "title": "A"}]')
+    assert reject.position == 1 and "expected an item object" in reject.reason
 
 
 def test_is_streamed() -> None:

@@ -10,7 +10,15 @@ import pytest
 from corpus_db.importers import paperswithcode
 from corpus_db.importers.paperswithcode import LINKS, PAPERS
 from corpus_db.model import ParseError, RepoLink
-from tests.importers.support import CountingStream, insert_bad_byte, json_array_chunks, parse_bytes, parse_until_error
+from tests.importers.support import (
+    CountingStream,
+    insert_bad_byte,
+    json_array_chunks,
+    only_reject,
+    parse_bytes,
+    parse_until_error,
+    records_and_rejects,
+)
 from tests.paths import realdata
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -94,16 +102,16 @@ def test_links_one_record_per_row() -> None:
 def test_paper_without_title_is_named() -> None:
     items = json.loads(PAPERS_DUMP.read_bytes())
     items[2]["title"] = "  "
-    records, error = parse_until_error(PAPERS, json.dumps(items).encode(), "papers.json")
-    assert len(records) == 2
-    assert str(error) == "papers.json: entry 3: record has no title"
+    records, [reject] = records_and_rejects(PAPERS, json.dumps(items).encode(), "papers.json")
+    assert len(records) == len(items) - 1
+    assert (reject.position, reject.reason) == (3, "record has no title")
 
 
 def test_link_without_title_is_named() -> None:
     items = json.loads(LINKS_DUMP.read_bytes())
     del items[1]["paper_title"]
-    _, error = parse_until_error(LINKS, json.dumps(items).encode(), "links.json")
-    assert str(error) == "links.json: entry 2: record has no paper_title"
+    reject = only_reject(LINKS, json.dumps(items).encode(), "links.json")
+    assert (reject.position, reject.reason) == (2, "record has no paper_title")
 
 
 @pytest.mark.realdata
@@ -140,14 +148,18 @@ def test_invalid_utf8_in_links() -> None:
     ("importer", "data", "message"),
     [
         (PAPERS, b'{"count": 0, "next": null}', "'results'"),
-        (PAPERS, b"[1]", "entry 1: expected a paper object"),
         (LINKS, b'{"results": []}', "expected a JSON array"),
-        (LINKS, b'["a link"]', "entry 1: expected a paper object"),
     ],
 )
 def test_wrong_shapes(importer, data: bytes, message: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ParseError, match=message):
         parse_bytes(importer, data)
+
+
+@pytest.mark.parametrize("importer", [PAPERS, LINKS], ids=lambda i: i.name)
+def test_an_entry_that_is_not_an_object_is_rejected(importer) -> None:  # type: ignore[no-untyped-def]
+    reject = only_reject(importer, b'["a link"]')
+    assert reject.position == 1 and "expected a paper object" in reject.reason
 
 
 def test_papers_dump_is_streamed() -> None:

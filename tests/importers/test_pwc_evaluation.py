@@ -10,7 +10,14 @@ import pytest
 
 from corpus_db.importers.pwc_evaluation import IMPORTER
 from corpus_db.model import RepoLink
-from tests.importers.support import CountingStream, insert_bad_byte, json_array_chunks, parse_bytes, parse_until_error
+from tests.importers.support import (
+    CountingStream,
+    insert_bad_byte,
+    json_array_chunks,
+    parse_bytes,
+    parse_until_error,
+    records_and_rejects,
+)
 from tests.paths import realdata
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pwc-evaluation-tables.json"
@@ -97,14 +104,15 @@ def test_fixture_merges_rows_and_collects_code_links() -> None:
     )
 
 
-def test_row_without_paper_title_is_named() -> None:
+def test_row_without_paper_title_is_rejected_and_the_rest_imports() -> None:
     tasks = json.loads(FIXTURE.read_bytes())
+    whole, _ = records_and_rejects(IMPORTER, FIXTURE.read_bytes())
     del tasks[1]["datasets"][0]["sota"]["rows"][0]["paper_title"]
-    _, error = parse_until_error(IMPORTER, json.dumps(tasks).encode(), "eval.json")
-    assert str(error) == (
-        "eval.json: entry 2: task 'Language Modelling' › Penn Treebank (Word Level) › row 1: "
-        "result row has no paper_title"
+    records, [reject] = records_and_rejects(IMPORTER, json.dumps(tasks).encode(), "eval.json")
+    assert reject.position == 2 and reject.reason == (
+        "task 'Language Modelling' › Penn Treebank (Word Level) › row 1: result row has no paper_title"
     )
+    assert len(whole) - 1 <= len(records) <= len(whole)
 
 
 def test_truncated_file() -> None:

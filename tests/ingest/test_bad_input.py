@@ -10,6 +10,7 @@ from corpus_db.ingest.run import SourceTask, run_import
 from corpus_db.store import fts
 from tests.paths import REALDATA, SEEDS
 
+CHROME = "Get trending papers in your email inbox!\n"  # what makes text a listing page
 CROSS = Path(__file__).parent / "fixtures" / "cross_format"
 
 
@@ -29,15 +30,16 @@ def truncated(source: Path, target: Path, fraction: float = 0.5) -> Path:
 
 
 BAD_FILES = {
-    "listing-dangling-title": (lambda d: _write(d / "listing.txt", "Title\nAbstract.\nDangling title\n"),
-                               r"listing.txt:3: title 'Dangling title' has no abstract"),
+    "listing-dangling-title": (lambda d: _write(d / "listing.txt", f"{CHROME}Title\nAbstract.\nDangling title\n"),
+                               r"listing.txt:4: title 'Dangling title' has no abstract"),
     "listing-bad-utf8": (lambda d: _write_bytes(d / "bad.txt", b"Get trending papers\nTitle\n\xff\xfeabs\n"),
                          r"bad.txt:3: not UTF-8"),
     "hf-truncated": (lambda d: truncated(CROSS / "2024-02-13.hf.json", d / "2024-02-13.json"), r"2024-02-13.json"),
-    "jsonl-missing-title": (
+    # One record without a title is a reject (tests/hostile); a source of nothing but rejects fails whole.
+    "jsonl-every-title-missing": (
         lambda d: _write(d / "snap.jsonl", (CROSS / "arxiv-snapshot.jsonl").read_text().replace(
-            '"title": "Scaling Laws for Fine-Grained Mixture of Experts", ', '')),
-        r"snap.jsonl:1: .*title"),
+            '"title": "Scaling Laws for Fine-Grained Mixture of Experts", ', '') * 12),
+        r"snap.jsonl: 12 of 12 records rejected.*line 1: .*title"),
     "bibtex-truncated": (lambda d: truncated(CROSS / "library.bib", d / "library.bib", 0.8), r"library.bib:\d+: "),
     "oai-truncated": (lambda d: truncated(_real("arxiv/oai-pmh-cs-page1.xml"), d / "oai.xml", 0.3), r"oai.xml:\d+: "),
     "pwc-truncated": (lambda d: truncated(_real("paperswithcode/api-papers-page.json"), d / "pwc.json"), r"pwc.json"),
@@ -70,7 +72,7 @@ def _write_bytes(path: Path, data: bytes) -> Path:
 def test_a_bad_dump_is_rejected_whole_and_the_batch_goes_on(case: str, seeded_db: Path, tmp_path: Path) -> None:
     make, message = BAD_FILES[case]
     bad = make(tmp_path)
-    good = _write(tmp_path / "good.txt", "A Paper Nobody Listed Before\nIts abstract, short and complete.\n")
+    good = _write(tmp_path / "good.txt", f"{CHROME}A Paper Nobody Listed Before\nIts abstract, short and complete.\n")
     before = snapshot(seeded_db)
     totals, results = run_import(seeded_db, [SourceTask.for_path(bad), SourceTask.for_path(good)])
     assert [r.status for r in results] == ["failed", "imported"]

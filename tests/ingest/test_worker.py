@@ -46,25 +46,30 @@ def test_a_parse_error_in_the_worker_names_the_file_and_line(tmp_path: Path, mon
     monkeypatch.setenv(WORKER_MIN_BYTES_ENV, "0")
     bad = tmp_path / "bad.txt"
     body = "".join(f"Title {i}\nAbstract number {i}.\n" for i in range(2000))
-    bad.write_text(body + "A dangling title\n", encoding="utf-8")
+    bad.write_text("Get trending papers in your email inbox!\n" + body + "A dangling title\n", encoding="utf-8")
     db = tmp_path / "corpus.db"
     _, [result] = run_import(db, [SourceTask.for_path(bad)])
     assert result.status == "failed"
-    assert result.error == f"{bad}:4001: title 'A dangling title' has no abstract line after it"
+    assert result.error == f"{bad}:4002: title 'A dangling title' has no abstract line after it"
     assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 0
     assert multiprocessing.active_children() == []
 
 
-def test_a_record_without_title_is_reported_from_the_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_records_without_title_are_rejected_through_the_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(WORKER_MIN_BYTES_ENV, "0")
     dump = tmp_path / "snap.jsonl"
-    dump.write_text(
+    untitled = (
         '{"id": "2401.00001", "title": "  ", "abstract": "x", "authors_parsed": [], "update_date": "2024-01-01",'
         ' "versions": []}\n'
     )
+    dump.write_text(untitled + "\n".join(snapshot_lines(20)) + "\n")
+    _, [result] = run_import(tmp_path / "corpus.db", [SourceTask.for_path(dump)])
+    assert result.status == "imported" and result.counts.inserted == 20 and result.counts.rejected == 1
+    # Nothing but rejects: over the limit, so the source fails whole, naming the first reject's line.
+    dump.write_text(untitled * 11)
     _, [result] = run_import(tmp_path / "corpus.db", [SourceTask.for_path(dump)])
     assert result.status == "failed"
-    assert (result.error or "").startswith(f"{dump}:1: ") and "title" in (result.error or "")
+    assert (result.error or "").startswith(f"{dump}: 11 of 11 records rejected") and "line 1: " in (result.error or "")
 
 
 def snapshot_lines(count: int) -> list[str]:

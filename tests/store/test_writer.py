@@ -9,7 +9,8 @@ from corpus_db.store.search import search
 
 
 def listing(path: Path, records: list[tuple[str, str]]) -> Path:
-    path.write_text("".join(f"{t}\n{a}\n" for t, a in records), encoding="utf-8")
+    chrome = "Get trending papers in your email inbox!\n"  # what makes text a listing page
+    path.write_text(chrome + "".join(f"{t}\n{a}\n" for t, a in records), encoding="utf-8")
     return path
 
 

@@ -32,13 +32,19 @@ def _run(connection: object) -> None:
         render_as_batch=True,
         include_name=include_in_autogenerate,
         compare_type=True,
+        transaction_per_migration=True,  # each revision and its stamp commit together (see migration_engine)
+        on_version_apply=_check_foreign_keys,
     )
     with context.begin_transaction():
         context.run_migrations()
-        # A batch rebuild with foreign keys off can leave dangling rows; refuse to commit them.
-        problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-        if problems:
-            raise RuntimeError(f"migration left rows with broken foreign keys: {problems[:5]}")
+
+
+def _check_foreign_keys(*, ctx: object, **_: object) -> None:
+    """Inside each revision's transaction: a batch rebuild with foreign keys off can leave dangling rows;
+    refuse to commit them."""
+    problems = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()  # type: ignore[attr-defined]
+    if problems:
+        raise RuntimeError(f"migration left rows with broken foreign keys: {problems[:5]}")
 
 
 if context.is_offline_mode():
