@@ -44,6 +44,13 @@ class PaperRecord:
     tags: tuple[str, ...] = ()  # tags the source itself gives (categories, keywords)
     repos: tuple[RepoLink, ...] = ()  # links the source gives as fields (not found in text)
     listed_on: str | None = None  # the listing date the source shows for this record, as written
+    # The open scholarly graphs' identifiers, normalized (rules.normalize); they match like arXiv ids and DOIs.
+    openalex_id: str | None = None  # W2100301546
+    s2_corpus_id: str | None = None  # Semantic Scholar corpus id, digits
+    pmid: str | None = None  # PubMed id, digits
+    pmcid: str | None = None  # PMC1234567
+    dblp_key: str | None = None  # journals/corr/abs-1512-03385
+    mag_id: str | None = None  # Microsoft Academic Graph id, digits
     extra: dict[str, object] = field(default_factory=dict)  # format-specific facts worth keeping
 
 
