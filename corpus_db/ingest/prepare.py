@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 
 from corpus_db.model import PaperRecord, ParseError, PreparedRecord
+from corpus_db.rules.identity import IDENTIFIERS
 from corpus_db.rules.merge import record_fields
 from corpus_db.rules.normalize import display_name, name_key, tag_name
 from corpus_db.rules.repos import canonical_repo, find_links
@@ -28,7 +29,8 @@ def record_hash(record: PaperRecord) -> str:
 def prepare(record: PaperRecord, path: str) -> PreparedRecord:
     """The cheap facts of one record; a record without a title is an error naming it."""
     fields = record_fields(record)
-    if not fields["title"]:
+    # A title-less record is kept only when an identifier says which paper it completes (an S2 abstract).
+    if not fields["title"] and not any(fields[key] for key in IDENTIFIERS):
         raise ParseError(path, "record has no title", line=record.line, entry=record.position)
     return PreparedRecord(
         position=record.position,

@@ -23,6 +23,13 @@ papers = sa.Table(
     sa.Column("identity_key", sa.Text, nullable=False, unique=True),
     sa.Column("arxiv_id", sa.Text, unique=True),
     sa.Column("doi", sa.Text, unique=True),
+    # The open scholarly graphs' identifiers (revision 0007): each names one work, so each is unique.
+    sa.Column("openalex_id", sa.Text, index=True, unique=True),
+    sa.Column("s2_corpus_id", sa.Text, index=True, unique=True),
+    sa.Column("pmid", sa.Text, index=True, unique=True),
+    sa.Column("pmcid", sa.Text, index=True, unique=True),
+    sa.Column("dblp_key", sa.Text, index=True, unique=True),
+    sa.Column("mag_id", sa.Text, index=True, unique=True),
     sa.Column("title", sa.Text, nullable=False),
     sa.Column("title_key", sa.Text, nullable=False, index=True),
     sa.Column("abstract", sa.Text),

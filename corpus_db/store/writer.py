@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from itertools import islice
 from typing import Any
 
-from corpus_db.model import ImportCounts, PreparedRecord, Repo, Unchanged
-from corpus_db.rules.identity import Candidates, drop_taken_identifiers, resolve
+from corpus_db.model import ImportCounts, PreparedRecord, Rejected, Repo, Unchanged
+from corpus_db.rules.identity import IDENTIFIERS, Candidates, drop_taken_identifiers, resolve, speaks_again
 from corpus_db.rules.merge import TEXT_FIELDS, merge_fields, revise_fields
 from corpus_db.rules.normalize import tag_name
 from corpus_db.rules.taxonomy import TAXONOMY_ORIGIN
@@ -30,8 +30,8 @@ BULK_MIN_RECORDS = 20_000
 BULK_SHARE_OF_EXISTING = 0.5
 
 _PAPER_COLUMNS = (
-    "id", "identity_key", "arxiv_id", "doi", "title", "title_key", "abstract", "abstract_truncated",
-    "published", "year", "venue",
+    "id", "identity_key", *IDENTIFIERS, "title", "title_key", "abstract", "abstract_truncated", "published", "year",
+    "venue",
 )
 
 
@@ -122,6 +122,8 @@ class SourceWriter:
         self._records_seen += len(prepared)
 
     def _write_chunk(self, chunk: list[PreparedRecord | Unchanged]) -> None:
+        # Rejected records are counted, not stored (issue 10 gives them their own table).
+        self.counts.rejected += sum(1 for item in chunk if isinstance(item, Rejected))
         prepared = [item for item in chunk if isinstance(item, PreparedRecord)]
         unchanged = [item.record_hash for item in chunk if isinstance(item, Unchanged)]
         if unchanged:
@@ -177,8 +179,8 @@ class SourceWriter:
     def _load_candidates(self, todo: list[PreparedRecord]) -> Candidates:
         state = Candidates()
         columns = ", ".join(_PAPER_COLUMNS)
-        for column, key in (("arxiv_id", "arxiv_id"), ("doi", "doi"), ("title_key", "title_key")):
-            values = {item.fields[key] for item in todo if item.fields[key]}
+        for column in (*IDENTIFIERS, "title_key"):
+            values = {item.fields[column] for item in todo if item.fields[column]}
             if not values:
                 continue
             rows = self.conn.execute(
@@ -208,8 +210,9 @@ class SourceWriter:
             else:
                 paper = state.papers[paper_id]
                 previous = links.get(item.record_key)
-                # The same source's own record, changed since last time, corrects what it said before.
-                revising = previous is not None and previous["paper_id"] == paper_id
+                # The same source's own record, changed since last time, corrects what it said before; so does
+                # a later OpenAlex partition about the work that gave the paper its W-id.
+                revising = (previous is not None and previous["paper_id"] == paper_id) or speaks_again(paper, fields)
                 rule = revise_fields if revising else merge_fields
                 updates = self._safe_updates(state, paper, rule(paper, fields))
                 if updates:
@@ -246,15 +249,10 @@ class SourceWriter:
         return updates
 
     def _insert_papers(self, papers: Iterable[dict[str, Any]]) -> None:
-        rows = [
-            (p["id"], p["identity_key"], p["arxiv_id"], p["doi"], p["title"], p["title_key"], p["abstract"],
-             p["abstract_truncated"], p["published"], p["year"], p["venue"], self.now, self.now)
-            for p in papers
-        ]
+        rows = [(*(p[c] for c in _PAPER_COLUMNS), self.now, self.now) for p in papers]
         self.conn.executemany(
-            """INSERT INTO papers (id, identity_key, arxiv_id, doi, title, title_key, abstract, abstract_truncated,
-                                   published, year, venue, first_seen, last_updated)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            f"""INSERT INTO papers ({", ".join(_PAPER_COLUMNS)}, first_seen, last_updated)
+                VALUES ({", ".join("?" * (len(_PAPER_COLUMNS) + 2))})""",
             rows,
         )
 
