@@ -10,7 +10,7 @@ from corpus_db.cli.app import DB_OPTION, cli
 from corpus_db.cli.args import WAIT_HELP, apply_wait, split_database
 from corpus_db.cli.report import describe, progress_bar, summary_line
 from corpus_db.importers import FORMATS
-from corpus_db.ingest.files import expand_paths
+from corpus_db.ingest.files import list_dumps
 from corpus_db.ingest.run import SourceResult, SourceTask, run_import
 from corpus_db.rules.taxonomy import Taxonomy
 
@@ -27,16 +27,23 @@ from corpus_db.rules.taxonomy import Taxonomy
     "--force", is_flag=True, help="Re-read every record, even of unchanged sources (e.g. after upgrading corpus-db)."
 )
 @click.option("--wait", type=click.FloatRange(min=0), metavar="SECONDS", help=WAIT_HELP)
+@click.option(
+    "--recursive/--no-recursive", default=True, show_default=True,
+    help="Read a directory's subfolders too (a symlink leading out of it is never followed).",
+)
 def import_command(
     args: tuple[str, ...], db_option: str | None, format_name: str | None, tags: tuple[str, ...],
-    taxonomy: str | None, force: bool, wait: float | None,
+    taxonomy: str | None, force: bool, wait: float | None, recursive: bool,
 ) -> None:
-    """Import dump files (or every file in a directory) into the corpus."""
+    """Import dump files (or every dump in a directory and its subfolders) into the corpus."""
     apply_wait(wait)
     db_path, rest = split_database(args, db_option, needs=1)
     if not rest:
         raise click.UsageError("name at least one dump file or directory to import")
-    paths = expand_paths(rest)
+    listing = list_dumps(rest, recursive=recursive)
+    if summary := listing.summary():
+        click.echo(summary, err=True)
+    paths = listing.files
     tasks = [SourceTask.for_path(p, format=format_name, tags=tags) for p in paths]
     rules = Taxonomy.load(taxonomy)
 
