@@ -84,6 +84,11 @@ def _record(element: Element, line: int, position: int) -> PaperRecord | Rejecte
             extra[name] = element.get(name)
     if links:
         extra["ee"] = links
+    if key and key.startswith("journals/corr/") and arxiv_id:
+        # A CoRR record is dblp's entry for the arXiv preprint, which its arXiv id names already; its key
+        # stays out of dblp_key so that the paper can take the key of the published version (one paper per
+        # work: dblp lists the two versions as two records with two keys).
+        extra["dblp_key"], key = key, None
     year, month = _text(element.find("year")), _text(element.find("month"))
     return PaperRecord(
         title=clean_title(title),

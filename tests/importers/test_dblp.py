@@ -64,7 +64,8 @@ def test_person_pages_are_not_papers_and_a_record_without_title_is_rejected() ->
     items = list(dblp.parse(io.BytesIO(DOC), "dblp.xml"))
     assert [type(i).__name__ for i in items] == ["PaperRecord", "Rejected", "PaperRecord", "PaperRecord"]
     corr, bad, cvpr, thesis = items
-    assert (corr.arxiv_id, corr.doi, corr.dblp_key) == ("1512.03385", None, "journals/corr/abs-1512-03385")
+    assert (corr.arxiv_id, corr.doi, corr.dblp_key) == ("1512.03385", None, None)
+    assert corr.extra["dblp_key"] == "journals/corr/abs-1512-03385"  # the preprint's record: see dblp.py
     assert isinstance(bad, Rejected) and bad.position == 3 and "conf/x/NoTitle" in bad.reason
     assert (cvpr.doi, cvpr.published, cvpr.venue) == ("10.1109/cvpr.2016.90", "2016-06", "CVPR")
     assert (thesis.title, thesis.authors) == ("On italic Things", ("René Café",))

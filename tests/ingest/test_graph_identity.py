@@ -98,3 +98,15 @@ def test_a_later_snapshot_partition_updates_the_works_it_repeats(db_path: Path, 
     assert conn.execute("SELECT openalex_id, title, abstract FROM papers ORDER BY openalex_id").fetchall() == [
         ("W5", "New title", "second"), ("W6", "Untouched", None)
     ]
+
+
+def test_dblp_preprint_and_published_records_are_one_paper(db_path: Path, tmp_path: Path) -> None:
+    from tests.importers.test_dblp import DOC
+
+    dblp = tmp_path / "dblp.xml"
+    dblp.write_bytes(DOC)
+    _, results = run_import(db_path, [SourceTask.for_path(dblp), SourceTask.for_path(GRAPH / "arxiv-snapshot.jsonl")])
+    assert [r.status for r in results] == ["imported", "imported"], [r.error for r in results]
+    conn = sqlite3.connect(db_path)
+    rows = conn.execute("SELECT arxiv_id, doi, dblp_key FROM papers WHERE title LIKE 'Deep Residual%'").fetchall()
+    assert rows == [("1512.03385", "10.1109/cvpr.2016.90", "conf/cvpr/HeZRS16")]
