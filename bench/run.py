@@ -33,6 +33,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
+import formats  # noqa: E402
 import generate  # noqa: E402
 
 from corpus_db.store import fts  # noqa: E402
@@ -43,7 +44,7 @@ PYTHON = sys.executable
 SQLITE_UTILS = Path(PYTHON).with_name("sqlite-utils")
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 CLI = [PYTHON, "-c", "from corpus_db.cli import main; main()"]
-SECTIONS = ("floor", "sqlite-utils", "import", "memory", "reimport", "search", "datasette", "publish")
+SECTIONS = ("floor", "sqlite-utils", "import", "memory", "reimport", "search", "datasette", "publish", "formats")
 SMALL_SIZE = 10_000  # a second import size, so "memory flat as N grows" has two points in every run
 
 
@@ -464,6 +465,8 @@ def bench(size: int, seed: int, sections: set[str], data_root: Path) -> Report:
         report.add("corpus-db publish (VACUUM INTO, FTS optimize, inspect file)", seconds, "s",
                    note=f"{snapshot.stat().st_size / 1e6:,.0f} MB")
         shutil.rmtree(snapshot.parent)
+    if "formats" in sections:  # scholarly-graph dumps at scale: N works, N/1000 MB of dblp.xml (bench/formats.py)
+        formats.bench_formats(report, work, data_root, size, max(1, size // 1000), run, CLI, fresh_db)
     return report
 
 

@@ -84,6 +84,9 @@ def iter_elements(
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = data
+    if entities:
+        # With a DTD in play expat skips an entity none declares instead of failing: keep it as written.
+        parser.SkippedEntityHandler = lambda name, is_parameter: None if is_parameter else data(f"&{name};")
 
     decoder = codecs.getincrementaldecoder("utf-8")()
     lines_before = 0  # newlines in the bytes already decoded, to place an encoding error

@@ -89,3 +89,9 @@ def test_streams() -> None:
     stream = CountingStream(chunks())
     first = next(dblp.parse(io.BufferedReader(stream), "big.xml"))  # type: ignore[arg-type]
     assert first.dblp_key == "journals/x/A0" and stream.bytes_read < 1_000_000 and not stream.exhausted
+
+
+def test_an_entity_no_dtd_declares_stays_as_written() -> None:
+    data = b'<dblp><article key="a/b/C"><title>X &bogus; Y &ouml;.</title></article></dblp>'
+    [record] = list(dblp.parse(io.BytesIO(data), "dblp.xml"))
+    assert record.title == "X &bogus; Y \u00f6"
