@@ -10,6 +10,7 @@ from html.entities import name2codepoint
 from typing import BinaryIO
 from xml.etree.ElementTree import Element, tostring
 
+from corpus_db.importers._fields import without_final_stop
 from corpus_db.importers._xmlstream import iter_elements
 from corpus_db.importers.base import Importer
 from corpus_db.importers.dates import loose
@@ -47,7 +48,7 @@ def _text(element: Element | None) -> str | None:
 def _title(element: Element) -> str | None:
     title = _text(element.find("title"))
     # dblp ends every title with a full stop it adds itself; a "?" or "!" ending is the author's.
-    return title[:-1].rstrip() if title and title.endswith(".") and not title.endswith("..") else title
+    return without_final_stop(title)
 
 
 def _ids(element: Element) -> tuple[str | None, str | None, list[str]]:

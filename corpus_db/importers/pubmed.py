@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 from xml.etree.ElementTree import Element, tostring
 
+from corpus_db.importers._fields import without_final_stop
 from corpus_db.importers._xmlstream import iter_elements
 from corpus_db.importers.base import Importer
 from corpus_db.importers.dates import iso, loose
@@ -119,7 +120,7 @@ def _record(element: Element, line: int, position: int) -> PaperRecord | Rejecte
         extra["publication_types"] = types
     published = _date(article.find("Journal/JournalIssue/PubDate")) or _date(article.find("ArticleDate"))
     return PaperRecord(
-        title=clean_title(title.removesuffix(".") if title.endswith(".") and not title.endswith("..") else title),
+        title=clean_title(without_final_stop(title) or title),
         position=position,
         raw=raw,
         line=line,
