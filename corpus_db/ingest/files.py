@@ -73,7 +73,10 @@ NOT_DUMP_SUFFIXES = frozenset({
     ".md", ".markdown", ".rst", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".bmp", ".tif", ".tiff",
     ".pdf", ".dtd", ".xsd", ".css", ".js", ".py", ".sh", ".yml", ".yaml", ".toml", ".ini", ".cfg", ".lock",
     ".db", ".sqlite", ".sqlite3", ".db-wal", ".db-shm", ".db-journal",
+    ".csv", ".tsv",  # no format reads tables (an OpenAlex snapshot's merged_ids/*.csv.gz among them)
 })
+# Files without a suffix that a dataset ships beside its dumps (an OpenAlex snapshot's manifests).
+NOT_DUMP_NAMES = frozenset({"manifest", "license", "readme", "changelog"})
 TEXT_SUFFIXES = frozenset({".txt", ".text"})  # dumps only when a format recognises their content
 
 
@@ -109,6 +112,8 @@ def _skip_reason(path: Path) -> str | None:
     suffix = suffixes[-2] if len(suffixes) > 1 and suffixes[-1] == ".gz" else (suffixes or [""])[-1]
     if suffix in NOT_DUMP_SUFFIXES:
         return f"{suffix} files"
+    if path.name.lower() in NOT_DUMP_NAMES:
+        return f"{path.name.lower()} files"
     if suffix in TEXT_SUFFIXES and not is_dump(path):
         return "text files no format recognises"
     return None

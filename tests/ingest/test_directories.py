@@ -75,3 +75,18 @@ def test_the_realdata_folder_lists_every_dump_and_skips_its_notes() -> None:
     listing = list_dumps([REALDATA])
     assert sorted(p.name for p, _ in listing.skipped) == ["SOURCES.md", "dblp.dtd"]
     assert len(listing.files) == sum(1 for p in REALDATA.rglob("*") if p.is_file()) - 2
+
+
+def test_an_openalex_snapshot_root_lists_only_its_partitions(tmp_path: Path) -> None:
+    works = tmp_path / "data" / "works"
+    for day in ("2024-01-01", "2023-12-01"):
+        (works / f"updated_date={day}").mkdir(parents=True)
+        (works / f"updated_date={day}" / "part_000.gz").write_bytes(b"")
+    (works / "manifest").write_text('{"entries": []}')
+    (tmp_path / "data" / "merged_ids" / "works").mkdir(parents=True)
+    (tmp_path / "data" / "merged_ids" / "works" / "2024-01-01.csv.gz").write_bytes(b"")
+    listing = list_dumps([tmp_path / "data"])
+    assert [p.relative_to(works).as_posix() for p in listing.files] == [
+        "updated_date=2023-12-01/part_000.gz", "updated_date=2024-01-01/part_000.gz",
+    ]
+    assert listing.summary() == "skipped 2 files that are not dumps (1 .csv files, 1 manifest files)"
