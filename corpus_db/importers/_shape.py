@@ -149,7 +149,7 @@ def read_head(fh: BinaryIO) -> bytes:
     return bytes(reader.data)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=1)  # every sniffer asks about the same head in turn; keep no more than that one
 def json_shape(head: bytes) -> Shape:
     """The Shape of a dump's head (as read_head gives it); kind None when it is not JSON."""
     if not _looks_like_json(head):
