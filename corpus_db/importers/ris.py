@@ -1,6 +1,7 @@
 """RIS, as reference managers, Scopus, Embase and PubMed export it: `TY  - ` starts a record, `ER  - `
 ends it, tags repeat (AU, KW), untagged lines continue the previous value. Read line by line, so a
-large export streams. RIS_FIELDS is the one statement of which tag means what (export shares it)."""
+large export streams (rispy.load returns a list of the whole file and refuses lines outside the spec by
+default, hence this small reader). RIS_FIELDS is the one statement of which tag means what (export shares it)."""
 
 from __future__ import annotations
 
