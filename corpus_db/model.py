@@ -75,6 +75,18 @@ class Rejected:
     excerpt: str  # the start of the record as read, capped
 
 
+@dataclass(frozen=True)
+class MergedId:
+    """A graph's statement that one of its ids was merged into another (OpenAlex's merged_ids): not a
+    paper, but a rule the store keeps, so the old id resolves to the work that absorbed it."""
+
+    position: int
+    line: int | None
+    scheme: str  # the identifier column, e.g. "openalex_id"
+    old_id: str
+    new_id: str
+
+
 class ParseError(ValueError):
     """Bad input: names the file, the line or entry, and what is wrong."""
 

@@ -73,11 +73,11 @@ NOT_DUMP_SUFFIXES = frozenset({
     ".md", ".markdown", ".rst", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".bmp", ".tif", ".tiff",
     ".pdf", ".dtd", ".xsd", ".css", ".js", ".py", ".sh", ".yml", ".yaml", ".toml", ".ini", ".cfg", ".lock",
     ".db", ".sqlite", ".sqlite3", ".db-wal", ".db-shm", ".db-journal",
-    ".csv", ".tsv",  # no format reads tables (an OpenAlex snapshot's merged_ids/*.csv.gz among them)
 })
 # Files without a suffix that a dataset ships beside its dumps (an OpenAlex snapshot's manifests).
 NOT_DUMP_NAMES = frozenset({"manifest", "license", "readme", "changelog"})
-TEXT_SUFFIXES = frozenset({".txt", ".text"})  # dumps only when a format recognises their content
+# Dumps only when a format recognises their content (an OpenAlex snapshot's merged_ids/*.csv.gz does).
+TEXT_SUFFIXES = frozenset({".txt", ".text", ".csv", ".tsv"})
 
 
 @dataclass
@@ -95,7 +95,9 @@ class DumpListing:
         for _, reason in self.skipped:
             reasons[reason] = reasons.get(reason, 0) + 1
         parts = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
-        return f"skipped {len(self.skipped)} file{'s' if len(self.skipped) != 1 else ''} that are not dumps ({parts})"
+        if len(self.skipped) == 1:
+            return f"skipped 1 file that is not a dump ({parts})"
+        return f"skipped {len(self.skipped)} files that are not dumps ({parts})"
 
 
 def is_dump(path: Path) -> bool:

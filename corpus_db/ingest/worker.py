@@ -22,7 +22,7 @@ from pathlib import Path
 from corpus_db.importers import FORMATS, Importer
 from corpus_db.ingest.files import open_dump
 from corpus_db.ingest.prepare import complete, prepare, text_hash
-from corpus_db.model import PreparedRecord, Rejected, Unchanged
+from corpus_db.model import MergedId, PreparedRecord, Rejected, Unchanged
 from corpus_db.rules.taxonomy import Taxonomy
 from corpus_db.store.listings import LastImport
 
@@ -57,7 +57,7 @@ def worker_min_bytes() -> int:
     return int(os.environ.get(WORKER_MIN_BYTES_ENV, DEFAULT_WORKER_MIN_BYTES))
 
 
-Item = PreparedRecord | Unchanged | Rejected  # a Rejected goes to the writer as it is (issue 10 keeps them)
+Item = PreparedRecord | Unchanged | Rejected | MergedId  # the last two go to the writer as they are
 
 
 def _splits(importer: Importer) -> bool:
@@ -72,7 +72,7 @@ def _parsed(job: Job, last: LastImport, progress: Progress | None) -> Iterator[I
     with open_dump(Path(job.path), progress) as stream:
         if not _splits(importer):
             for record in importer.parse(stream, job.path):
-                yield record if isinstance(record, Rejected) else prepare(record, job.path)
+                yield record if isinstance(record, Rejected | MergedId) else prepare(record, job.path)
             return
         raws = importer.split(stream, job.path)
         while batch := list(islice(raws, BATCH)):
@@ -83,7 +83,7 @@ def _parsed(job: Job, last: LastImport, progress: Progress | None) -> Iterator[I
                     yield Unchanged(digest)
                 else:
                     parsed = importer.parse_one(raw, job.path)
-                    yield parsed if isinstance(parsed, Rejected) else prepare(parsed, job.path)
+                    yield parsed if isinstance(parsed, Rejected | MergedId) else prepare(parsed, job.path)
 
 
 def _completed(job: Job, last: LastImport, items: list[Item]) -> list[Item]:
@@ -93,7 +93,7 @@ def _completed(job: Job, last: LastImport, items: list[Item]) -> list[Item]:
     checked = job.reprocess or _splits(FORMATS[job.format_name])
     known = set() if checked else last.listed_hashes([item.record_hash for item in prepared])
     return [
-        item if isinstance(item, Unchanged | Rejected)
+        item if isinstance(item, Unchanged | Rejected | MergedId)
         else Unchanged(item.record_hash) if item.record_hash in known
         else complete(item, job.taxonomy)
         for item in items

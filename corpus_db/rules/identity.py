@@ -20,11 +20,16 @@ _PREFIXES = {
 }
 
 
+def key_of(key: str, value: str) -> str:
+    """The identity key an identifier gives ('openalex:W1')."""
+    return f"{_PREFIXES[key]}:{value}"
+
+
 def identity_key(fields: Mapping[str, Any]) -> str:
     """The strongest identity known for a paper: its first identifier, else its normalized title."""
     for key in IDENTIFIERS:
         if value := fields.get(key):
-            return f"{_PREFIXES[key]}:{value}"
+            return key_of(key, value)
     return f"title:{title_key(fields.get('title') or '')}"
 
 

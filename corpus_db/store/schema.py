@@ -128,6 +128,15 @@ paper_authors = sa.Table(
     sa.Column("raw_name", sa.Text, nullable=False),
 )
 
+# Identifiers a graph merged into others (OpenAlex merged_ids): the old id resolves to the new one.
+merged_ids = sa.Table(
+    "merged_ids",
+    metadata,
+    sa.Column("scheme", sa.Text, primary_key=True),  # the papers column, e.g. openalex_id
+    sa.Column("old_id", sa.Text, primary_key=True),
+    sa.Column("new_id", sa.Text, nullable=False),
+)
+
 import_runs = sa.Table(
     "import_runs",
     metadata,

@@ -10,8 +10,16 @@ from contextlib import contextmanager
 from itertools import islice
 from typing import Any
 
-from corpus_db.model import ImportCounts, PreparedRecord, Rejected, Repo, Unchanged
-from corpus_db.rules.identity import IDENTIFIERS, Candidates, drop_taken_identifiers, resolve, speaks_again
+from corpus_db.model import ImportCounts, MergedId, PreparedRecord, Rejected, Repo, Unchanged
+from corpus_db.rules.identity import (
+    IDENTIFIERS,
+    Candidates,
+    drop_taken_identifiers,
+    identity_key,
+    key_of,
+    resolve,
+    speaks_again,
+)
 from corpus_db.rules.merge import TEXT_FIELDS, merge_fields, revise_fields
 from corpus_db.rules.normalize import tag_name
 from corpus_db.rules.taxonomy import TAXONOMY_ORIGIN
@@ -124,6 +132,9 @@ class SourceWriter:
     def _write_chunk(self, chunk: list[PreparedRecord | Unchanged]) -> None:
         # Rejected records are counted, not stored (issue 10 gives them their own table).
         self.counts.rejected += sum(1 for item in chunk if isinstance(item, Rejected))
+        merges = [item for item in chunk if isinstance(item, MergedId)]
+        if merges:
+            self._apply_merges(merges)
         prepared = [item for item in chunk if isinstance(item, PreparedRecord)]
         unchanged = [item.record_hash for item in chunk if isinstance(item, Unchanged)]
         if unchanged:
@@ -190,7 +201,51 @@ class SourceWriter:
                 state.remember(dict(zip(_PAPER_COLUMNS, row, strict=True)))
         return state
 
+    def _apply_merges(self, merges: list[MergedId]) -> None:
+        """Keep each merge rule, and move the id of a paper that held a merged id to the id that absorbed
+        it (when no paper holds that one yet: two papers both present stay two)."""
+        rows = [(m.scheme, m.old_id, m.new_id) for m in merges if m.scheme in IDENTIFIERS]
+        self.conn.executemany(
+            """INSERT INTO merged_ids (scheme, old_id, new_id) VALUES (?, ?, ?)
+               ON CONFLICT (scheme, old_id) DO UPDATE SET new_id = excluded.new_id""",
+            rows,
+        )
+        for scheme, old_id, new_id in rows:
+            if self.conn.execute(f"SELECT 1 FROM papers WHERE {scheme} = ?", (new_id,)).fetchone():
+                continue
+            cursor = self.conn.execute(
+                f"""UPDATE papers SET {scheme} = ?, last_updated = ?,
+                      identity_key = CASE WHEN identity_key = ? THEN ? ELSE identity_key END
+                    WHERE {scheme} = ?""",
+                (new_id, self.now, key_of(scheme, old_id), key_of(scheme, new_id), old_id),
+            )
+            self.counts.updated += cursor.rowcount
+
+    def _follow_merges(self, todo: list[PreparedRecord]) -> None:
+        """A record naming a merged id is about the work that absorbed it (chains followed)."""
+        for scheme in IDENTIFIERS:
+            olds = {item.fields[scheme] for item in todo if item.fields[scheme]}
+            if not olds:
+                continue
+            mapping = dict(self.conn.execute(
+                "SELECT old_id, new_id FROM merged_ids WHERE scheme = ? AND old_id IN (SELECT value FROM json_each(?))",
+                (scheme, _json(olds)),
+            ).fetchall())
+            for item in todo:
+                seen = set()
+                while (new_id := mapping.get(item.fields[scheme])) and new_id not in seen:
+                    seen.add(new_id)
+                    item.fields = {**item.fields, scheme: new_id}
+                    item.fields["identity_key"] = identity_key(item.fields)
+                    if new_id not in mapping:
+                        more = self.conn.execute(
+                            "SELECT new_id FROM merged_ids WHERE scheme = ? AND old_id = ?", (scheme, new_id)
+                        ).fetchone()
+                        if more:
+                            mapping[new_id] = more[0]
+
     def _store_records(self, todo: list[PreparedRecord], links: dict[str, dict[str, Any]]) -> None:
+        self._follow_merges(todo)
         state = self._load_candidates(todo)
         new_papers: dict[int, dict[str, Any]] = {}
         changed: dict[int, dict[str, Any]] = {}

@@ -35,7 +35,8 @@ def samples() -> list[tuple[Path, str]]:
     found = [(p, BY_NAME.get(p.name) or BY_FOLDER[p.relative_to(REALDATA).parts[0]]) for p in files]
     fixtures = [(FIXTURES / "openalex-api-page.json", "openalex"), (FIXTURES / "s2-api-page.json", "semanticscholar"),
                 (GRAPH / "openalex-work.json", "openalex"), (GRAPH / "s2-paper.json", "semanticscholar"),
-                (GRAPH / "crossref-work.json", "crossref")]
+                (GRAPH / "crossref-work.json", "crossref"),
+                (FIXTURES / "openalex-merged-ids.csv.gz", "openalex-merged")]
     return found + fixtures
 
 

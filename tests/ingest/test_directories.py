@@ -3,6 +3,7 @@ summary line, no symlink followed out of the tree."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -77,16 +78,21 @@ def test_the_realdata_folder_lists_every_dump_and_skips_its_notes() -> None:
     assert len(listing.files) == sum(1 for p in REALDATA.rglob("*") if p.is_file()) - 2
 
 
-def test_an_openalex_snapshot_root_lists_only_its_partitions(tmp_path: Path) -> None:
+def test_an_openalex_snapshot_root_lists_its_merged_ids_and_partitions(tmp_path: Path) -> None:
     works = tmp_path / "data" / "works"
     for day in ("2024-01-01", "2023-12-01"):
         (works / f"updated_date={day}").mkdir(parents=True)
         (works / f"updated_date={day}" / "part_000.gz").write_bytes(b"")
     (works / "manifest").write_text('{"entries": []}')
     (tmp_path / "data" / "merged_ids" / "works").mkdir(parents=True)
-    (tmp_path / "data" / "merged_ids" / "works" / "2024-01-01.csv.gz").write_bytes(b"")
+    merged = tmp_path / "data" / "merged_ids" / "works" / "2024-01-01.csv.gz"
+    merged.write_bytes(gzip.compress(b"merge_date,id,merge_into_id\n2024-01-01,W1,W2\n"))
+    (tmp_path / "data" / "merged_ids" / "works" / "other.csv").write_text("a,b\n1,2\n")
     listing = list_dumps([tmp_path / "data"])
-    assert [p.relative_to(works).as_posix() for p in listing.files] == [
-        "updated_date=2023-12-01/part_000.gz", "updated_date=2024-01-01/part_000.gz",
+    assert [p.relative_to(tmp_path / "data").as_posix() for p in listing.files] == [
+        "merged_ids/works/2024-01-01.csv.gz",  # merge rules first: works/ sorts after merged_ids/
+        "works/updated_date=2023-12-01/part_000.gz", "works/updated_date=2024-01-01/part_000.gz",
     ]
-    assert listing.summary() == "skipped 2 files that are not dumps (1 .csv files, 1 manifest files)"
+    assert listing.summary() == (
+        "skipped 2 files that are not dumps (1 manifest files, 1 text files no format recognises)"
+    )

@@ -110,3 +110,19 @@ def test_dblp_preprint_and_published_records_are_one_paper(db_path: Path, tmp_pa
     conn = sqlite3.connect(db_path)
     rows = conn.execute("SELECT arxiv_id, doi, dblp_key FROM papers WHERE title LIKE 'Deep Residual%'").fetchall()
     assert rows == [("1512.03385", "10.1109/cvpr.2016.90", "conf/cvpr/HeZRS16")]
+
+
+def test_openalex_merged_ids_are_honoured(db_path: Path, tmp_path: Path) -> None:
+    old = _write(tmp_path / "old.jsonl", [{"id": "https://openalex.org/W1", "title": "A merged work"}])
+    merged = tmp_path / "2024-01-15.csv"
+    merged.write_text("merge_date,id,merge_into_id\n2024-01-15,W1,W2\n")
+    new = _write(tmp_path / "new.jsonl", [{"id": "https://openalex.org/W2", "title": "A merged work, retitled"}])
+    again = _write(tmp_path / "again.jsonl", [{"id": "https://openalex.org/W1", "title": "A merged work"}])
+    _, results = run_import(db_path, [SourceTask.for_path(p) for p in (old, merged, new, again)])
+    assert [(r.format, r.status) for r in results] == [
+        ("openalex", "imported"), ("openalex-merged", "imported"), ("openalex", "imported"), ("openalex", "imported"),
+    ], [r.error for r in results]
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT openalex_id, identity_key FROM papers").fetchall() == [("W2", "openalex:W2")]
+    assert conn.execute("SELECT COUNT(*) FROM paper_sources").fetchone() == (3,)
+    assert conn.execute("SELECT scheme, old_id, new_id FROM merged_ids").fetchall() == [("openalex_id", "W1", "W2")]
