@@ -33,6 +33,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
+import formats  # noqa: E402
 import generate  # noqa: E402
 import search as search_section  # noqa: E402
 from hostile import bench_hostile  # noqa: E402
@@ -44,7 +45,7 @@ SQLITE_UTILS = Path(PYTHON).with_name("sqlite-utils")
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 CLI = [PYTHON, "-c", "from corpus_db.cli import main; main()"]
 SECTIONS = ("floor", "sqlite-utils", "import", "memory", "reimport", "search", "datasette", "publish")
-# Run only when named (--only hostile, or make fuzz): not part of the default benchmark.
+# Run only when named (--only hostile, --only formats, or make fuzz): not part of the default benchmark.
 SMALL_SIZE = 10_000  # a second import size, so "memory flat as N grows" has two points in every run
 
 
@@ -461,6 +462,8 @@ def bench(size: int, seed: int, sections: set[str], data_root: Path) -> Report:
         report.add("corpus-db publish (VACUUM INTO, FTS optimize, inspect file)", seconds, "s",
                    note=f"{snapshot.stat().st_size / 1e6:,.0f} MB")
         shutil.rmtree(snapshot.parent)
+    if "formats" in sections:  # scholarly-graph dumps at scale: N works, N/1000 MB of dblp.xml (bench/formats.py)
+        formats.bench_formats(report, work, data_root, size, max(1, size // 1000), run, CLI, fresh_db)
     return report
 
 

@@ -44,6 +44,13 @@ class PaperRecord:
     tags: tuple[str, ...] = ()  # tags the source itself gives (categories, keywords)
     repos: tuple[RepoLink, ...] = ()  # links the source gives as fields (not found in text)
     listed_on: str | None = None  # the listing date the source shows for this record, as written
+    # The open scholarly graphs' identifiers, normalized (rules.normalize); they match like arXiv ids and DOIs.
+    openalex_id: str | None = None  # W2100301546
+    s2_corpus_id: str | None = None  # Semantic Scholar corpus id, digits
+    pmid: str | None = None  # PubMed id, digits
+    pmcid: str | None = None  # PMC1234567
+    dblp_key: str | None = None  # journals/corr/abs-1512-03385
+    mag_id: str | None = None  # Microsoft Academic Graph id, digits
     extra: dict[str, object] = field(default_factory=dict)  # format-specific facts worth keeping
 
 
@@ -66,6 +73,18 @@ class Rejected:
     line: int | None
     reason: str
     excerpt: str  # the start of the record as read, capped
+
+
+@dataclass(frozen=True)
+class MergedId:
+    """A graph's statement that one of its ids was merged into another (OpenAlex's merged_ids): not a
+    paper, but a rule the store keeps, so the old id resolves to the work that absorbed it."""
+
+    position: int
+    line: int | None
+    scheme: str  # the identifier column, e.g. "openalex_id"
+    old_id: str
+    new_id: str
 
 
 class ParseError(ValueError):

@@ -10,7 +10,7 @@ from corpus_db.cli.app import DB_OPTION, cli
 from corpus_db.cli.args import MAX_REJECTS_HELP, WAIT_HELP, apply_wait, max_rejects_option, split_database
 from corpus_db.cli.report import ImportOutput
 from corpus_db.importers import FORMATS
-from corpus_db.ingest.files import expand_paths
+from corpus_db.ingest.files import list_dumps
 from corpus_db.ingest.run import SourceTask, run_import
 from corpus_db.rules.taxonomy import Taxonomy
 from corpus_db.store.lock import is_database_file
@@ -31,19 +31,27 @@ from corpus_db.store.rejects import RejectLimit
 @click.option("--wait", type=click.FloatRange(min=0), metavar="SECONDS", help=WAIT_HELP)
 @click.option("--max-rejects", default="1%", show_default=True, callback=max_rejects_option, metavar="SHARE|COUNT",
               help=MAX_REJECTS_HELP)
+@click.option(
+    "--recursive/--no-recursive", default=True, show_default=True,
+    help="Read a directory's subfolders too (a symlink leading out of it is never followed).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures and the summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON report at the end, nothing else.")
 def import_command(
     args: tuple[str, ...], db_option: str | None, format_name: str | None, tags: tuple[str, ...],
-    taxonomy: str | None, force: bool, wait: float | None, max_rejects: RejectLimit, quiet: bool, as_json: bool,
+    taxonomy: str | None, force: bool, wait: float | None, max_rejects: RejectLimit, recursive: bool, quiet: bool,
+    as_json: bool,
 ) -> None:
-    """Import dump files (or every file in a directory) into the corpus."""
+    """Import dump files (or every dump in a directory and its subfolders) into the corpus."""
     apply_wait(wait)
     db_path, rest = split_database(args, db_option, needs=1)
     if not rest:
         raise click.UsageError("name at least one dump file or directory to import")
+    listing = list_dumps(rest, recursive=recursive)
+    if (summary := listing.summary()) and not as_json:
+        click.echo(summary, err=True)
     # Importing the folder that holds the database skips the database's own files.
-    paths = [p for p in expand_paths(rest) if not is_database_file(p, db_path)]
+    paths = [p for p in listing.files if not is_database_file(p, db_path)]
     tasks = [SourceTask.for_path(p, format=format_name, tags=tags) for p in paths]
     rules = Taxonomy.load(taxonomy)
 

@@ -7,11 +7,18 @@ from corpus_db.importers import (
     arxiv_jsonl,
     arxiv_oai,
     bibtex,
+    crossref,
     csl_json,
+    dblp,
     hf_daily,
     listing,
+    openalex,
+    openalex_merged,
     paperswithcode,
+    pubmed,
     pwc_evaluation,
+    ris,
+    semanticscholar,
 )
 from corpus_db.importers.base import Importer
 from corpus_db.model import ParseError
@@ -30,6 +37,13 @@ FORMATS: dict[str, Importer] = {
         paperswithcode.PAPERS,
         paperswithcode.LINKS,
         pwc_evaluation.IMPORTER,
+        openalex.IMPORTER,
+        openalex_merged.IMPORTER,
+        semanticscholar.IMPORTER,
+        crossref.IMPORTER,
+        dblp.IMPORTER,
+        pubmed.IMPORTER,
+        ris.IMPORTER,
         csl_json.IMPORTER,
         listing.IMPORTER,
     )

@@ -32,3 +32,11 @@ def text_lines(fh: BinaryIO, path: str) -> Iterator[tuple[int, str]]:
             reason = f"not UTF-8 text ({exc.reason} at byte {exc.start} of the line)"
             raise ParseError(path, reason, line=number) from None
         yield number, line.removeprefix(_BOM) if number == 1 else line
+
+
+def without_final_stop(title: str | None) -> str | None:
+    """A title without the full stop that catalogues (dblp, MEDLINE) add to every title; an ellipsis, a
+    '?' or a '!' is the author's and stays."""
+    if title and title.endswith(".") and not title.endswith(".."):
+        return title[:-1].rstrip() or title
+    return title

@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from corpus_db.importers._fields import clean_text
+from corpus_db.importers._shape import json_shape
 from corpus_db.importers.base import Importer, excerpt, record_or_reject
 from corpus_db.importers.dates import from_parts, loose
-from corpus_db.importers.jsonstream import JsonItems, json_head
+from corpus_db.importers.jsonstream import JsonItems
 from corpus_db.model import PaperRecord, ParseError, Rejected
 from corpus_db.rules.normalize import (
     arxiv_id_from_doi,
@@ -23,27 +24,38 @@ from corpus_db.rules.normalize import (
 )
 
 # CSL's fixed vocabulary of item types: a `"type": "user"` elsewhere (e.g. HF authors) is not one.
-_CSL_TYPE = re.compile(
-    r'"type"\s*:\s*"(?:article|article-journal|article-magazine|article-newspaper|bill|book|broadcast|chapter|'
-    r"classic|collection|dataset|document|entry|entry-dictionary|entry-encyclopedia|event|figure|graphic|hearing|"
-    r"interview|legal_case|legislation|manuscript|map|motion_picture|musical_score|pamphlet|paper-conference|"
-    r"patent|performance|periodical|personal_communication|post|post-weblog|regulation|report|review|review-book|"
-    r'software|song|speech|standard|thesis|treaty|webpage)"'
-)
-_CSL_FIELD = re.compile(r'"(?:issued|author|container-title|citation-key|DOI|URL)"\s*:')
-_ZOTERO_ITEM = re.compile(r'"itemType"\s*:\s*"')
+_CSL_TYPES = frozenset({
+    "article", "article-journal", "article-magazine", "article-newspaper", "bill", "book", "broadcast", "chapter",
+    "classic", "collection", "dataset", "document", "entry", "entry-dictionary", "entry-encyclopedia", "event",
+    "figure", "graphic", "hearing", "interview", "legal_case", "legislation", "manuscript", "map", "motion_picture",
+    "musical_score", "pamphlet", "paper-conference", "patent", "performance", "periodical", "personal_communication",
+    "post", "post-weblog", "regulation", "report", "review", "review-book", "software", "song", "speech", "standard",
+    "thesis", "treaty", "webpage"
+})
+_CSL_FIELDS = frozenset({"issued", "author", "container-title", "citation-key", "DOI", "URL"})
 _ARXIV_VENUE = re.compile(r"^arxiv:\s*\S", re.IGNORECASE)
 # Zotero items that are not works: child notes and files exported alongside the references.
 _NOT_WORKS = {"note", "attachment", "annotation"}
 _AUTHOR_TYPES = {"author", None}
 
 
-def sniff(head: bytes, path: str) -> bool:
-    """A JSON array (or {items}) whose first items carry a CSL item type, or Zotero `itemType`s."""
-    text = json_head(head)
-    if text is None:
+def _is_item(item: object) -> bool:
+    """A Zotero item (`itemType`), or a CSL item: a CSL type, a title as text (Crossref's is a list) and a
+    CSL field. An OpenAlex work says `type: article` too, but its id is an openalex.org W-id."""
+    if not isinstance(item, dict):
         return False
-    return bool(_ZOTERO_ITEM.search(text)) or bool(_CSL_TYPE.search(text) and _CSL_FIELD.search(text))
+    if isinstance(item.get("itemType"), str):
+        return True
+    if str(item.get("id", "")).startswith("https://openalex.org/"):
+        return False
+    return item.get("type") in _CSL_TYPES and isinstance(item.get("title"), str) and bool(_CSL_FIELDS & item.keys())
+
+
+def sniff(head: bytes, path: str) -> bool:
+    """A JSON array (or `{items}`) whose first item is a CSL-JSON or Zotero item, judged on its structure."""
+    shape = json_shape(head)
+    items = shape.records(("items",)) if shape.kind in ("array", "object") else []
+    return bool(items) and _is_item(items[0])
 
 
 def _csl_name(person: dict[str, object]) -> str | None:

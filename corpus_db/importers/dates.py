@@ -110,3 +110,18 @@ def loose(text: object, order: str = "mdy") -> str | None:
     rest = value[: year_match.start()] + " " + value[year_match.end() :]
     day_match = _DAY.search(rest)
     return iso(year, month, int(day_match.group(1)) if day_match else None)
+
+
+def slashed(text: object) -> str | None:
+    """A RIS date, 'YYYY/MM/DD/other' with any part empty ('2019///', '2014/05//'), else as loose()."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    parts = text.strip().split("/")
+    if len(parts) > 1 and re.fullmatch(r"\d{4}", parts[0]):
+        numbers: list[object] = []
+        for part in parts[:3]:
+            if not part.strip().isdigit():
+                break
+            numbers.append(part.strip())
+        return from_parts(numbers)
+    return loose(text)

@@ -11,23 +11,37 @@ from pathlib import PurePath
 from typing import BinaryIO
 
 from corpus_db.importers._fields import clean_text
+from corpus_db.importers._shape import json_shape
 from corpus_db.importers.base import Importer, record_or_reject
 from corpus_db.importers.dates import iso_day
-from corpus_db.importers.jsonstream import JsonItems, json_head
+from corpus_db.importers.jsonstream import JsonItems
 from corpus_db.model import PaperRecord, ParseError, Rejected, RepoLink
 from corpus_db.rules.normalize import clean_title, fold_spaces, normalize_arxiv_id
 
-# The entry's first key is `paper` (an object) in every era; in the repr-string era it is quoted with '.
-_ENTRY = re.compile(r"""["']paper["']\s*:\s*\{""")
-_HF_FIELD = re.compile(r"""["'](?:upvotes|numComments|discussionId|submittedOnDailyAt)["']\s*:""")
+# Every era's entry holds a `paper` object and at least one of HF's own counters or ids.
+_HF_FIELDS = frozenset({"upvotes", "numComments", "discussionId", "submittedOnDailyAt"})
 _FILE_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 _COUNTS = ("upvotes", "githubStars", "numComments")
 
 
+def _is_entry(entry: object) -> bool:
+    """An entry of any era: a `paper` object and at least one of HF's own counters or ids."""
+    if isinstance(entry, str):  # the repr-string era; a string cut short by the head is no entry
+        try:
+            entry = ast.literal_eval(entry)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            return False
+    if not isinstance(entry, dict) or not isinstance(entry.get("paper"), dict):
+        return False
+    return bool(_HF_FIELDS & (entry.keys() | entry["paper"].keys()))
+
+
 def sniff(head: bytes, path: str) -> bool:
-    """A JSON array or envelope whose entries carry a `paper` object and HF's counters."""
-    text = json_head(head)
-    return text is not None and bool(_ENTRY.search(text)) and bool(_HF_FIELD.search(text))
+    """A JSON array or `{data}` envelope whose first entry is a daily-papers entry, judged on the whole
+    entry (the head holds it however many authors it lists: see importers/_shape.py)."""
+    shape = json_shape(head)
+    entries = shape.records(("data",)) if shape.kind in ("array", "object") else []
+    return bool(entries) and _is_entry(entries[0])
 
 
 def _entry_object(item: object, path: str, entry: int) -> tuple[dict[str, object], str]:

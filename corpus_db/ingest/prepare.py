@@ -8,6 +8,7 @@ import hashlib
 
 from corpus_db.importers.base import excerpt
 from corpus_db.model import PaperRecord, PreparedRecord, Rejected
+from corpus_db.rules.identity import IDENTIFIERS
 from corpus_db.rules.merge import record_fields
 from corpus_db.rules.normalize import display_name, name_key, strip_controls, tag_name
 from corpus_db.rules.repos import canonical_repo, find_links
@@ -54,7 +55,9 @@ def prepare(record: PaperRecord, path: str) -> PreparedRecord | Rejected:
     """The cheap facts of one record; a record without a title, or with a field past its cap, is a
     Rejected naming it."""
     fields = record_fields(record)
-    problem = "record has no title" if not fields["title"] else _too_long(record, fields)
+    # A title-less record is kept only when an identifier says which paper it completes (an S2 abstract).
+    untitled = not fields["title"] and not any(fields[key] for key in IDENTIFIERS)
+    problem = "record has no title" if untitled else _too_long(record, fields)
     if problem:
         return Rejected(record.position, record.line, problem, excerpt(record.raw))
     return PreparedRecord(

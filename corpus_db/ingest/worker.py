@@ -26,7 +26,7 @@ from pathlib import Path
 from corpus_db.importers import FORMATS, Importer
 from corpus_db.ingest.files import open_dump
 from corpus_db.ingest.prepare import complete, prepare, text_hash
-from corpus_db.model import PaperRecord, PreparedRecord, RawRecord, Rejected, Unchanged
+from corpus_db.model import MergedId, PaperRecord, PreparedRecord, RawRecord, Rejected, Unchanged
 from corpus_db.rules.taxonomy import Taxonomy
 from corpus_db.store.listings import LastImport
 
@@ -78,7 +78,7 @@ def worker_count(importer: Importer) -> int:
     return max(1, count)
 
 
-Item = PreparedRecord | Unchanged | Rejected
+Item = PreparedRecord | Unchanged | Rejected | MergedId  # the last two go to the writer as they are
 
 
 class _NothingListed:
@@ -126,7 +126,7 @@ def _parsed(job: Job, last: LastImport | _NothingListed, progress: Progress | No
             ]
 
 
-def _prepared(record: PaperRecord | Rejected, path: str) -> PreparedRecord | Rejected:
+def _prepared(record: PaperRecord | Rejected | MergedId, path: str) -> PreparedRecord | Rejected | MergedId:
     return prepare(record, path) if isinstance(record, PaperRecord) else record
 
 
@@ -137,7 +137,7 @@ def _completed(job: Job, last: LastImport | _NothingListed, items: list[Item]) -
     checked = job.reprocess or _splits(FORMATS[job.format_name])
     known = set() if checked else last.listed_hashes([item.record_hash for item in prepared])
     return [
-        item if isinstance(item, Unchanged | Rejected)
+        item if isinstance(item, Unchanged | Rejected | MergedId)
         else Unchanged(item.record_hash) if item.record_hash in known
         else complete(item, job.taxonomy)
         for item in items

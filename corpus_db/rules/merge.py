@@ -7,20 +7,29 @@ from collections.abc import Mapping
 from typing import Any
 
 from corpus_db.model import PaperRecord
+from corpus_db.rules.identity import GRAPH_IDENTIFIERS, IDENTIFIERS, identity_key
 from corpus_db.rules.normalize import (
     clean_title,
     fold_spaces,
-    identity_key,
     normalize_arxiv_id,
+    normalize_dblp_key,
+    normalize_digits_id,
     normalize_doi,
     strip_controls,
+    normalize_openalex_id,
+    normalize_pmcid,
+    normalize_pmid,
     title_key,
     valid_published,
     year_of,
 )
 
 # The columns a record can fill; identity_key and title_key are derived from them.
-PAPER_FIELDS = ("arxiv_id", "doi", "title", "abstract", "abstract_truncated", "published", "year", "venue")
+PAPER_FIELDS = (*IDENTIFIERS, "title", "abstract", "abstract_truncated", "published", "year", "venue")
+_GRAPH_ID_RULES = {
+    "openalex_id": normalize_openalex_id, "s2_corpus_id": normalize_digits_id, "pmid": normalize_pmid,
+    "pmcid": normalize_pmcid, "dblp_key": normalize_dblp_key, "mag_id": normalize_digits_id,
+}
 TEXT_FIELDS = ("title", "abstract")  # the columns the FTS index reads
 
 
@@ -31,10 +40,12 @@ def record_fields(record: PaperRecord) -> dict[str, Any]:
     arxiv_id = normalize_arxiv_id(record.arxiv_id)
     doi = normalize_doi(record.doi)
     published = valid_published(record.published)
+    ids: dict[str, Any] = {"arxiv_id": arxiv_id, "doi": doi}
+    for key in GRAPH_IDENTIFIERS:
+        ids[key] = _GRAPH_ID_RULES[key](getattr(record, key))
     return {
-        "identity_key": identity_key(arxiv_id, doi, title),
-        "arxiv_id": arxiv_id,
-        "doi": doi,
+        "identity_key": identity_key({**ids, "title": title}),
+        **ids,
         "title": title,
         "title_key": title_key(title),
         "abstract": abstract or None,
@@ -83,8 +94,8 @@ def revise_fields(paper: Mapping[str, Any], incoming: Mapping[str, Any]) -> dict
             changes[key] = incoming[key]
             if also:
                 changes[also] = incoming[also]
-    if "title" in changes and not (paper["arxiv_id"] or paper["doi"] or changes.get("arxiv_id") or changes.get("doi")):
-        changes["identity_key"] = identity_key(None, None, changes["title"])
+    if "title" in changes and not any(paper[k] or changes.get(k) for k in IDENTIFIERS):
+        changes["identity_key"] = identity_key({"title": changes["title"]})
     return changes
 
 
@@ -92,7 +103,7 @@ def merge_fields(paper: Mapping[str, Any], incoming: Mapping[str, Any]) -> dict[
     """The columns of `paper` that `incoming` improves, with their new values. A later record never
     blanks a field; identifiers are only filled, never overwritten; the first good title stays."""
     changes: dict[str, Any] = {}
-    for key in ("arxiv_id", "doi", "venue"):
+    for key in (*IDENTIFIERS, "venue"):
         if incoming[key] and not paper[key]:
             changes[key] = incoming[key]
     if _better_abstract(paper["abstract"], bool(paper["abstract_truncated"]), incoming["abstract"],
@@ -103,8 +114,11 @@ def merge_fields(paper: Mapping[str, Any], incoming: Mapping[str, Any]) -> dict[
         changes["published"] = incoming["published"]
         changes["year"] = incoming["year"]
     if not paper["title"] and incoming["title"]:
+        # A paper that had no title yet (an S2 abstract that came before its paper) takes the first one.
         changes["title"] = incoming["title"]
-    if "arxiv_id" in changes or "doi" in changes:
-        merged = {**paper, **changes}
-        changes["identity_key"] = identity_key(merged["arxiv_id"], merged["doi"], merged["title"])
+        changes["title_key"] = incoming["title_key"]
+    if any(key in changes for key in IDENTIFIERS) or "title" in changes:
+        key = identity_key({**paper, **changes})
+        if key != paper["identity_key"]:
+            changes["identity_key"] = key
     return changes

@@ -124,15 +124,6 @@ def normalize_doi(value: str | None) -> str | None:
     return match.group(1).rstrip(".,;").lower()
 
 
-def identity_key(arxiv_id: str | None, doi: str | None, title: str) -> str:
-    """The strongest identity known for a paper: arXiv id, then DOI, then normalized title."""
-    if arxiv_id:
-        return f"arxiv:{arxiv_id}"
-    if doi:
-        return f"doi:{doi}"
-    return f"title:{title_key(title)}"
-
-
 _DBLP_HOMONYM = re.compile(r"\s+\d{4}$")
 
 
@@ -200,3 +191,61 @@ def tag_name(raw: str) -> str:
     if _ARXIV_CATEGORY.match(text):
         return text
     return "-".join(_TAG_WORD.findall(text.casefold()))
+
+
+# -- the open scholarly graphs' identifiers (issue 11) ------------------------------------------------
+
+_OPENALEX_WORK = re.compile(r"^(?:https?://(?:api\.)?openalex\.org/(?:works/)?)?(W\d+)$", re.IGNORECASE)
+_DIGITS = re.compile(r"^\d+$")
+_PMID = re.compile(r"^(?:pmid:\s*|https?://(?:www\.)?(?:pubmed\.)?ncbi\.nlm\.nih\.gov/(?:pubmed/)?)?(\d+)/?$",
+                   re.IGNORECASE)
+_PMCID = re.compile(r"^(?:pmcid:\s*|https?://(?:www\.)?ncbi\.nlm\.nih\.gov/pmc/articles/)?(?:PMC)?(\d+)/?$",
+                    re.IGNORECASE)
+_DBLP_PREFIX = re.compile(r"^(?:dblp:|https?://dblp\.(?:org|uni-trier\.de)/rec/)", re.IGNORECASE)
+_DBLP_SUFFIX = re.compile(r"\.(?:html|xml|bib|rdf)$")
+_DBLP_KEY = re.compile(r"^[a-z][\w-]*(?:/[\w.+'-]+)+$", re.IGNORECASE)
+
+
+def _text_id(value: object) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def normalize_openalex_id(value: object) -> str | None:
+    """An OpenAlex work id ('W2100301546') from a bare id or an openalex.org URL, else None."""
+    text = _text_id(value)
+    match = _OPENALEX_WORK.match(text) if text else None
+    return match.group(1).upper() if match else None
+
+
+def normalize_digits_id(value: object) -> str | None:
+    """A numeric identifier (S2 corpus id, MAG id) as its digits; ints and strings alike, else None."""
+    text = _text_id(value)
+    if text is None or not _DIGITS.match(text):
+        return None
+    return text.lstrip("0") or None
+
+
+def normalize_pmid(value: object) -> str | None:
+    """A PubMed id from digits, 'pmid:' or a pubmed URL, else None."""
+    text = _text_id(value)
+    match = _PMID.match(text) if text else None
+    return (match.group(1).lstrip("0") or None) if match else None
+
+
+def normalize_pmcid(value: object) -> str | None:
+    """A PubMed Central id as 'PMC' and digits, from either spelling or a PMC URL, else None."""
+    text = _text_id(value)
+    match = _PMCID.match(text) if text else None
+    return f"PMC{match.group(1)}" if match else None
+
+
+def normalize_dblp_key(value: object) -> str | None:
+    """A dblp record key ('conf/nips/VaswaniSPUJGKP17') from the key or its dblp.org/rec URL, else None."""
+    text = _text_id(value)
+    if text is None:
+        return None
+    key = _DBLP_SUFFIX.sub("", _DBLP_PREFIX.sub("", text)) if _DBLP_PREFIX.match(text) else text
+    return key if _DBLP_KEY.match(key) else None

@@ -23,6 +23,13 @@ papers = sa.Table(
     sa.Column("identity_key", sa.Text, nullable=False, unique=True),
     sa.Column("arxiv_id", sa.Text, unique=True),
     sa.Column("doi", sa.Text, unique=True),
+    # The open scholarly graphs' identifiers (revision 0007): each names one work, so each is unique.
+    sa.Column("openalex_id", sa.Text, index=True, unique=True),
+    sa.Column("s2_corpus_id", sa.Text, index=True, unique=True),
+    sa.Column("pmid", sa.Text, index=True, unique=True),
+    sa.Column("pmcid", sa.Text, index=True, unique=True),
+    sa.Column("dblp_key", sa.Text, index=True, unique=True),
+    sa.Column("mag_id", sa.Text, index=True, unique=True),
     sa.Column("title", sa.Text, nullable=False),
     sa.Column("title_key", sa.Text, nullable=False, index=True),
     sa.Column("abstract", sa.Text),
@@ -119,6 +126,15 @@ paper_authors = sa.Table(
     sa.Column("position", sa.Integer, primary_key=True),
     sa.Column("author_id", sa.Integer, sa.ForeignKey("authors.id", ondelete="CASCADE"), nullable=False, index=True),
     sa.Column("raw_name", sa.Text, nullable=False),
+)
+
+# Identifiers a graph merged into others (OpenAlex merged_ids): the old id resolves to the new one.
+merged_ids = sa.Table(
+    "merged_ids",
+    metadata,
+    sa.Column("scheme", sa.Text, primary_key=True),  # the papers column, e.g. openalex_id
+    sa.Column("old_id", sa.Text, primary_key=True),
+    sa.Column("new_id", sa.Text, nullable=False),
 )
 
 import_runs = sa.Table(

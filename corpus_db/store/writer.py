@@ -10,8 +10,16 @@ from contextlib import contextmanager
 from itertools import islice
 from typing import Any
 
-from corpus_db.model import ImportCounts, PreparedRecord, Rejected, Repo, Unchanged
-from corpus_db.rules.identity import Candidates, drop_taken_identifiers, resolve
+from corpus_db.model import ImportCounts, MergedId, PreparedRecord, Rejected, Repo, Unchanged
+from corpus_db.rules.identity import (
+    IDENTIFIERS,
+    Candidates,
+    drop_taken_identifiers,
+    identity_key,
+    key_of,
+    resolve,
+    speaks_again,
+)
 from corpus_db.rules.merge import TEXT_FIELDS, merge_fields, revise_fields
 from corpus_db.rules.normalize import tag_name
 from corpus_db.rules.taxonomy import TAXONOMY_ORIGIN
@@ -32,12 +40,12 @@ BULK_MIN_RECORDS = 20_000
 BULK_SHARE_OF_EXISTING = 0.5
 
 _PAPER_COLUMNS = (
-    "id", "identity_key", "arxiv_id", "doi", "title", "title_key", "abstract", "abstract_truncated",
-    "published", "year", "venue",
+    "id", "identity_key", *IDENTIFIERS, "title", "title_key", "abstract", "abstract_truncated", "published", "year",
+    "venue",
 )
 
 
-Item = PreparedRecord | Unchanged | Rejected
+Item = PreparedRecord | Unchanged | Rejected | MergedId
 FIRST_REJECTS = 3  # kept to name in the error when a source has too many
 
 
@@ -154,6 +162,9 @@ class SourceWriter:
             check_limit(self.reject_limit, self.counts, self.first_rejects, self.source.locator, final=final)
 
     def _write_chunk(self, chunk: list[Item]) -> None:
+        merges = [item for item in chunk if isinstance(item, MergedId)]
+        if merges:
+            self._apply_merges(merges)
         prepared = [item for item in chunk if isinstance(item, PreparedRecord)]
         unchanged = [item.record_hash for item in chunk if isinstance(item, Unchanged)]
         rejects = [item for item in chunk if isinstance(item, Rejected)]
@@ -212,8 +223,8 @@ class SourceWriter:
     def _load_candidates(self, todo: list[PreparedRecord]) -> Candidates:
         state = Candidates()
         columns = ", ".join(_PAPER_COLUMNS)
-        for column, key in (("arxiv_id", "arxiv_id"), ("doi", "doi"), ("title_key", "title_key")):
-            values = {item.fields[key] for item in todo if item.fields[key]}
+        for column in (*IDENTIFIERS, "title_key"):
+            values = {item.fields[column] for item in todo if item.fields[column]}
             if not values:
                 continue
             rows = self.conn.execute(
@@ -223,7 +234,51 @@ class SourceWriter:
                 state.remember(dict(zip(_PAPER_COLUMNS, row, strict=True)))
         return state
 
+    def _apply_merges(self, merges: list[MergedId]) -> None:
+        """Keep each merge rule, and move the id of a paper that held a merged id to the id that absorbed
+        it (when no paper holds that one yet: two papers both present stay two)."""
+        rows = [(m.scheme, m.old_id, m.new_id) for m in merges if m.scheme in IDENTIFIERS]
+        self.conn.executemany(
+            """INSERT INTO merged_ids (scheme, old_id, new_id) VALUES (?, ?, ?)
+               ON CONFLICT (scheme, old_id) DO UPDATE SET new_id = excluded.new_id""",
+            rows,
+        )
+        for scheme, old_id, new_id in rows:
+            if self.conn.execute(f"SELECT 1 FROM papers WHERE {scheme} = ?", (new_id,)).fetchone():
+                continue
+            cursor = self.conn.execute(
+                f"""UPDATE papers SET {scheme} = ?, last_updated = ?,
+                      identity_key = CASE WHEN identity_key = ? THEN ? ELSE identity_key END
+                    WHERE {scheme} = ?""",
+                (new_id, self.now, key_of(scheme, old_id), key_of(scheme, new_id), old_id),
+            )
+            self.counts.updated += cursor.rowcount
+
+    def _follow_merges(self, todo: list[PreparedRecord]) -> None:
+        """A record naming a merged id is about the work that absorbed it (chains followed)."""
+        for scheme in IDENTIFIERS:
+            olds = {item.fields[scheme] for item in todo if item.fields[scheme]}
+            if not olds:
+                continue
+            mapping = dict(self.conn.execute(
+                "SELECT old_id, new_id FROM merged_ids WHERE scheme = ? AND old_id IN (SELECT value FROM json_each(?))",
+                (scheme, _json(olds)),
+            ).fetchall())
+            for item in todo:
+                seen = set()
+                while (new_id := mapping.get(item.fields[scheme])) and new_id not in seen:
+                    seen.add(new_id)
+                    item.fields = {**item.fields, scheme: new_id}
+                    item.fields["identity_key"] = identity_key(item.fields)
+                    if new_id not in mapping:
+                        more = self.conn.execute(
+                            "SELECT new_id FROM merged_ids WHERE scheme = ? AND old_id = ?", (scheme, new_id)
+                        ).fetchone()
+                        if more:
+                            mapping[new_id] = more[0]
+
     def _store_records(self, todo: list[PreparedRecord], links: dict[str, dict[str, Any]]) -> None:
+        self._follow_merges(todo)
         state = self._load_candidates(todo)
         new_papers: dict[int, dict[str, Any]] = {}
         changed: dict[int, dict[str, Any]] = {}
@@ -243,8 +298,9 @@ class SourceWriter:
             else:
                 paper = state.papers[paper_id]
                 previous = links.get(item.record_key)
-                # The same source's own record, changed since last time, corrects what it said before.
-                revising = previous is not None and previous["paper_id"] == paper_id
+                # The same source's own record, changed since last time, corrects what it said before; so does
+                # a later OpenAlex partition about the work that gave the paper its W-id.
+                revising = (previous is not None and previous["paper_id"] == paper_id) or speaks_again(paper, fields)
                 rule = revise_fields if revising else merge_fields
                 updates = self._safe_updates(state, paper, rule(paper, fields))
                 if updates:
@@ -283,15 +339,10 @@ class SourceWriter:
         return updates
 
     def _insert_papers(self, papers: Iterable[dict[str, Any]]) -> None:
-        rows = [
-            (p["id"], p["identity_key"], p["arxiv_id"], p["doi"], p["title"], p["title_key"], p["abstract"],
-             p["abstract_truncated"], p["published"], p["year"], p["venue"], self.now, self.now)
-            for p in papers
-        ]
+        rows = [(*(p[c] for c in _PAPER_COLUMNS), self.now, self.now) for p in papers]
         self.conn.executemany(
-            """INSERT INTO papers (id, identity_key, arxiv_id, doi, title, title_key, abstract, abstract_truncated,
-                                   published, year, venue, first_seen, last_updated)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            f"""INSERT INTO papers ({", ".join(_PAPER_COLUMNS)}, first_seen, last_updated)
+                VALUES ({", ".join("?" * (len(_PAPER_COLUMNS) + 2))})""",
             rows,
         )
 

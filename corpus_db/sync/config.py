@@ -44,8 +44,9 @@ class SourceEntry:
     tags: tuple[str, ...] = ()
 
     def local_paths(self) -> list[Path]:
-        """The files a path or glob entry names now: a file, the files in a directory, or the files a
-        glob matches (sorted, hidden ones skipped); empty when nothing is there."""
+        """The files a path or glob entry names now: a file, the dumps in a directory and its subfolders (in
+        path order: an OpenAlex snapshot folder is one source whose later updated_date=... partitions update
+        the works they repeat), or the files a glob matches; empty when nothing is there."""
         if self.kind == "path":
             path = Path(self.location)
             if path.is_dir():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from corpus_db.rules.identity import Candidates, compatible, drop_taken_identifiers, resolve
+from corpus_db.rules.identity import Candidates, compatible, drop_taken_identifiers, identity_key, resolve, speaks_again
 
 
 def paper(id_: int, title_key: str, arxiv_id: str | None = None, doi: str | None = None) -> dict[str, Any]:
@@ -60,3 +60,34 @@ def test_remembering_a_paper_again_updates_its_indexes() -> None:
     candidates = known(paper(1, "a"))
     candidates.remember({**candidates.papers[1], "doi": "10.1/new"})
     assert resolve(candidates, fields("other", doi="10.1/new")) == 1
+
+
+def test_the_graph_identifiers_match_like_arxiv_ids_and_dois() -> None:
+    candidates = known({**paper(1, "a"), "openalex_id": "W1"}, {**paper(2, "b"), "pmid": "42", "dblp_key": "conf/x/Y"})
+    assert resolve(candidates, {**fields("zzz"), "openalex_id": "W1"}) == 1
+    assert resolve(candidates, {**fields("zzz"), "dblp_key": "conf/x/Y"}) == 2
+    assert resolve(candidates, {**fields("zzz"), "s2_corpus_id": "7"}) is None
+
+
+def test_a_title_never_joins_papers_whose_graph_identifiers_disagree() -> None:
+    candidates = known({**paper(1, "introduction"), "dblp_key": "books/x/A"})
+    assert resolve(candidates, {**fields("introduction"), "dblp_key": "books/x/B"}) is None
+    assert resolve(candidates, {**fields("introduction"), "pmid": "5"}) == 1
+
+
+def test_a_paper_without_a_title_is_found_by_identifier_only() -> None:
+    candidates = known({**paper(1, ""), "s2_corpus_id": "42"})
+    assert resolve(candidates, fields("")) is None
+    assert resolve(candidates, {**fields("a paper"), "s2_corpus_id": "42"}) == 1
+
+
+def test_identity_key_takes_the_strongest_identifier() -> None:
+    key = identity_key({"arxiv_id": None, "doi": None, "openalex_id": "W1", "pmid": "2", "title": "T"})
+    assert key == "openalex:W1"
+    assert identity_key({"s2_corpus_id": "42", "title": ""}) == "s2:42"
+
+
+def test_the_same_openalex_work_speaks_again() -> None:
+    assert speaks_again({"openalex_id": "W1"}, {"openalex_id": "W1"})
+    assert not speaks_again({"openalex_id": "W1"}, {"openalex_id": "W2"})
+    assert not speaks_again({"openalex_id": None}, {"openalex_id": None})

@@ -1,9 +1,9 @@
 import pytest
 
+from corpus_db.rules.identity import identity_key
 from corpus_db.rules.normalize import (
     display_name,
     find_arxiv_id,
-    identity_key,
     name_key,
     normalize_arxiv_id,
     normalize_doi,
@@ -58,9 +58,10 @@ def test_title_key_folds_case_punctuation_spacing_and_compatibility_forms() -> N
 
 
 def test_identity_prefers_arxiv_then_doi_then_title() -> None:
-    assert identity_key("2401.01234", "10.1/x", "T") == "arxiv:2401.01234"
-    assert identity_key(None, "10.1/x", "T") == "doi:10.1/x"
-    assert identity_key(None, None, "A Title!") == "title:a title"
+    assert identity_key({"arxiv_id": "2401.01234", "doi": "10.1/x", "title": "T"}) == "arxiv:2401.01234"
+    assert identity_key({"arxiv_id": None, "doi": "10.1/x", "title": "T"}) == "doi:10.1/x"
+    assert identity_key({"pmid": "123", "mag_id": "9", "title": "T"}) == "pmid:123"
+    assert identity_key({"title": "A Title!"}) == "title:a title"
 
 
 def test_author_names_for_display_and_matching() -> None:

@@ -21,7 +21,8 @@ def test_the_repository_sources_file_names_the_seeds() -> None:
 
 def test_relative_locations_are_relative_to_the_file(tmp_path: Path) -> None:
     (tmp_path / "dumps").mkdir()
-    (tmp_path / "dumps" / "a.txt").write_text("x")
+    (tmp_path / "dumps" / "a.txt").write_text("Get trending papers in your email inbox!\n")  # a listing
+    (tmp_path / "dumps" / "notes.md").write_text("not a dump\n")
     (tmp_path / "dumps" / ".hidden").write_text("x")
     text = """
 sources:
