@@ -28,10 +28,14 @@ papers = sa.Table(
     sa.Column("abstract", sa.Text),
     sa.Column("abstract_truncated", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("published", sa.Text),
-    sa.Column("year", sa.Integer, index=True),
+    sa.Column("year", sa.Integer),
     sa.Column("venue", sa.Text),
     sa.Column("first_seen", sa.Text, nullable=False),
     sa.Column("last_updated", sa.Text, nullable=False),
+    # Newest-first lists walk these (see web/listing.py); "new since" ranges use first_seen.
+    sa.Index("ix_papers_published_id", "published", "id"),
+    sa.Index("ix_papers_year_published_id", "year", "published", "id"),
+    sa.Index("ix_papers_first_seen", "first_seen"),
 )
 
 sources = sa.Table(
@@ -53,7 +57,7 @@ paper_sources = sa.Table(
     "paper_sources",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
     sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
     sa.Column("record_key", sa.Text, nullable=False),  # the record's identity within its source
     sa.Column("position", sa.Integer, nullable=False),
@@ -65,6 +69,8 @@ paper_sources = sa.Table(
     sa.UniqueConstraint("source_id", "record_key"),
     # Re-imports recognise unchanged records by fingerprint before parsing them.
     sa.Index("ix_paper_sources_source_id_record_hash", "source_id", "record_hash"),
+    # "Is this paper listed by that source" without reading the (large) row.
+    sa.Index("ix_paper_sources_paper_id_source_id", "paper_id", "source_id"),
 )
 
 tags = sa.Table(
@@ -72,15 +78,20 @@ tags = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("name", sa.Text, nullable=False, unique=True),
+    sa.Column("fold_key", sa.Text, nullable=False, unique=True),  # near-duplicate spellings share it
+    sa.Column("kind", sa.Text, nullable=False, server_default="keyword"),  # curated, arxiv-category, keyword
+    sa.Column("paper_count", sa.Integer, nullable=False, server_default="0"),  # kept up to date by the writer
+    sa.Index("ix_tags_kind_paper_count", "kind", "paper_count"),
 )
 
 paper_tags = sa.Table(
     "paper_tags",
     metadata,
     sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("tag_id", sa.Integer, sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+    sa.Column("tag_id", sa.Integer, sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("origin", sa.Text, primary_key=True),  # "import --tag", "taxonomy", "source"
     sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id", ondelete="SET NULL")),
+    sa.Index("ix_paper_tags_tag_id_paper_id", "tag_id", "paper_id"),  # a tag's papers, index-only
 )
 
 repos = sa.Table(
@@ -141,4 +152,7 @@ import_runs = sa.Table(
     # The process that ran it: a 'running' row whose process is gone was killed (see runs.py).
     sa.Column("pid", sa.Integer),
     sa.Column("host", sa.Text),
+    # Papers and listings a run added have ids from these on (ids only grow): "new since the last sync".
+    sa.Column("first_paper_id", sa.Integer),
+    sa.Column("first_link_id", sa.Integer),
 )
