@@ -43,7 +43,7 @@ bench: install-test
 	PYTHONPATH=. $(BIN)/python bench/run.py
 
 bench-1m: install-test
-	PYTHONPATH=. $(BIN)/python bench/run.py --size 1000000 --only floor,import,sqlite-utils,search
+	PYTHONPATH=. $(BIN)/python bench/run.py --size 1000000 --only floor,import,sqlite-utils,search,browse
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info test-artifacts bench-data

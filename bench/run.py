@@ -33,6 +33,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
+import browse  # noqa: E402
 import generate  # noqa: E402
 
 from corpus_db.store import fts  # noqa: E402
@@ -43,7 +44,7 @@ PYTHON = sys.executable
 SQLITE_UTILS = Path(PYTHON).with_name("sqlite-utils")
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 CLI = [PYTHON, "-c", "from corpus_db.cli import main; main()"]
-SECTIONS = ("floor", "sqlite-utils", "import", "memory", "reimport", "search", "datasette", "publish")
+SECTIONS = ("floor", "sqlite-utils", "import", "memory", "reimport", "search", "datasette", "publish", "browse")
 SMALL_SIZE = 10_000  # a second import size, so "memory flat as N grows" has two points in every run
 
 
@@ -464,6 +465,12 @@ def bench(size: int, seed: int, sections: set[str], data_root: Path) -> Report:
         report.add("corpus-db publish (VACUUM INTO, FTS optimize, inspect file)", seconds, "s",
                    note=f"{snapshot.stat().st_size / 1e6:,.0f} MB")
         shutil.rmtree(snapshot.parent)
+
+    if "browse" in sections and db.exists():
+        print("browse: corpus-db serve, 20 pages per page kind after one warm-up, one at a time", flush=True)
+        days = browse.add_hf_days(db, data_root / f"hf-browse-{size}-s{seed}", corpus_import, generate, seed)
+        print(f"  (imported {days} generated HF daily files first, for their keywords)", flush=True)
+        browse.run_browse(db, CLI, ENV, ROOT, free_port, wait_for, report, queries, seed)
     return report
 
 
@@ -476,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the databases of the run")
     args = parser.parse_args(argv)
     sections = set(args.only.split(",")) if args.only else set(SECTIONS)
-    if "reimport" in sections or "memory" in sections or "search" in sections:
+    if sections & {"reimport", "memory", "search", "browse"}:
         sections.add("import")  # they measure against the first import's database
     started = time.perf_counter()
     for size in args.size or [100_000]:
