@@ -43,7 +43,7 @@ async def _one(db: Any, sql: str, params: dict[str, Any]) -> dict[str, Any] | No
 
 async def render_list(datasette: Any, request: Any, db: Any, filters: listing.Filters, *, heading: str,
                       subject: dict[str, Any] | None = None, kind: str = "papers", base_path: str | None = None,
-                      extra: dict[str, Any] | None = None) -> Response:
+                      fixed: tuple[str, ...] = (), extra: dict[str, Any] | None = None) -> Response:
     """A page of papers under a heading, with facets that narrow it and a link to the next page."""
     after = _after(request)
     plan = await listing.plan(db, filters)
@@ -55,6 +55,7 @@ async def render_list(datasette: Any, request: Any, db: Any, filters: listing.Fi
         count = await listing.total(db, filters, plan)
     database_url = datasette.urls.database(db.name)
     base = base_path or f"{database_url}/-/papers"
+    own = filters.with_(**dict.fromkeys(fixed))  # the filter the page's own URL names stays out of its links
     page_number = int(request.args.get("page") or 1) if (request.args.get("page") or "1").isdigit() else 1
     context = {
         "database": db.name,
@@ -67,9 +68,9 @@ async def render_list(datasette: Any, request: Any, db: Any, filters: listing.Fi
         "total": count,
         "page_number": page_number,
         "page_size": listing.PAGE_SIZE,
-        "next_url": (f"{base}{listing.query_string(filters, after=page.next_after, page=page_number + 1)}"
+        "next_url": (f"{base}{listing.query_string(own, after=page.next_after, page=page_number + 1)}"
                      if page.next_after is not None else None),
-        "first_url": f"{base}{listing.query_string(filters)}" if after is not None else None,
+        "first_url": f"{base}{listing.query_string(own)}" if after is not None else None,
         "browse_url": f"{database_url}/-/papers",
         "facets": facets,
         "kind_titles": KIND_TITLES,
@@ -107,7 +108,7 @@ async def tag_view(datasette: Any, request: Any) -> Response:
     filters = _filters(request, tag=tag_id)
     path = f"{datasette.urls.table(db.name, 'tags')}/{tag_id}"
     return await render_list(datasette, request, db, filters, heading=tag_label(tag["name"]), subject=tag,
-                             kind="tag", base_path=path)
+                             kind="tag", base_path=path, fixed=("tag",))
 
 
 async def author_view(datasette: Any, request: Any) -> Response:
@@ -125,7 +126,7 @@ async def author_view(datasette: Any, request: Any) -> Response:
     filters = _filters(request, author=author_id)
     path = f"{datasette.urls.table(db.name, 'authors')}/{author_id}"
     return await render_list(datasette, request, db, filters, heading=author["name"], subject=author,
-                             kind="author", base_path=path,
+                             kind="author", base_path=path, fixed=("author",),
                              extra={"coauthors": [dict(zip(("id", "name", "count"), r, strict=True))
                                                   for r in coauthors.rows]})
 
@@ -139,7 +140,7 @@ async def source_view(datasette: Any, request: Any) -> Response:
     filters = _filters(request, source=source_id)
     path = f"{datasette.urls.table(db.name, 'sources')}/{source_id}"
     return await render_list(datasette, request, db, filters, heading=source["label"], subject=source,
-                             kind="source", base_path=path)
+                             kind="source", base_path=path, fixed=("source",))
 
 
 async def repo_view(datasette: Any, request: Any) -> Response:
@@ -151,7 +152,7 @@ async def repo_view(datasette: Any, request: Any) -> Response:
     filters = _filters(request, repo=repo_id)
     path = f"{datasette.urls.table(db.name, 'repos')}/{repo_id}"
     return await render_list(datasette, request, db, filters, heading=repo["url"], subject=repo, kind="repo",
-                             base_path=path)
+                             base_path=path, fixed=("repo",))
 
 
 async def tag_by_name_view(datasette: Any, request: Any) -> Response:
