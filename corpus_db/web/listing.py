@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from corpus_db.web.cache import cached
+
 PAGE_SIZE = 50
 GATHER_MAX = 5000
 FACET_SAMPLE = 1000
@@ -285,7 +287,7 @@ async def total(db: Any, filters: Filters, p: Plan) -> int | None:
     count under a time limit (None when it runs out)."""
     set_filters = filters.params()
     if not set_filters:
-        return await _scalar(db, "SELECT count(*) FROM papers", {})
+        return await cached(db, "papers", lambda: _scalar(db, "SELECT count(*) FROM papers", {}))
     if list(set_filters) == ["tag"]:
         return await _scalar(db, "SELECT paper_count FROM tags WHERE id = :v", {"v": filters.tag})
     if list(set_filters) == ["year"]:
@@ -313,6 +315,12 @@ class Facets:
     matched: int | None = None  # papers the sample found: all of them when fewer than FACET_SAMPLE
 
 
+async def _years(db: Any) -> list[tuple[int, int]]:
+    """Papers per year over the whole corpus: one pass over the (year, published, id) index."""
+    rows = await db.execute("SELECT year, count(*) FROM papers WHERE year IS NOT NULL GROUP BY year ORDER BY year DESC")
+    return [(r[0], r[1]) for r in rows.rows]
+
+
 async def facets(db: Any, filters: Filters, p: Plan, per_kind: int = 12) -> Facets:
     if filters.is_empty():
         kinds: dict[str, list[dict[str, Any]]] = {}
@@ -321,9 +329,7 @@ async def facets(db: Any, filters: Filters, p: Plan, per_kind: int = 12) -> Face
                 "SELECT id, name, paper_count FROM tags WHERE kind = :k AND paper_count > 0 "
                 "ORDER BY paper_count DESC LIMIT :n", {"k": kind, "n": per_kind})
             kinds[kind] = [{"id": i, "name": n, "count": c} for i, n, c in rows.rows]
-        years = await db.execute("SELECT year, count(*) FROM papers WHERE year IS NOT NULL GROUP BY year "
-                                 "ORDER BY year DESC")
-        return Facets(kinds, [tuple(r) for r in years.rows], None, None)
+        return Facets(kinds, await cached(db, "years", lambda: _years(db)), None, None)
     ids = [row[0] for row in await paper_ids(db, p, None, FACET_SAMPLE, columns="p.id")]
     sample = json.dumps(ids)
     kinds = {"curated": [], "arxiv-category": [], "keyword": []}
