@@ -136,7 +136,6 @@ async def _chart_context(db: Any, database_url: str) -> dict[str, Any]:
     year_bars = [Bar(str(y), n, f"{database_url}/-/papers?year={y}") for y, n in fill_years(years)]
     return {
         "total": total,
-        "tagged": sum(r["n"] for r in tags),
         "dated_months": sum(months.values()),
         "dated_years": sum(years.values()),
         "category_chart": horizontal_bars(category_bars, title="Papers per arXiv category", label_width=330),
