@@ -109,10 +109,11 @@ paper_repos = sa.Table(
     "paper_repos",
     metadata,
     sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("repo_id", sa.Integer, sa.ForeignKey("repos.id", ondelete="CASCADE"), primary_key=True, index=True),
+    sa.Column("repo_id", sa.Integer, sa.ForeignKey("repos.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("origin", sa.Text, primary_key=True),  # "abstract", "hf:githubRepo", "pwc:links", ...
     sa.Column("link", sa.Text, nullable=False),  # the link as written, sub-path and all
     sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id", ondelete="SET NULL")),
+    sa.Index("ix_paper_repos_repo_id_paper_id", "repo_id", "paper_id"),  # papers per repo, index-only
 )
 
 authors = sa.Table(
@@ -128,8 +129,9 @@ paper_authors = sa.Table(
     metadata,
     sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("position", sa.Integer, primary_key=True),
-    sa.Column("author_id", sa.Integer, sa.ForeignKey("authors.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("author_id", sa.Integer, sa.ForeignKey("authors.id", ondelete="CASCADE"), nullable=False),
     sa.Column("raw_name", sa.Text, nullable=False),
+    sa.Index("ix_paper_authors_author_id_paper_id", "author_id", "paper_id"),  # an author's papers, index-only
 )
 
 import_runs = sa.Table(

@@ -16,7 +16,7 @@ from datasette.utils.asgi import NotFound, Response
 from corpus_db.rules.normalize import tag_name
 from corpus_db.rules.tags import fold_key
 from corpus_db.store.search import register_functions
-from corpus_db.web import cells, charts, pages, related
+from corpus_db.web import cells, charts, counts, pages, related
 from corpus_db.web.empty_search import ASGIApp, drop_blank_search
 from corpus_db.web.readonly import make_read_only
 
@@ -36,6 +36,15 @@ def prepare_connection(conn: sqlite3.Connection, database: str) -> None:
         # Paper lists read scattered rows: mapping the file spares a copy per page read (see BENCHMARKS.md).
         conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     make_read_only(conn, database)
+
+
+@hookimpl
+def startup(datasette: Any) -> None:
+    """Table counts kept per database version instead of recounted on every home/database page view
+    (see web/counts.py), for database files that can change (immutable ones have their inspect counts)."""
+    for name, db in datasette.databases.items():
+        if name not in ("_internal", "_memory") and db.path and db.is_mutable:
+            db.table_counts = counts.kept_table_counts(db)
 
 
 @hookimpl

@@ -18,7 +18,8 @@ from urllib.parse import urlencode
 from corpus_db.web.cache import cached
 
 PAGE_SIZE = 50
-GATHER_MAX = 5000
+GATHER_MAX = 300  # sorting this many papers costs as many row reads, random ones on a cold cache
+DRIVER_MAX = 50_000  # a set this big is still cheap to build from an index, and a fast membership test
 FACET_SAMPLE = 1000
 COUNT_TIME_LIMIT_MS = 40  # a count that needs a walk of the papers gives up: "many"
 
@@ -94,6 +95,8 @@ class Plan:
     gather: str | None = None  # a subquery of paper ids to drive from, when the set is small
     walk_index: str = "ix_papers_published_id"
     no_undated: bool = False  # a month filter: papers without a date cannot match
+    driver: str | None = None  # paper ids from an index alone (<= DRIVER_MAX), for facet samples
+    driver_condition: int | None = None  # which of `conditions` the driver is
 
 
 _LINKS = {  # filter -> (link table, its column), for tag, author, source, repo
@@ -143,37 +146,41 @@ async def estimate(db: Any, name: str, value: Any) -> int | None:
 
 
 async def plan(db: Any, filters: Filters) -> Plan:
-    """The conditions for these filters and the smallest set to drive from, if one is small."""
+    """The conditions for these filters, and the sets to drive from: `gather` when one filter names few
+    papers (sort them), `driver` when one names a set an index gives without reading rows (a membership
+    test for the walk, and a sample for the facets)."""
     result = Plan()
     smallest: tuple[int, str] | None = None
+    driver: tuple[int, str, int] | None = None  # (size, subquery, index of its condition)
     for name, (table, column) in _LINKS.items():
         value = getattr(filters, name)
         if value is None:
             continue
         result.params[name] = value
-        if name == "author":
-            check = f"EXISTS (SELECT 1 FROM {table} x WHERE x.paper_id = p.id AND x.{column} = :{name})"
-        elif name == "tag":
-            check = f"EXISTS (SELECT 1 FROM {table} x WHERE x.{column} = :{name} AND x.paper_id = p.id)"
-        else:
-            check = f"EXISTS (SELECT 1 FROM {table} x WHERE x.paper_id = p.id AND x.{column} = :{name})"
-        result.conditions.append(check)
-        size = await estimate(db, name, value)
         gather = f"SELECT paper_id FROM {table} WHERE {column} = :{name}"
+        size = await estimate(db, name, value)
+        index_only = name != "source"  # paper_sources rows carry the raw record: no index gives paper ids
+        if index_only and size is not None and size <= DRIVER_MAX:
+            result.conditions.append(f"p.id IN ({gather})")
+            if driver is None or size < driver[0]:
+                driver = (size, gather, len(result.conditions) - 1)
+        else:
+            result.conditions.append(
+                f"EXISTS (SELECT 1 FROM {table} x WHERE x.{column} = :{name} AND x.paper_id = p.id)")
         if size is not None and size <= GATHER_MAX and (smallest is None or size < smallest[0]):
             smallest = (size, gather)
     if filters.run is not None:
         window = await run_window(db, filters.run)
         first_paper, first_link = window if window else (1 << 62, 1 << 62)
         result.params.update(run_paper=first_paper, run_link=first_link)
-        result.conditions.append(
-            "(p.id >= :run_paper OR EXISTS (SELECT 1 FROM paper_sources x WHERE x.paper_id = p.id "
-            "AND x.id >= :run_link))")
+        gather = ("SELECT id AS paper_id FROM papers WHERE id >= :run_paper "
+                  "UNION SELECT paper_id FROM paper_sources WHERE id >= :run_link")
+        result.conditions.append(f"p.id IN ({gather})")
         size = await _scalar(
             db, "SELECT (SELECT count(*) FROM papers WHERE id >= :a) + (SELECT count(*) FROM paper_sources "
             "WHERE id >= :b)", {"a": first_paper, "b": first_link}, limit_ms=COUNT_TIME_LIMIT_MS)
-        gather = ("SELECT id FROM papers WHERE id >= :run_paper "
-                  "UNION SELECT paper_id FROM paper_sources WHERE id >= :run_link")
+        if size is not None and size <= DRIVER_MAX and (driver is None or size < driver[0]):
+            driver = (size, gather, len(result.conditions) - 1)
         if size is not None and size <= GATHER_MAX and (smallest is None or size < smallest[0]):
             smallest = (size, gather)
     if filters.year is not None:
@@ -188,6 +195,9 @@ async def plan(db: Any, filters: Filters) -> Plan:
         result.conditions.append(CODE_EXISTS)
     if smallest is not None:
         result.gather = smallest[1]
+    if driver is not None:
+        result.driver = driver[1]
+        result.driver_condition = driver[2]
     return result
 
 
@@ -315,6 +325,19 @@ class Facets:
     matched: int | None = None  # papers the sample found: all of them when fewer than FACET_SAMPLE
 
 
+async def _sample(db: Any, p: Plan) -> list[int]:
+    """Up to FACET_SAMPLE matching paper ids: any of them when an index-only set drives (no order needed,
+    no row read for it), else the newest along the walk."""
+    if p.driver is None or p.gather is not None:
+        return [row[0] for row in await paper_ids(db, p, None, FACET_SAMPLE, columns="p.id")]
+    others = [c for i, c in enumerate(p.conditions) if i != p.driver_condition]
+    sql = (f"SELECT d.paper_id FROM ({p.driver}) d"
+           + (" JOIN papers p ON p.id = d.paper_id WHERE " + " AND ".join(others) if others else "")
+           + " LIMIT :limit")
+    rows = await db.execute(sql, dict(p.params, limit=FACET_SAMPLE))
+    return [row[0] for row in rows.rows]
+
+
 async def _years(db: Any) -> list[tuple[int, int]]:
     """Papers per year over the whole corpus: one pass over the (year, published, id) index."""
     rows = await db.execute("SELECT year, count(*) FROM papers WHERE year IS NOT NULL GROUP BY year ORDER BY year DESC")
@@ -330,7 +353,7 @@ async def facets(db: Any, filters: Filters, p: Plan, per_kind: int = 12) -> Face
                 "ORDER BY paper_count DESC LIMIT :n", {"k": kind, "n": per_kind})
             kinds[kind] = [{"id": i, "name": n, "count": c} for i, n, c in rows.rows]
         return Facets(kinds, await cached(db, "years", lambda: _years(db)), None, None)
-    ids = [row[0] for row in await paper_ids(db, p, None, FACET_SAMPLE, columns="p.id")]
+    ids = await _sample(db, p)
     sample = json.dumps(ids)
     kinds = {"curated": [], "arxiv-category": [], "keyword": []}
     rows = await db.execute(

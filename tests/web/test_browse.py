@@ -19,6 +19,7 @@ from datasette.app import Datasette
 
 from corpus_db.ingest.files import expand_paths
 from corpus_db.ingest.run import SourceTask, run_import
+from corpus_db.web import listing
 from corpus_db.web.listing import PAGE_SIZE
 from tests.paths import REALDATA, ROOT, SEEDS
 from tests.web_support import copy_as_corpus, make_datasette
@@ -89,7 +90,10 @@ def newest_first(corpus: Path, ids: list[int]) -> list[int]:
     return sorted(ids, key=lambda i: (rows[i] is not None, rows[i] or "", i), reverse=True)
 
 
-async def test_a_big_tag_pages_to_the_end_newest_first(ds: Datasette, corpus: Path) -> None:
+@pytest.mark.parametrize("gather_max", [listing.GATHER_MAX, 0])  # both plans: sort a set, walk the index
+async def test_a_big_tag_pages_to_the_end_newest_first(ds: Datasette, corpus: Path, gather_max: int,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(listing, "GATHER_MAX", gather_max)
     tag_id, count = sql(corpus, "SELECT id, paper_count FROM tags ORDER BY paper_count DESC LIMIT 1")[0]
     assert count > PAGE_SIZE * 2
     ids = await walk(ds, f"/corpus/tags/{tag_id}")
@@ -134,7 +138,10 @@ async def test_tags_table_sorts_by_paper_count_and_counts_are_right(ds: Datasett
     assert wrong == []
 
 
-async def test_author_page_lists_papers_newest_first_with_coauthors(ds: Datasette, corpus: Path) -> None:
+@pytest.mark.parametrize("gather_max", [listing.GATHER_MAX, 0])
+async def test_author_page_lists_papers_newest_first_with_coauthors(ds: Datasette, corpus: Path, gather_max: int,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(listing, "GATHER_MAX", gather_max)
     author_id = sql(corpus, "SELECT author_id FROM paper_authors GROUP BY author_id HAVING count(*) > 1 "
                             "ORDER BY count(*) DESC LIMIT 1")[0][0]
     ids = await walk(ds, f"/corpus/authors/{author_id}")

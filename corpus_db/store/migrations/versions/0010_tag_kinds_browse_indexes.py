@@ -10,8 +10,9 @@ Create Date: 2026-11-26
   here, every paper keeping its link (to the merged tag).
 - tags.paper_count: papers per tag, kept up to date by the writer, for facets and sorting.
 - Indexes for newest-first lists: papers(published, id), papers(year, published, id) (replaces
-  papers(year)), papers(first_seen); paper_tags(tag_id, paper_id) and paper_sources(paper_id, source_id)
-  replace their one-column indexes, so "has this tag" / "listed by this source" are index-only.
+  papers(year)), papers(first_seen); paper_tags(tag_id, paper_id), paper_sources(paper_id, source_id),
+  paper_repos(repo_id, paper_id) and paper_authors(author_id, paper_id) replace their one-column indexes,
+  so "has this tag", "listed by this source", "papers of this repo / author" are index-only.
 - import_runs.first_paper_id / first_link_id: where the run's new papers and new listings start (ids
   only grow), for "new since the last sync".
 - paper_overview is dropped and made again around the rebuild of tags (a view naming a table that a
@@ -99,6 +100,9 @@ _INDEX_SWAPS = (  # (table, old index, old columns, new index, new columns)
     ("paper_sources", "ix_paper_sources_paper_id", ["paper_id"], "ix_paper_sources_paper_id_source_id",
      ["paper_id", "source_id"]),
     ("papers", "ix_papers_year", ["year"], "ix_papers_year_published_id", ["year", "published", "id"]),
+    ("paper_repos", "ix_paper_repos_repo_id", ["repo_id"], "ix_paper_repos_repo_id_paper_id", ["repo_id", "paper_id"]),
+    ("paper_authors", "ix_paper_authors_author_id", ["author_id"], "ix_paper_authors_author_id_paper_id",
+     ["author_id", "paper_id"]),
 )
 _NEW_INDEXES = (
     ("papers", "ix_papers_published_id", ["published", "id"]),
