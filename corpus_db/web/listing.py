@@ -175,12 +175,16 @@ async def plan(db: Any, filters: Filters) -> Plan:
         result.params.update(run_paper=first_paper, run_link=first_link)
         gather = ("SELECT id AS paper_id FROM papers WHERE id >= :run_paper "
                   "UNION SELECT paper_id FROM paper_sources WHERE id >= :run_link")
-        result.conditions.append(f"p.id IN ({gather})")
         size = await _scalar(
             db, "SELECT (SELECT count(*) FROM papers WHERE id >= :a) + (SELECT count(*) FROM paper_sources "
             "WHERE id >= :b)", {"a": first_paper, "b": first_link}, limit_ms=COUNT_TIME_LIMIT_MS)
-        if size is not None and size <= DRIVER_MAX and (driver is None or size < driver[0]):
-            driver = (size, gather, len(result.conditions) - 1)
+        if size is not None and size <= DRIVER_MAX:
+            result.conditions.append(f"p.id IN ({gather})")
+            if driver is None or size < driver[0]:
+                driver = (size, gather, len(result.conditions) - 1)
+        else:  # a big run (a first import): a set of a million ids costs more than checking each paper
+            result.conditions.append("(p.id >= :run_paper OR EXISTS (SELECT 1 FROM paper_sources x "
+                                     "WHERE x.paper_id = p.id AND x.id >= :run_link))")
         if size is not None and size <= GATHER_MAX and (smallest is None or size < smallest[0]):
             smallest = (size, gather)
     if filters.year is not None:

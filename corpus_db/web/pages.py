@@ -6,9 +6,11 @@ repos row URLs are ours for HTML; `.json` and the raw tables stay Datasette's.""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from datasette.database import QueryInterrupted
 from datasette.utils.asgi import BadRequest, NotFound, Response
 
 from corpus_db.rules.citations import render
@@ -194,7 +196,29 @@ async def new_view(datasette: Any, request: Any) -> Response:
                              base_path=f"{datasette.urls.database(db.name)}/-/new", extra=extra)
 
 
+def answer_or_explain(handler: Handler) -> Handler:
+    """A list that runs past the time limit is a clean page that says so, not a traceback."""
+
+    async def wrapped(datasette: Any, request: Any) -> Response:
+        try:
+            return await handler(datasette, request)
+        except (QueryInterrupted, sqlite3.OperationalError) as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "interrupt" not in str(exc):
+                raise
+            html = await datasette.render_template(
+                "corpus_error.html", {"message": "This page took longer than the time limit to compute. "
+                                      "Try fewer filters, or a tag, author or source page."},
+                request=request)
+            return Response.html(html, status=503)
+
+    return wrapped
+
+
 def routes(prefix: str = r"^/(?P<database>[^/]+)") -> list[tuple[str, Handler]]:
+    return [(pattern, answer_or_explain(handler)) for pattern, handler in _routes(prefix)]
+
+
+def _routes(prefix: str) -> list[tuple[str, Handler]]:
     return [
         (prefix + r"/-/papers$", papers_view),
         (prefix + r"/-/new$", new_view),
