@@ -21,6 +21,7 @@ PAGE_SIZE = 50
 GATHER_MAX = 300  # sorting this many papers costs as many row reads, random ones on a cold cache
 DRIVER_MAX = 50_000  # a set this big is still cheap to build from an index, and a fast membership test
 FACET_SAMPLE = 1000
+RUN_SIZE_TIME_LIMIT_MS = 500  # once per database version and run
 COUNT_TIME_LIMIT_MS = 40  # a count that needs a walk of the papers gives up: "many"
 
 _COLUMNS = "p.id, p.title, p.published, p.year, p.arxiv_id, p.doi"
@@ -118,6 +119,10 @@ async def _scalar(db: Any, sql: str, params: Mapping[str, Any], *, limit_ms: int
     return row[0] if row else None
 
 
+async def _column(db: Any, sql: str, params: Mapping[str, Any]) -> list[Any]:
+    return [row[0] for row in (await db.execute(sql, dict(params))).rows]
+
+
 async def run_window(db: Any, run: int) -> tuple[int, int] | None:
     """(first paper id, first link id) of an import run: what it added has ids from there on."""
     rows = (await db.execute(
@@ -175,10 +180,14 @@ async def plan(db: Any, filters: Filters) -> Plan:
         result.params.update(run_paper=first_paper, run_link=first_link)
         gather = ("SELECT id AS paper_id FROM papers WHERE id >= :run_paper "
                   "UNION SELECT paper_id FROM paper_sources WHERE id >= :run_link")
-        size = await _scalar(
+        size = await cached(db, f"run-size-{filters.run}", lambda: _scalar(
             db, "SELECT (SELECT count(*) FROM papers WHERE id >= :a) + (SELECT count(*) FROM paper_sources "
-            "WHERE id >= :b)", {"a": first_paper, "b": first_link}, limit_ms=COUNT_TIME_LIMIT_MS)
+            "WHERE id >= :b)", {"a": first_paper, "b": first_link}, limit_ms=RUN_SIZE_TIME_LIMIT_MS))
         if size is not None and size <= DRIVER_MAX:
+            # The run's rows are read once per database version, not once per query of every page view.
+            ids = await cached(db, f"run-{filters.run}", lambda: _column(db, gather, result.params))
+            result.params["run_ids"] = json.dumps(ids)
+            gather = "SELECT value AS paper_id FROM json_each(:run_ids)"
             result.conditions.append(f"p.id IN ({gather})")
             if driver is None or size < driver[0]:
                 driver = (size, gather, len(result.conditions) - 1)
@@ -311,7 +320,9 @@ async def total(db: Any, filters: Filters, p: Plan) -> int | None:
         table, column = _LINKS[name]
         return await _scalar(db, f"SELECT count(*) FROM {table} WHERE {column} = :v",
                              {"v": getattr(filters, name)}, limit_ms=COUNT_TIME_LIMIT_MS)
-    if p.gather is not None:
+    if p.driver is not None:  # count the set an index gives, checking the other filters on each
+        sql = "SELECT count(*) FROM " + _driven(p)
+    elif p.gather is not None:
         sql = f"SELECT count(*) FROM papers p WHERE p.id IN ({p.gather})" + "".join(f" AND {c}" for c in p.conditions)
     else:
         sql = f"SELECT count(*) FROM papers p INDEXED BY {p.walk_index} WHERE " + " AND ".join(p.conditions)
@@ -329,15 +340,19 @@ class Facets:
     matched: int | None = None  # papers the sample found: all of them when fewer than FACET_SAMPLE
 
 
+def _driven(p: Plan) -> str:
+    """FROM clause: the driver's paper ids that pass the plan's other conditions."""
+    others = [c for i, c in enumerate(p.conditions) if i != p.driver_condition]
+    return (f"({p.driver}) d"
+            + (" JOIN papers p ON p.id = d.paper_id WHERE " + " AND ".join(others) if others else ""))
+
+
 async def _sample(db: Any, p: Plan) -> list[int]:
     """Up to FACET_SAMPLE matching paper ids: any of them when an index-only set drives (no order needed,
     no row read for it), else the newest along the walk."""
     if p.driver is None or p.gather is not None:
         return [row[0] for row in await paper_ids(db, p, None, FACET_SAMPLE, columns="p.id")]
-    others = [c for i, c in enumerate(p.conditions) if i != p.driver_condition]
-    sql = (f"SELECT d.paper_id FROM ({p.driver}) d"
-           + (" JOIN papers p ON p.id = d.paper_id WHERE " + " AND ".join(others) if others else "")
-           + " LIMIT :limit")
+    sql = "SELECT d.paper_id FROM " + _driven(p) + " LIMIT :limit"
     rows = await db.execute(sql, dict(p.params, limit=FACET_SAMPLE))
     return [row[0] for row in rows.rows]
 
