@@ -5,7 +5,7 @@ It reports and never asserts: every figure is printed with its goal, and the run
 missed. Generated dumps are cached in bench-data/ (gitignored); results go to bench-data/results-N.json.
 
     PYTHONPATH=. python bench/run.py                 # 100k papers, everything (make bench)
-    PYTHONPATH=. python bench/run.py --size 1000000 --only floor,import,sqlite-utils,search  # make bench-1m
+    PYTHONPATH=. python bench/run.py --size 1000000 --only floor,import,sqlite-utils,search,browse  # make bench-1m
 """
 
 from __future__ import annotations
