@@ -49,7 +49,7 @@ fuzz: install-test
 	PYTHONPATH=. $(BIN)/python bench/run.py --only hostile
 
 bench-1m: install-test
-	PYTHONPATH=. $(BIN)/python bench/run.py --size 1000000 --only floor,import,sqlite-utils,search
+	PYTHONPATH=. $(BIN)/python bench/run.py --size 1000000 --only floor,import,sqlite-utils,search,browse
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info test-artifacts bench-data

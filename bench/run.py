@@ -5,7 +5,7 @@ It reports and never asserts: every figure is printed with its goal, and the run
 missed. Generated dumps are cached in bench-data/ (gitignored); results go to bench-data/results-N.json.
 
     PYTHONPATH=. python bench/run.py                 # 100k papers, everything (make bench)
-    PYTHONPATH=. python bench/run.py --size 1000000 --only floor,import,sqlite-utils,search  # make bench-1m
+    PYTHONPATH=. python bench/run.py --size 1000000 --only floor,import,sqlite-utils,search,browse  # make bench-1m
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
+import browse  # noqa: E402
 import formats  # noqa: E402
 import generate  # noqa: E402
 import search as search_section  # noqa: E402
@@ -44,7 +45,7 @@ PYTHON = sys.executable
 SQLITE_UTILS = Path(PYTHON).with_name("sqlite-utils")
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 CLI = [PYTHON, "-c", "from corpus_db.cli import main; main()"]
-SECTIONS = ("floor", "sqlite-utils", "import", "memory", "reimport", "search", "datasette", "publish")
+SECTIONS = ("floor", "sqlite-utils", "import", "memory", "reimport", "search", "datasette", "publish", "browse")
 # Run only when named (--only hostile, --only formats, or make fuzz): not part of the default benchmark.
 SMALL_SIZE = 10_000  # a second import size, so "memory flat as N grows" has two points in every run
 
@@ -464,6 +465,11 @@ def bench(size: int, seed: int, sections: set[str], data_root: Path) -> Report:
         shutil.rmtree(snapshot.parent)
     if "formats" in sections:  # scholarly-graph dumps at scale: N works, N/1000 MB of dblp.xml (bench/formats.py)
         formats.bench_formats(report, work, data_root, size, max(1, size // 1000), run, CLI, fresh_db)
+    if "browse" in sections and db.exists():
+        print("browse: corpus-db serve, 20 pages per page kind after one warm-up, one at a time", flush=True)
+        days = browse.add_hf_days(db, data_root / f"hf-browse-{size}-s{seed}", corpus_import, generate, seed)
+        print(f"  (imported {days} generated HF daily files first, for their keywords)", flush=True)
+        browse.run_browse(db, CLI, ENV, ROOT, free_port, wait_for, report, queries, seed)
     return report
 
 
@@ -476,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the databases of the run")
     args = parser.parse_args(argv)
     sections = set(args.only.split(",")) if args.only else set(SECTIONS)
-    if "reimport" in sections or "memory" in sections or "search" in sections:
+    if sections & {"reimport", "memory", "search", "browse"}:
         sections.add("import")  # they measure against the first import's database
     started = time.perf_counter()
     if "hostile" in sections:  # sizes do not apply: the cases are the issue's own (see bench/hostile.py)

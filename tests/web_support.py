@@ -13,7 +13,8 @@ from tests.paths import ROOT
 
 METADATA_FILE = ROOT / "datasette-metadata.yml"
 # The settings corpus-db serve passes (see corpus_db.cli.web.datasette_command).
-SERVE_SETTINGS = {"sql_time_limit_ms": 3000, "max_returned_rows": 1000, "facet_time_limit_ms": 500}
+SERVE_SETTINGS = {"sql_time_limit_ms": 3000, "max_returned_rows": 1000, "facet_time_limit_ms": 500,
+                  "suggest_facets": False}
 
 
 def metadata() -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -29,6 +30,8 @@ def datasette_command(db_path: Path, host: str, port: int, metadata: Path | None
         sys.executable, "-m", "datasette", "serve", str(db_path), "--host", host, "--port", str(port),
         "--setting", "sql_time_limit_ms", "3000", "--setting", "max_returned_rows", "1000",
         "--setting", "facet_time_limit_ms", "500",
+        # Suggested facets run a GROUP BY per column on every table page: seconds at a million papers.
+        "--setting", "suggest_facets", "off",
     ]
     if metadata is not None:
         command += ["--metadata", str(metadata)]
@@ -42,13 +45,40 @@ def datasette_command(db_path: Path, host: str, port: int, metadata: Path | None
 @click.option("-p", "--port", default=8001, show_default=True, help="Port to listen on.")
 @click.option("-m", "--metadata", type=click.Path(exists=True, dir_okay=False), help="Datasette metadata file.")
 def serve(args: tuple[str, ...], db_option: str | None, host: str, port: int, metadata: str | None) -> None:
-    """Publish the corpus read-only with Datasette (127.0.0.1 unless told otherwise)."""
+    """Publish the corpus read-only with Datasette (127.0.0.1 unless told otherwise). Any file name
+    works: the metadata, canned queries and links follow the database served."""
     db_path, _ = split_database(args, db_option, needs=0)
+    if not db_path.is_file():
+        raise click.ClickException(
+            f"{db_path}: no such database file (serve never creates one; make it with "
+            f"`corpus-db import {db_path} DUMP...` or `corpus-db sync {db_path}`)"
+        )
+    port_free_or_explain(host, port)
     migrate_if_behind(db_path)
     meta = Path(metadata) if metadata else find_metadata()
+    if meta is not None:
+        from corpus_db.web.served_metadata import write_for  # loads Datasette: only when serving
+
+        meta = write_for(meta, db_path)
     command = datasette_command(db_path, host, port, meta)
     click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     os.execv(sys.executable, command)
+
+
+def port_free_or_explain(host: str, port: int) -> None:
+    """Refuse a port something already listens on, with the way out, before Datasette prints that it
+    serves there and then fails to bind."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            other = port + 1 if port < 65535 else 8001
+            raise click.ClickException(
+                f"cannot listen on {host}:{port} ({exc.strerror or exc}): another server (perhaps another "
+                f"corpus-db serve) uses it. Choose another port: corpus-db serve --port {other} "
+                f"(or PORT={other} make serve)"
+            ) from None
 
 
 @cli.command()

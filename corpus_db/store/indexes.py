@@ -7,12 +7,14 @@ from __future__ import annotations
 import sqlite3
 
 DEFERRABLE = (
-    "ix_papers_year",
-    "ix_paper_sources_paper_id",
+    "ix_papers_year_published_id",
+    "ix_papers_published_id",
+    "ix_papers_first_seen",
+    "ix_paper_sources_paper_id_source_id",
     "ix_paper_sources_source_id_record_hash",
-    "ix_paper_tags_tag_id",
-    "ix_paper_repos_repo_id",
-    "ix_paper_authors_author_id",
+    "ix_paper_tags_tag_id_paper_id",
+    "ix_paper_repos_repo_id_paper_id",
+    "ix_paper_authors_author_id_paper_id",
 )
 
 

@@ -45,7 +45,9 @@ def start_run(conn: sqlite3.Connection, command: str) -> int:
     """Record that a command started, and which process runs it; committed at once (or with the caller's
     transaction) so that a crash still leaves a trace."""
     cursor = conn.execute(
-        "INSERT INTO import_runs (command, started_at, status, pid, host) VALUES (?, ?, 'running', ?, ?)",
+        """INSERT INTO import_runs (command, started_at, status, pid, host, first_paper_id, first_link_id)
+           VALUES (?, ?, 'running', ?, ?, (SELECT coalesce(max(id), 0) + 1 FROM papers),
+                   (SELECT coalesce(max(id), 0) + 1 FROM paper_sources))""",
         (command, utc_now(), os.getpid(), socket.gethostname()),
     )
     return int(cursor.lastrowid or 0)

@@ -35,10 +35,14 @@ papers = sa.Table(
     sa.Column("abstract", sa.Text),
     sa.Column("abstract_truncated", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("published", sa.Text),
-    sa.Column("year", sa.Integer, index=True),
+    sa.Column("year", sa.Integer),
     sa.Column("venue", sa.Text),
     sa.Column("first_seen", sa.Text, nullable=False),
     sa.Column("last_updated", sa.Text, nullable=False),
+    # Newest-first lists walk these (see web/listing.py); "new since" ranges use first_seen.
+    sa.Index("ix_papers_published_id", "published", "id"),
+    sa.Index("ix_papers_year_published_id", "year", "published", "id"),
+    sa.Index("ix_papers_first_seen", "first_seen"),
 )
 
 sources = sa.Table(
@@ -60,7 +64,7 @@ paper_sources = sa.Table(
     "paper_sources",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
     sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
     sa.Column("record_key", sa.Text, nullable=False),  # the record's identity within its source
     sa.Column("position", sa.Integer, nullable=False),
@@ -72,6 +76,8 @@ paper_sources = sa.Table(
     sa.UniqueConstraint("source_id", "record_key"),
     # Re-imports recognise unchanged records by fingerprint before parsing them.
     sa.Index("ix_paper_sources_source_id_record_hash", "source_id", "record_hash"),
+    # "Is this paper listed by that source" without reading the (large) row.
+    sa.Index("ix_paper_sources_paper_id_source_id", "paper_id", "source_id"),
 )
 
 tags = sa.Table(
@@ -79,15 +85,20 @@ tags = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("name", sa.Text, nullable=False, unique=True),
+    sa.Column("fold_key", sa.Text, nullable=False, unique=True),  # near-duplicate spellings share it
+    sa.Column("kind", sa.Text, nullable=False, server_default="keyword"),  # curated, arxiv-category, keyword
+    sa.Column("paper_count", sa.Integer, nullable=False, server_default="0"),  # kept up to date by the writer
+    sa.Index("ix_tags_kind_paper_count", "kind", "paper_count"),
 )
 
 paper_tags = sa.Table(
     "paper_tags",
     metadata,
     sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("tag_id", sa.Integer, sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+    sa.Column("tag_id", sa.Integer, sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("origin", sa.Text, primary_key=True),  # "import --tag", "taxonomy", "source"
     sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id", ondelete="SET NULL")),
+    sa.Index("ix_paper_tags_tag_id_paper_id", "tag_id", "paper_id"),  # a tag's papers, index-only
 )
 
 repos = sa.Table(
@@ -105,10 +116,11 @@ paper_repos = sa.Table(
     "paper_repos",
     metadata,
     sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("repo_id", sa.Integer, sa.ForeignKey("repos.id", ondelete="CASCADE"), primary_key=True, index=True),
+    sa.Column("repo_id", sa.Integer, sa.ForeignKey("repos.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("origin", sa.Text, primary_key=True),  # "abstract", "hf:githubRepo", "pwc:links", ...
     sa.Column("link", sa.Text, nullable=False),  # the link as written, sub-path and all
     sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id", ondelete="SET NULL")),
+    sa.Index("ix_paper_repos_repo_id_paper_id", "repo_id", "paper_id"),  # papers per repo, index-only
 )
 
 authors = sa.Table(
@@ -124,8 +136,9 @@ paper_authors = sa.Table(
     metadata,
     sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("position", sa.Integer, primary_key=True),
-    sa.Column("author_id", sa.Integer, sa.ForeignKey("authors.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("author_id", sa.Integer, sa.ForeignKey("authors.id", ondelete="CASCADE"), nullable=False),
     sa.Column("raw_name", sa.Text, nullable=False),
+    sa.Index("ix_paper_authors_author_id_paper_id", "author_id", "paper_id"),  # an author's papers, index-only
 )
 
 # Identifiers a graph merged into others (OpenAlex merged_ids): the old id resolves to the new one.
@@ -158,6 +171,9 @@ import_runs = sa.Table(
     sa.Column("pid", sa.Integer),
     sa.Column("host", sa.Text),
     sa.Column("details", sa.Text),  # tracebacks of unexpected failures (never shown on the terminal)
+    # Papers and listings a run added have ids from these on (ids only grow): "new since the last sync".
+    sa.Column("first_paper_id", sa.Integer),
+    sa.Column("first_link_id", sa.Integer),
 )
 
 # Records a source could not give us; replaced at each import of the source (a fixed file clears them).

@@ -27,7 +27,13 @@ from corpus_db.store import fts, indexes, search_outbox
 from corpus_db.store.db import utc_now
 from corpus_db.store.rejects import RejectLimit, check_limit, clear_rejects, save_rejects
 from corpus_db.store.sources import SourceInfo, finish_source, record_count, set_validators, upsert_source
-from corpus_db.store.tags import SOURCE_TAG_ORIGIN, apply_import_tags, tag_id, tag_listed_papers
+from corpus_db.store.tags import (
+    SOURCE_TAG_ORIGIN,
+    apply_import_tags,
+    refresh_paper_counts,
+    tag_id,
+    tag_listed_papers,
+)
 from corpus_db.store.transaction import write_transaction
 
 TagsFor = Callable[[str, str | None], list[str]]  # taxonomy tags of a title and abstract
@@ -81,6 +87,8 @@ class SourceWriter:
         self.now = now or utc_now()
         self.counts = ImportCounts()
         self._tag_ids: dict[str, int] = {}
+        self._curated_names: set[str] = set()
+        self._untagged: set[int] = set()  # tags some paper lost: recounted at the end with those used
         self._listing_date: str | None = None
         self._records_seen = 0
         self._repeats: dict[str, int] = {}  # record keys the source repeats: the last #n given
@@ -412,23 +420,28 @@ class SourceWriter:
             ],
         )
 
-    def _tag(self, name: str) -> int:
-        if name not in self._tag_ids:
-            self._tag_ids[name] = tag_id(self.conn, name)
-        return self._tag_ids[name]
+    def _tag(self, name: str, *, curated: bool = True) -> int:
+        """The tag's id; a source keyword (curated=False) never demotes a curated tag."""
+        cached = self._tag_ids.get(name)
+        if cached is None or (curated and name not in self._curated_names):
+            cached = self._tag_ids[name] = tag_id(self.conn, name, curated=curated)
+            if curated:
+                self._curated_names.add(name)
+        return cached
 
     def _save_tags(self, items: list[PreparedRecord], state: Candidates, touched_text: set[int]) -> None:
         rows = []
         for item in items:
             pid = item.fields["paper_id"]
             for tag in item.source_tags:
-                rows.append((pid, self._tag(tag), SOURCE_TAG_ORIGIN, self.source_id))
+                rows.append((pid, self._tag(tag, curated=False), SOURCE_TAG_ORIGIN, self.source_id))
         retag = sorted(touched_text)
         if retag:
-            self.conn.execute(
-                "DELETE FROM paper_tags WHERE origin = ? AND paper_id IN (SELECT value FROM json_each(?))",
+            self._untagged.update(tag for (tag,) in self.conn.execute(
+                """DELETE FROM paper_tags WHERE origin = ? AND paper_id IN (SELECT value FROM json_each(?))
+                   RETURNING tag_id""",
                 (TAXONOMY_ORIGIN, _json(retag)),
-            )
+            ))
         # A paper whose text is exactly one record's already has its tags (prepared beside the writer).
         known = {item.fields["paper_id"]: item for item in items}
         for pid in retag:
@@ -467,6 +480,8 @@ class SourceWriter:
     # -- the end of a source --------------------------------------------------------------------
 
     def _finish(self) -> None:
+        if self.bulk:  # first: the tag counts below look papers up by tag
+            indexes.restore(self.conn, self._deferred_indexes)
         cursor = self.conn.execute(
             """UPDATE paper_sources SET listed = 0, unlisted_at = ?
                WHERE source_id = ? AND listed = 1 AND record_key NOT IN (SELECT record_key FROM temp.seen_records)""",
@@ -475,10 +490,10 @@ class SourceWriter:
         self.counts.unlisted += cursor.rowcount
         for tag in self.import_tags:
             tag_listed_papers(self.conn, self.source_id, self._tag(tag))
+        refresh_paper_counts(self.conn, self._untagged | set(self._tag_ids.values()))
         finish_source(self.conn, self.source_id, self._records_seen, self._listing_date)
         self.conn.execute("DELETE FROM temp.seen_records")
         if self.bulk:
-            indexes.restore(self.conn, self._deferred_indexes)
             fts.end_bulk_load(self.conn)
             search_outbox.resume(self.conn)
 

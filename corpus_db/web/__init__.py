@@ -8,12 +8,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
+from corpus_db.rules.normalize import tag_name
+from corpus_db.rules.tags import fold_key
 from corpus_db.store.search import MMAP_BYTES, register_functions
-from corpus_db.web import cells, charts, related, search_page
+from corpus_db.web import cells, charts, counts, pages, related, search_page
 from corpus_db.web.empty_search import ASGIApp, drop_blank_search
 from corpus_db.web.readonly import make_read_only
 
@@ -26,8 +29,21 @@ def prepare_connection(conn: sqlite3.Connection, database: str) -> None:
     """fts_query(text) for canned searches (what people type can never be an FTS5 syntax error), and
     a connection that refuses writes."""
     register_functions(conn)
-    conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")  # search fetches its page of rows by id
+    # tag_key(text): the fold key of a tag as a person types it, for canned queries that take a tag.
+    conn.create_function("tag_key", 1, lambda text: fold_key(tag_name(text or "")), deterministic=True)
+    if database not in ("_internal", "_memory"):
+        # Paper lists and search read scattered rows: mapping the file spares a copy per page read.
+        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     make_read_only(conn, database)
+
+
+@hookimpl
+def startup(datasette: Any) -> None:
+    """Table counts kept per database version instead of recounted on every home/database page view
+    (see web/counts.py), for database files that can change (immutable ones have their inspect counts)."""
+    for name, db in datasette.databases.items():
+        if name not in ("_internal", "_memory") and db.path and db.is_mutable:
+            db.table_counts = counts.kept_table_counts(db)
 
 
 @hookimpl
@@ -42,21 +58,38 @@ def render_cell(row: Any, value: object, column: str, table: str | None, databas
 
 
 @hookimpl
+def prepare_jinja2_environment(env: Any) -> None:
+    env.filters["corpus_linkify"] = cells.linkify
+
+
+def _page_url(request: Any) -> Callable[[int], str]:
+    """The current URL with ?page=N: the pager of canned queries that take :page."""
+
+    def url(page: int) -> str:
+        args = [(k, v) for k in request.args if k != "page" for v in request.args.getlist(k)]
+        args.append(("page", str(page)))
+        return request.path + "?" + urlencode(args)
+
+    return url
+
+
+@hookimpl
 def extra_template_vars(
     view_name: str, table: str | None, database: str | None, request: Any, datasette: Any
-) -> Callable[[], Awaitable[dict[str, Any]]] | None:
-    """The related rows a corpus row page shows (see templates/row-corpus-*.html)."""
-    if view_name != "row" or table not in related.RELATED_TABLES or database is None or request is None:
+) -> Callable[[], Awaitable[dict[str, Any]]] | dict[str, Any] | None:
+    """The paper page's listings, tags, repos and authors (templates/corpus_paper.html); the pager link
+    of paged canned queries."""
+    if request is None:
         return None
+    if view_name != "row" or table not in related.RELATED_TABLES or database is None:
+        return {"corpus_page_url": _page_url(request)}
 
     async def inner() -> dict[str, Any]:
         row_id = related.parse_row_id(request.url_vars.get("pks"))
         if row_id is None:
             return {}
         db = datasette.get_database(database)
-        if table == "papers":
-            return {"corpus_paper": await related.paper_page(db, row_id)}
-        return {"corpus_papers": await related.papers_of(db, table, row_id)}
+        return {"corpus_paper": await related.paper_page(db, row_id)}
 
     return inner
 
@@ -72,7 +105,11 @@ async def _corpus_database(datasette: Any, requested: str | None) -> Any:
 
 
 async def charts_view(datasette: Any, request: Any) -> Response:
-    db = await _corpus_database(datasette, request.args.get("database"))
+    """/-/charts (the first corpus database, or ?database=NAME) and /<database>/-/charts."""
+    if "database" in request.url_vars:
+        db = pages.corpus_database(datasette, request)
+    else:
+        db = await _corpus_database(datasette, request.args.get("database"))
     context = await charts.chart_context(db, datasette.urls.database(db.name))
     context["database"] = db.name
     context["database_color"] = lambda _name: "ff0000"  # what Datasette 0.65 views give; they alone add it
@@ -82,7 +119,10 @@ async def charts_view(datasette: Any, request: Any) -> Response:
 
 @hookimpl
 def register_routes() -> list[tuple[str, Callable[..., Awaitable[Response]]]]:
-    return [(r"^/-/charts$", charts_view), (search_page.ROUTE, search_page.search_view)]
+    return [
+        (r"^/-/charts$", charts_view), (r"^/(?P<database>[^/]+)/-/charts$", charts_view),
+        (search_page.ROUTE, search_page.search_view), *pages.routes(),
+    ]
 
 
 @hookimpl
@@ -93,6 +133,11 @@ def extra_css_urls(datasette: Any) -> list[str]:
 
 @hookimpl
 def menu_links(datasette: Any) -> list[dict[str, str]]:
-    return [
-        {"href": datasette.urls.path("/-/charts"), "label": "Charts: papers per tag and month"},
-    ]
+    links = [{"href": datasette.urls.path("/-/charts"), "label": "Charts: papers per tag and month"}]
+    names = [name for name in datasette.databases if name not in ("_internal", "_memory")]
+    if len(names) == 1:
+        base = datasette.urls.database(names[0])
+        links = [{"href": f"{base}/-/papers", "label": "Browse papers by tag, year and source"},
+                 {"href": f"{base}/-/new", "label": "New since the last sync"},
+                 {"href": f"{base}/-/charts", "label": "Charts: papers per tag and month"}]
+    return links

@@ -42,8 +42,28 @@ def repo_link(url: str) -> Markup:
 
 
 def tag_link(name: str, table_url: TableUrl) -> Markup:
-    href = f"{table_url(OVERVIEW)}?tags__arraycontains={quote_plus(name)}"
+    """A tag named in a list (search results, canned queries) opens its tag page."""
+    href = f"{table_url('-')}/tag?name={quote_plus(name)}"
     return Markup('<a class="tag" href="{}">{}</a>').format(href, name)
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def linkify(text: str | None) -> Markup:
+    """Plain text with its http(s) URLs as links (trailing punctuation left outside); everything escaped."""
+    if not text:
+        return Markup("")
+    parts: list[Markup] = []
+    last = 0
+    for found in _URL.finditer(text):
+        url = found.group(0).rstrip(".,;:)]}")
+        end = found.start() + len(url)
+        parts.append(Markup("{}").format(text[last:found.start()]))
+        parts.append(Markup('<a href="{0}" rel="noopener nofollow">{0}</a>').format(url))
+        last = end
+    parts.append(Markup("{}").format(text[last:]))
+    return Markup("").join(parts)
 
 
 def highlight(snippet: str) -> Markup:

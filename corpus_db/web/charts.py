@@ -5,24 +5,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote_plus
 
 from markupsafe import Markup
+
+from corpus_db.rules.tags import tag_label
+from corpus_db.web.cache import cached
 
 TOP_TAGS = 30
 RECENT_MONTHS = 36
 MAX_YEARS = 80
 
 TAGS_SQL = f"""
-SELECT t.name, count(DISTINCT pt.paper_id) AS n FROM tags t JOIN paper_tags pt ON pt.tag_id = t.id
-GROUP BY t.id ORDER BY n DESC, t.name LIMIT {TOP_TAGS}"""
+SELECT id, name, paper_count AS n FROM tags WHERE kind = :kind AND paper_count > 0
+ORDER BY paper_count DESC, name LIMIT {TOP_TAGS}"""
 MONTHS_SQL = """
-SELECT substr(published, 1, 7) AS month, count(*) AS n FROM papers
-WHERE published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*' GROUP BY month ORDER BY month"""
+SELECT substr(published, 1, 7) AS month, count(*) AS n FROM papers INDEXED BY ix_papers_published_id
+WHERE published >= '0000-00' AND published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*' GROUP BY month ORDER BY month"""
 YEARS_SQL = "SELECT year, count(*) AS n FROM papers WHERE year IS NOT NULL GROUP BY year ORDER BY year"
-COUNTS_SQL = """
-SELECT count(*), sum(published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'), sum(year IS NOT NULL),
-       (SELECT count(DISTINCT paper_id) FROM paper_tags) FROM papers"""
+COUNTS_SQL = "SELECT count(*) FROM papers"
 
 
 @dataclass
@@ -62,11 +62,11 @@ def fill_years(counts: dict[int, int], limit: int = MAX_YEARS) -> list[tuple[int
     return [(y, counts.get(y, 0)) for y in range(first, last + 1)]
 
 
-def horizontal_bars(bars: list[Bar], *, title: str, width: int = 760) -> Markup:
+def horizontal_bars(bars: list[Bar], *, title: str, width: int = 760, label_width: int = 230) -> Markup:
     """Labelled horizontal bars, longest first (as given); each bar is a link."""
     if not bars:
         return Markup("")
-    label_w, row_h, pad = 230, 24, 50
+    label_w, row_h, pad = label_width, 24, 50
     plot_w = width - label_w - pad
     peak = max(b.value for b in bars) or 1
     height = row_h * len(bars) + 10
@@ -119,20 +119,27 @@ def column_bars(bars: list[Bar], *, title: str, width: int = 760, height: int = 
 
 
 async def chart_context(db: Any, database_url: str) -> dict[str, Any]:
-    """Template variables for the charts page of one database (URLs built under database_url)."""
-    tags = (await db.execute(TAGS_SQL)).rows
+    """Template variables for the charts page of one database (URLs built under database_url): tag bars
+    from the kept paper counts, months and years from one pass over an index, kept per database version."""
+    return await cached(db, "charts", lambda: _chart_context(db, database_url))
+
+
+async def _chart_context(db: Any, database_url: str) -> dict[str, Any]:
+    tags = (await db.execute(TAGS_SQL, {"kind": "curated"})).rows
+    categories = (await db.execute(TAGS_SQL, {"kind": "arxiv-category"})).rows
     months = {row["month"]: row["n"] for row in (await db.execute(MONTHS_SQL)).rows}
     years = {row["year"]: row["n"] for row in (await db.execute(YEARS_SQL)).rows}
-    total, dated_months, dated_years, tagged = (await db.execute(COUNTS_SQL)).first()
-    tag_bars = [Bar(r["name"], r["n"], f"{database_url}/paper_overview?tags__arraycontains={quote_plus(r['name'])}")
-                for r in tags]
-    month_bars = [Bar(m, n, f"{database_url}/papers?published__startswith={m}") for m, n in fill_months(months)]
-    year_bars = [Bar(str(y), n, f"{database_url}/papers?year={y}") for y, n in fill_years(years)]
+    total = (await db.execute(COUNTS_SQL)).first()[0]
+    tag_bars = [Bar(r["name"], r["n"], f"{database_url}/tags/{r['id']}") for r in tags]
+    category_bars = [Bar(tag_label(r["name"]), r["n"], f"{database_url}/tags/{r['id']}") for r in categories]
+    month_bars = [Bar(m, n, f"{database_url}/-/papers?month={m}") for m, n in fill_months(months)]
+    year_bars = [Bar(str(y), n, f"{database_url}/-/papers?year={y}") for y, n in fill_years(years)]
     return {
         "total": total,
-        "tagged": tagged or 0,
-        "dated_months": dated_months or 0,
-        "dated_years": dated_years or 0,
+        "dated_months": sum(months.values()),
+        "dated_years": sum(years.values()),
+        "category_chart": horizontal_bars(category_bars, title="Papers per arXiv category", label_width=330),
+        "category_chart_size": len(category_bars),
         "tag_chart": horizontal_bars(tag_bars, title="Papers per tag"),
         "month_chart": column_bars(month_bars, title="Papers per month"),
         "year_chart": column_bars(year_bars, title="Papers per year"),

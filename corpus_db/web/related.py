@@ -1,12 +1,13 @@
-"""What a row page shows beside the row: for a paper, where it was listed, its tags, repos and authors;
-for a tag, repo, source or author, its papers. Read by the row templates in corpus_db/web/templates/."""
+"""What the paper page shows beside the row: where it was listed, its tags, repos and authors, and an
+arXiv id (so a PDF link) found in its DOI or links when no source gave one. (Tags, repos, sources and
+authors have pages of their own: pages.py.)"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-PAPER_LIST_LIMIT = 200
+from corpus_db.rules.normalize import arxiv_id_from_doi, find_arxiv_id
 
 SOURCE_LABEL = "coalesce(s.name, replace(s.locator, rtrim(s.locator, replace(s.locator, '/', '')), ''))"
 
@@ -16,8 +17,9 @@ SELECT s.id, {SOURCE_LABEL} AS label, s.locator, s.format, s.listing_date, ps.po
        ps.unlisted_at, s.imported_at
 FROM paper_sources ps JOIN sources s ON s.id = ps.source_id
 WHERE ps.paper_id = :id ORDER BY s.imported_at, s.id"""
+KIND_ORDER = {"curated": 0, "arxiv-category": 1, "keyword": 2}
 TAGS_SQL = """
-SELECT t.id, t.name, group_concat(DISTINCT pt.origin) AS origins
+SELECT t.id, t.name, t.kind, group_concat(DISTINCT pt.origin) AS origins
 FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.paper_id = :id GROUP BY t.id ORDER BY t.name"""
 REPOS_SQL = """
 SELECT r.id, r.url, r.kind, r.host, group_concat(DISTINCT pr.origin) AS origins
@@ -27,14 +29,7 @@ AUTHORS_SQL = """
 SELECT a.id, coalesce(a.name, pa.raw_name) AS name FROM paper_authors pa LEFT JOIN authors a ON a.id = pa.author_id
 WHERE pa.paper_id = :id ORDER BY pa.position"""
 
-# For each table whose rows own papers: how to find them, and where the full list lives.
-_PAPERS_OF = {
-    "tags": ("paper_tags", "tag_id"),
-    "repos": ("paper_repos", "repo_id"),
-    "sources": ("paper_sources", "source_id"),
-    "authors": ("paper_authors", "author_id"),
-}
-RELATED_TABLES = frozenset({"papers", *_PAPERS_OF})
+RELATED_TABLES = frozenset({"papers"})
 
 
 @dataclass
@@ -46,16 +41,9 @@ class PaperPage:
     tags: list[dict[str, Any]] = field(default_factory=list)
     repos: list[dict[str, Any]] = field(default_factory=list)
     authors: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class PaperList:
-    """The papers of a tag, repo, source or author: the first PAPER_LIST_LIMIT, and how many in all."""
-
-    papers: list[dict[str, Any]]
-    total: int
-    link_table: str
-    link_column: str
+    # Filled in where the paper row lacks them: (value, where it came from).
+    arxiv_id: tuple[str, str] | None = None
+    pdf_url: str | None = None
 
 
 async def _rows(db: Any, sql: str, params: dict[str, object]) -> list[dict[str, Any]]:
@@ -69,27 +57,29 @@ async def paper_page(db: Any, paper_id: int) -> PaperPage | None:
     found = await _rows(db, PAPER_SQL, params)
     if not found:
         return None
-    return PaperPage(
+    page = PaperPage(
         paper=found[0],
         sources=await _rows(db, SOURCES_SQL, params),
         tags=await _rows(db, TAGS_SQL, params),
         repos=await _rows(db, REPOS_SQL, params),
         authors=await _rows(db, AUTHORS_SQL, params),
     )
-
-
-async def papers_of(db: Any, table: str, row_id: int) -> PaperList:
-    """The papers linked to one row of tags, repos, sources or authors, newest first."""
-    link_table, link_column = _PAPERS_OF[table]
-    sql = f"""
-    SELECT p.id, p.title, p.year, p.published, p.arxiv_id FROM papers p
-    WHERE p.id IN (SELECT paper_id FROM {link_table} WHERE {link_column} = :id)
-    ORDER BY p.published IS NULL, p.published DESC, p.id DESC LIMIT {PAPER_LIST_LIMIT}"""
-    papers = await _rows(db, sql, {"id": row_id})
-    count = await db.execute(
-        f"SELECT count(DISTINCT paper_id) FROM {link_table} WHERE {link_column} = :id", {"id": row_id}
-    )
-    return PaperList(papers=papers, total=count.first()[0], link_table=link_table, link_column=link_column)
+    paper = page.paper
+    if paper["arxiv_id"]:
+        page.arxiv_id = (paper["arxiv_id"], "")
+    else:  # an identifier another source gave only as a link or a DOI
+        links = await _rows(db, "SELECT link FROM paper_repos WHERE paper_id = :id", params)
+        for text, origin in ((paper["doi"] and f"arxiv:{arxiv_id_from_doi(paper['doi']) or ''}", "its DOI"),
+                             (paper["abstract"], "a link in the abstract"),
+                             (" ".join(r["link"] for r in links), "a link a source gave")):
+            found_id = find_arxiv_id(text or None)
+            if found_id:
+                page.arxiv_id = (found_id, origin)
+                break
+    if page.arxiv_id:
+        page.pdf_url = f"https://arxiv.org/pdf/{page.arxiv_id[0]}"
+    page.tags.sort(key=lambda t: (KIND_ORDER.get(t["kind"], 9), t["name"]))
+    return page
 
 
 def parse_row_id(pks: str | None) -> int | None:

@@ -23,6 +23,9 @@ from corpus_db.ingest.files import expand_paths
 from corpus_db.ingest.run import SourceTask, run_import
 from tests.paths import REALDATA, ROOT, SEEDS
 
+sys.path.insert(0, str(ROOT / "bench"))
+import generate
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -52,10 +55,18 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seeds, plus the real HF daily papers (authors, arXiv ids, dates) when they are present."""
-    dumps = [SEEDS] + ([REALDATA / "hf_daily_papers"] if (REALDATA / "hf_daily_papers").is_dir() else [])
-    path = tmp_path_factory.mktemp("browser") / "corpus.db"
+    """The seeds, the real HF daily papers (authors, arXiv ids, dates) when present and 300 generated arXiv
+    papers; then, as a second run (a later sync), 6 generated HF days listing 100 of those and 200 new ones
+    with keywords, authors and GitHub links."""
+    work = tmp_path_factory.mktemp("browser")
+    path = work / "corpus.db"
+    generate.write_arxiv(work / "arxiv.jsonl", 300)
+    dumps = [SEEDS, work / "arxiv.jsonl"]
+    dumps += [REALDATA / "hf_daily_papers"] if (REALDATA / "hf_daily_papers").is_dir() else []
     totals, results = run_import(path, [SourceTask.for_path(p) for p in expand_paths(dumps)])
+    assert totals.sources_failed == 0, [r.error for r in results]
+    days = generate.write_hf_days(work / "hf", 6, per_day=50, first=200)
+    totals, results = run_import(path, [SourceTask.for_path(p) for p in days])
     assert totals.sources_failed == 0, [r.error for r in results]
     return path
 
@@ -154,8 +165,82 @@ def test_search_open_paper_and_read_its_repo_link(page: Any, server: str, corpus
         tag.click()
         page.wait_for_url("**/corpus/tags/*")
         assert tag_name in page.content()
-        assert page.locator(f'section.related-papers a[href$="/corpus/papers/{paper_id}"]').count() == 1
         shot(page, "03-tag-page", full_page=False)  # long lists: the top is enough
+
+
+def test_tag_its_papers_and_the_next_page(page: Any, server: str, corpus: Path) -> None:
+    conn = sqlite3.connect(corpus)
+    tag_id, name, count = conn.execute(
+        "SELECT id, name, paper_count FROM tags WHERE kind = 'curated' ORDER BY paper_count DESC LIMIT 1").fetchone()
+    conn.close()
+    assert count > 50
+    page.goto(server + "/corpus/-/papers")
+    page.locator("aside.facets section.facet-curated a", has_text=name).first.click()
+    page.wait_for_url(f"**/corpus/-/papers?tag={tag_id}")
+    assert f"{count:,} papers" in page.locator("p.result-count").inner_text()
+    page.goto(server + f"/corpus/tags/{tag_id}")
+    first = page.locator("li.paper-item a.paper-title").all_inner_texts()
+    assert len(first) == 50
+    shot(page, "07-tag-first-page", full_page=False)
+    page.locator("a.next-page").click()
+    page.wait_for_url(f"**/corpus/tags/{tag_id}?after=*")
+    second = page.locator("li.paper-item a.paper-title").all_inner_texts()
+    assert second and not set(second) & set(first)
+    assert page.locator("ol.papers").get_attribute("start") == "51"
+    shot(page, "08-tag-next-page", full_page=False)
+
+
+def test_author_and_their_papers(page: Any, server: str, corpus: Path) -> None:
+    conn = sqlite3.connect(corpus)
+    paper_id = conn.execute("""SELECT pa.paper_id FROM paper_authors pa WHERE pa.position = 1 AND pa.author_id IN (
+        SELECT author_id FROM paper_authors GROUP BY author_id HAVING count(*) > 1) LIMIT 1""").fetchone()[0]
+    conn.close()
+    page.goto(server + f"/corpus/papers/{paper_id}")
+    author = page.locator("p.authors a").first
+    name = author.inner_text()
+    author.click()
+    page.wait_for_url("**/corpus/authors/*")
+    assert page.locator("h1").inner_text() == name
+    papers = page.locator("li.paper-item a.paper-title")
+    assert papers.count() >= 2
+    assert page.get_by_role("heading", name="Co-authors").count() == 1
+    shot(page, "09-author-page")
+    papers.first.click()
+    page.wait_for_url("**/corpus/papers/*")
+    assert name in page.locator("p.authors").inner_text()
+
+
+def test_export_search_results_as_csv(page: Any, server: str) -> None:
+    page.goto(server + "/corpus/search?q=granularity")
+    page.wait_for_selector("ol.search-results")
+    link = page.locator('a[href*="/-/export.csv"]')
+    with page.expect_download() as download_info:
+        if link.count():  # the search page's own link (issue 12's page)
+            link.first.click()
+        else:
+            page.evaluate("url => { window.location.href = url }", server + "/corpus/-/export.csv?q=granularity")
+    download = download_info.value
+    text = Path(download.path()).read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0].startswith("id,title,authors,year") and len(lines) > 5
+    assert "<mark>" not in text and '["' not in text
+    shot(page, "10-search-before-export", full_page=False)
+
+
+def test_new_since_the_last_sync(page: Any, server: str, corpus: Path) -> None:
+    conn = sqlite3.connect(corpus)
+    first_paper, first_link = conn.execute(
+        "SELECT first_paper_id, first_link_id FROM import_runs ORDER BY id DESC LIMIT 1").fetchone()
+    expected = conn.execute("SELECT count(*) FROM (SELECT id FROM papers WHERE id >= ? UNION "
+                            "SELECT paper_id FROM paper_sources WHERE id >= ?)",
+                            (first_paper, first_link)).fetchone()[0]
+    conn.close()
+    page.goto(server + "/corpus")
+    page.locator('a[href="/corpus/-/new"]:visible').first.click()
+    page.wait_for_url("**/corpus/-/new")
+    assert f"{expected:,} papers" in page.locator("p.result-count").inner_text()
+    assert page.locator("li.paper-item").count() == min(expected, 50)
+    shot(page, "11-new-since-last-sync", full_page=False)
 
 
 def test_charts_page_shows_bars_and_they_lead_to_papers(page: Any, server: str) -> None:
@@ -166,17 +251,17 @@ def test_charts_page_shows_bars_and_they_lead_to_papers(page: Any, server: str) 
     assert bars.count() > 0 and bars.first.bounding_box()["width"] > 0
     shot(page, "04-charts")
     chart.locator("a").first.click()
-    page.wait_for_url("**/corpus/paper_overview?tags__arraycontains=*")
-    assert page.locator("table.rows-and-columns tbody tr").count() > 0
+    page.wait_for_url("**/corpus/tags/*")
+    assert page.locator("li.paper-item").count() > 0
     shot(page, "05-papers-of-a-tag", full_page=False)  # long lists: the top is enough
 
 
-def test_table_search_box_and_facets(page: Any, server: str) -> None:
+def test_table_search_box_and_overview_facets(page: Any, server: str) -> None:
     page.goto(server + "/corpus/papers")
     page.fill("input[name=_search]", "granularity")
     page.press("input[name=_search]", "Enter")
     page.wait_for_url("**_search=granularity*")
     assert page.locator("table.rows-and-columns tbody tr").count() > 0
-    page.goto(server + "/corpus/paper_overview")
-    assert page.locator(".facet-info").count() >= 3  # tags, sources, year
-    shot(page, "06-paper-overview-facets", full_page=False)  # long lists: the top is enough
+    page.goto(server + "/corpus/-/papers")
+    assert page.locator("aside.facets section.facet").count() >= 4  # tags, categories, keywords, years, code
+    shot(page, "06-papers-overview-facets", full_page=False)  # long lists: the top is enough

@@ -87,30 +87,33 @@ async def test_table_search_box_uses_the_fts_index(ds: Datasette) -> None:
 
 
 async def test_papers_listed_by_more_than_one_source(ds: Datasette, corpus: Path) -> None:
-    found = await rows(ds, "/corpus/multi_source_papers.json?_shape=array")
+    found = await rows(ds, "/corpus/multi_source_papers.json?_shape=array&page=1")
     assert len(found) == 21
-    assert all(r["source_count"] > 1 and len(json.loads(r["sources"])) == r["source_count"] for r in found)
-    assert any("(Mar 14)" in r["sources"] for r in found)  # listing dates shown with the source
+    expected = dict(sql(corpus, "SELECT paper_id, count(DISTINCT source_id) FROM paper_sources GROUP BY paper_id "
+                                "HAVING count(DISTINCT source_id) > 1"))
+    assert {r["paper_id"]: r["source_count"] for r in found} == expected
 
 
-async def test_papers_with_code(ds: Datasette, corpus: Path) -> None:
-    found = await rows(ds, "/corpus/papers_with_code.json?_shape=array")
+async def test_papers_with_code_page_to_the_end(ds: Datasette, corpus: Path) -> None:
+    found = []
+    for page in (1, 2, 3):
+        found += await rows(ds, f"/corpus/papers_with_code.json?_shape=array&page={page}")
     expected = sql(corpus, """SELECT count(DISTINCT pr.paper_id) FROM paper_repos pr JOIN repos r ON r.id = pr.repo_id
                               WHERE r.kind = 'code'""")[0][0]
-    assert len(found) == expected > 0
+    assert len(found) == len({r["paper_id"] for r in found}) == expected > 100
     assert all(json.loads(r["repos"]) for r in found)
 
 
 async def test_newest_papers_per_tag_shared_repos_and_import_history(ds: Datasette, corpus: Path) -> None:
-    assert len(await rows(ds, "/corpus/newest_papers.json?_shape=array")) == 100
-    per_tag = await rows(ds, "/corpus/papers_per_tag.json?_shape=array")
+    assert len(await rows(ds, "/corpus/newest_papers.json?_shape=array&page=1")) == 100
+    per_tag = await rows(ds, "/corpus/papers_per_tag.json?_shape=array&kind=&page=1")
     assert {r["tag"]: r["papers"] for r in per_tag} == dict(sql(
         corpus, "SELECT t.name, count(DISTINCT pt.paper_id) FROM tags t JOIN paper_tags pt ON pt.tag_id = t.id "
                 "GROUP BY t.id"))
     assert [r["papers"] for r in per_tag] == sorted((r["papers"] for r in per_tag), reverse=True)
-    shared = await rows(ds, "/corpus/shared_repos.json?_shape=array")
+    shared = await rows(ds, "/corpus/shared_repos.json?_shape=array&page=1")
     assert all(r["papers"] > 1 for r in shared)
-    history = await rows(ds, "/corpus/import_history.json?_shape=array")
+    history = await rows(ds, "/corpus/import_history.json?_shape=array&page=1")
     assert history and history[0]["status"] == "ok" and history[0]["inserted"] == 389
 
 
@@ -120,14 +123,14 @@ async def test_every_canned_query_renders_as_html(ds: Datasette) -> None:
         assert response.status_code == 200, name
 
 
-async def test_facets_on_tags_sources_and_year(ds: Datasette) -> None:
-    data = await rows(ds, "/corpus/paper_overview.json?_size=1")
-    assert {"tags", "sources", "year"} <= set(data["facet_results"])
-    tag_values = {v["value"] for v in data["facet_results"]["tags"]["results"]}
-    assert "mixture-of-experts" in tag_values
-    filtered = await rows(ds, "/corpus/paper_overview.json?tags__arraycontains=mixture-of-experts&_shape=array")
-    assert filtered and all("mixture-of-experts" in json.loads(r["tags"]) for r in filtered)
-    assert "year" in (await rows(ds, "/corpus/papers.json?_size=1"))["facet_results"]
+async def test_facets_on_tags_and_year_come_from_counts(ds: Datasette, corpus: Path) -> None:
+    html = (await ds.client.get("/corpus/-/papers")).text
+    tag_id = sql(corpus, "SELECT id FROM tags WHERE name = 'mixture-of-experts'")[0][0]
+    assert f'href="/corpus/-/papers?tag={tag_id}">mixture-of-experts</a>' in html
+    assert "<h2>Code</h2>" in html  # the seeds carry no dates: no year facet here (see test_browse.py)
+    filtered = (await ds.client.get(f"/corpus/-/papers?tag={tag_id}")).text
+    count = sql(corpus, "SELECT count(DISTINCT paper_id) FROM paper_tags WHERE tag_id = ?", tag_id)[0][0]
+    assert f"{count:,} paper" in filtered
 
 
 async def test_internal_tables_are_hidden(ds: Datasette) -> None:
@@ -176,16 +179,17 @@ async def test_tag_repo_and_source_pages_list_their_papers(ds: Datasette, corpus
     row_id, count = sql(corpus, f"SELECT {column}, count(DISTINCT paper_id) FROM {link} GROUP BY 1 ORDER BY 2 DESC")[0]
     html = (await ds.client.get(f"/corpus/{table}/{row_id}")).text
     assert f"{count:,} paper" in html
-    some_paper = sql(corpus, f"SELECT paper_id FROM {link} WHERE {column} = ? LIMIT 1", row_id)[0][0]
-    assert f'href="/corpus/papers/{some_paper}"' in html
+    newest = sql(corpus, f"""SELECT p.id FROM papers p WHERE p.id IN (SELECT paper_id FROM {link} WHERE {column} = ?)
+                            ORDER BY p.published IS NULL, p.published DESC, p.id DESC LIMIT 1""", row_id)[0][0]
+    assert f'href="/corpus/papers/{newest}"' in html
 
 
 async def test_charts_page_draws_svg_bars_without_external_scripts(ds: Datasette) -> None:
     response = await ds.client.get("/-/charts")
     assert response.status_code == 200
     html = response.text
-    assert html.count('<svg class="chart hbar"') == 1 and "<rect" in html
-    assert "/corpus/paper_overview?tags__arraycontains=" in html
+    assert html.count('<svg class="chart hbar"') >= 1 and "<rect" in html
+    assert 'href="/corpus/tags/' in html
     assert "<script src=" not in html and "cdn" not in html.lower()
     css = await ds.client.get("/-/static-plugins/corpus-db/corpus-db.css")
     assert css.status_code == 200 and "svg.chart" in css.text

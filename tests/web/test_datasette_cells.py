@@ -28,11 +28,11 @@ def test_snippet_keeps_mark_and_escapes_the_rest() -> None:
     assert html == "a <mark>granular</mark> &lt;script&gt;x&lt;/script&gt;"
 
 
-def test_titles_open_the_paper_page_and_tags_filter_the_overview() -> None:
+def test_titles_open_the_paper_page_and_tags_their_tag_page() -> None:
     assert render({"paper_id": 7}, "T & U", "title", None, url) == (
         '<a class="paper-title" href="/corpus/papers/7">T &amp; U</a>')
     assert render({"id": 3}, "T", "title", "papers", url) == '<a class="paper-title" href="/corpus/papers/3">T</a>'
-    assert 'href="/corpus/paper_overview?tags__arraycontains=state-space+models"' in render(
+    assert 'href="/corpus/-/tag?name=state-space+models"' in render(
         {}, '["state-space models"]', "tags", "paper_overview", url)
     assert render({"id": 3}, "T", "title", "import_runs", url) is None
 
