@@ -26,6 +26,9 @@ def write_transaction(conn: sqlite3.Connection, path: str | Path) -> Iterator[sq
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite may have rolled back already (a full disk, an I/O error): then the error that did it is
+        # the one to report, not "no transaction is active".
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")

@@ -58,10 +58,15 @@ def test_a_full_disk_fails_the_source_clearly_and_closes_the_run(
         conn.execute(f"PRAGMA max_page_count = {pages + 4}")  # SQLite then answers SQLITE_FULL, as a full disk
         return conn
 
+    # A corpus that holds a paper already: the import runs in place, not in a new file built beside it.
+    first = tmp_path / "first.txt"
+    first.write_bytes(cases.listing([("A Paper Already There", cases.GOOD_ABSTRACT)]))
+    run_import(db_path, [SourceTask.for_path(first)])
     monkeypatch.setattr(ingest_run, "connect", small_disk)
     big = tmp_path / "big.txt"
     big.write_bytes(cases.listing([(f"{cases.GOOD_TITLE} {n}", cases.GOOD_ABSTRACT * 20) for n in range(2000)]))
     _totals, [result] = run_import(db_path, [SourceTask.for_path(big)])
     assert result.status == "failed" and "database or disk is full" in (result.error or "")
-    status, message = sqlite3.connect(db_path).execute("SELECT status, message FROM import_runs").fetchone()
+    sql = "SELECT status, message FROM import_runs ORDER BY id DESC LIMIT 1"
+    status, message = sqlite3.connect(db_path).execute(sql).fetchone()
     assert status == "failed" and "disk is full" in message
