@@ -41,9 +41,10 @@ def summary_line(totals: RunTotals) -> str:
     c = totals.counts
     if totals.sources_total and totals.sources_skipped == totals.sources_total:
         return f"Nothing to do: all {totals.sources_total} sources are unchanged since they were last imported."
+    embedded = f" {totals.embedded} papers embedded for similar papers." if totals.embedded else ""
     return (
         f"{totals.sources_total} sources ({totals.sources_skipped} unchanged, {totals.sources_failed} failed): "
         f"{c.inserted} inserted, {c.merged} merged, {c.updated} updated, {c.unchanged} unchanged, "
-        f"{c.rejected} rejected."
+        f"{c.rejected} rejected.{embedded}"
     )
 

@@ -14,6 +14,7 @@ from corpus_db.importers import FORMATS, detect_format
 from corpus_db.ingest.files import content_hash, read_head
 from corpus_db.ingest.worker import Job, PreparationError, prepared_records
 from corpus_db.model import ImportCounts, ParseError
+from corpus_db.rules import similar_extra
 from corpus_db.rules.taxonomy import Taxonomy
 from corpus_db.store.db import DatabaseBusyError, connect, db_path_of
 from corpus_db.store.lock import writer_lock
@@ -127,6 +128,19 @@ def _messages(results: Sequence[SourceResult], extra: str | None = None) -> str 
     return "\n".join(errors) if errors else None
 
 
+def _embed_after_import(conn: sqlite3.Connection, db_path: str | Path) -> int | None:
+    """Embed the new and changed papers when this database keeps similar-paper vectors (`corpus-db embed`
+    was run once) and the extra is installed; the number embedded, None when not applicable. A step after
+    the source transactions, still under the writer lock: each batch commits whole rows (see embed.py)."""
+    if not similar_extra.available():
+        return None
+    from corpus_db.ingest.embed import embed_pending, embedding_enabled  # numpy: only when it is needed
+
+    if not embedding_enabled(conn):
+        return None
+    return embed_pending(conn, db_path).embedded
+
+
 def run_import(
     db_path: str | Path,
     tasks: Iterable[SourceTask | SourceResult],
@@ -170,6 +184,7 @@ def run_import(
                                status="interrupted" if stopped else "failed")
                 raise
             finish_run(conn, run_id, totals, _messages(results))
+            totals.embedded = _embed_after_import(conn, db_path)
             return totals, results
         finally:
             conn.close()

@@ -25,6 +25,7 @@ class RunTotals:
     sources_failed: int = 0
     schema_upgrade: tuple[str | None, str] | None = None  # (from, to) when the command migrated the database
     interrupted_runs: list[int] = field(default_factory=list)  # ids of dead runs this command closed
+    embedded: int | None = None  # papers given a similar-papers vector after the import (None: not kept)
 
     @property
     def status(self) -> str:

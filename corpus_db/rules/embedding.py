@@ -1,0 +1,94 @@
+"""The embedding model: paper text in, unit vectors out. Pure (no files written, no database).
+
+The model is WordLlama's static token embeddings (l2_supercat, 256 dimensions), whose weights and
+tokenizer ship inside the `wordllama` wheel: nothing is downloaded at run time. A text's vector is the
+mean of its tokens' vectors, normalised. We read the two files ourselves rather than through wordllama's
+loader, which tries to download the tokenizer file from a hub before it looks beside itself. The choice
+was made by measurement (bench/similar.py, BENCHMARKS.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import struct
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from tokenizers import Tokenizer
+
+MODEL_ID = "wordllama-l2-supercat-256"  # stored with the vectors: a different model means re-embedding
+DIMENSIONS = 256
+MAX_TOKENS = 512  # the first 512 tokens (~2,000 characters) say what a paper is about
+_WEIGHTS = "weights/l2_supercat_256.safetensors"
+_TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
+_BATCH = 256  # texts per tokenizer call: bounds the (tokens x dimensions) scratch array to ~70 MB
+
+
+def paper_text(title: str | None, abstract: str | None) -> str:
+    """What a paper's vector is made from: its title and abstract."""
+    return f"{title or ''}. {abstract or ''}".strip()
+
+
+def text_hash(text: str) -> str:
+    """A fingerprint of the text and the model: when it changes, the paper is embedded again."""
+    return hashlib.blake2b(f"{MODEL_ID}\n{text}".encode(), digest_size=12).hexdigest()
+
+
+def _package_dir() -> Path:
+    spec = importlib.util.find_spec("wordllama")  # locates the files without importing wordllama
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("wordllama")
+    return Path(spec.origin).parent
+
+
+def _read_safetensors_matrix(path: Path) -> np.ndarray:
+    """The one tensor of a safetensors file (8-byte header length, JSON header, raw little-endian data)."""
+    with path.open("rb") as f:
+        (header_len,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(header_len))
+        name = next(k for k in header if k != "__metadata__")
+        meta = header[name]
+        start, end = meta["data_offsets"]
+        f.seek(8 + header_len + start)
+        data = f.read(end - start)
+    dtype = {"F16": np.float16, "F32": np.float32}[meta["dtype"]]
+    return np.frombuffer(data, dtype=dtype).reshape(meta["shape"])
+
+
+@dataclass(frozen=True)
+class StaticModel:
+    """Token vectors and the tokenizer that indexes them."""
+
+    vectors: np.ndarray  # (vocabulary, DIMENSIONS) float32
+    tokenizer: Tokenizer
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors (len(texts) x DIMENSIONS, float32); an empty text gives a zero vector."""
+        out = np.zeros((len(texts), self.vectors.shape[1]), dtype=np.float32)
+        for start in range(0, len(texts), _BATCH):
+            encodings = self.tokenizer.encode_batch(texts[start : start + _BATCH], add_special_tokens=False)
+            lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
+            if not lengths.sum():
+                continue
+            ids = np.concatenate([np.asarray(e.ids, dtype=np.int64) for e in encodings])
+            np.clip(ids, 0, self.vectors.shape[0] - 1, out=ids)
+            offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+            nonempty = lengths > 0
+            sums = np.add.reduceat(self.vectors[ids], offsets[nonempty], axis=0)
+            out[start : start + len(encodings)][nonempty] = sums
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
+
+
+@cache
+def load_model() -> StaticModel:
+    """The model, read once per process from the installed wordllama package (~0.3 s)."""
+    base = _package_dir()
+    vectors = np.ascontiguousarray(_read_safetensors_matrix(base / _WEIGHTS)[:, :DIMENSIONS], dtype=np.float32)
+    tokenizer = Tokenizer.from_file(str(base / _TOKENIZER))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(MAX_TOKENS)
+    return StaticModel(vectors=vectors, tokenizer=tokenizer)

@@ -1,0 +1,119 @@
+"""Similar papers and tag recommendations, read from the stored vectors (no model needed to query).
+
+A query reads the vectors of the few cells nearest to it (see rules/vector_math.py), scores them by
+cosine and keeps the best: a few percent of a million vectors instead of all of them."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from corpus_db.rules.embedding import DIMENSIONS
+from corpus_db.rules.vector_math import dequantize, nearest_cells, top_k, unit
+from corpus_db.store.vectors import load_centroids, vector_of, vectors_in_cells, vectors_of
+
+PROBE_FRACTION = 0.04  # of the cells a query reads (recall vs. exact search: BENCHMARKS.md)
+MIN_PROBES = 8
+
+
+class NotEmbedded(LookupError):
+    """The paper (or every paper of the tag) has no vector yet."""
+
+
+@dataclass
+class SimilarPaper:
+    id: int
+    score: float
+    title: str
+    arxiv_id: str | None
+    doi: str | None
+    year: int | None
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+_ARXIV = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$", re.IGNORECASE)
+_DOI = re.compile(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+
+
+def resolve_paper(conn: sqlite3.Connection, ref: str) -> int | None:
+    """A paper id from what people type: `123`, an arXiv id (`2401.01234`, `arXiv:2401.01234v2`) or a DOI."""
+    ref = ref.strip()
+    if ref.isdigit():
+        row = conn.execute("SELECT id FROM papers WHERE id = ?", (int(ref),)).fetchone()
+        if row:
+            return row[0]
+    if m := _ARXIV.match(ref):
+        row = conn.execute("SELECT id FROM papers WHERE arxiv_id = ?", (m.group(1),)).fetchone()
+        if row:
+            return row[0]
+    if m := _DOI.match(ref):
+        row = conn.execute("SELECT id FROM papers WHERE doi = ?", (m.group(1).lower(),)).fetchone()
+        if row:
+            return row[0]
+    return None
+
+
+def _probes(cells: int) -> int:
+    return max(MIN_PROBES, round(cells * PROBE_FRACTION))
+
+
+def nearest(
+    conn: sqlite3.Connection, query: np.ndarray, *, limit: int, exclude: set[int], probes: int | None = None
+) -> list[tuple[int, float]]:
+    """(paper id, cosine) of the `limit` stored vectors nearest to a unit query vector."""
+    centroids = load_centroids(conn, DIMENSIONS)
+    cells = nearest_cells(query, centroids, probes or _probes(len(centroids)))
+    ids, blobs = vectors_in_cells(conn, cells)
+    if not ids:
+        return []
+    scores = dequantize(blobs, DIMENSIONS) @ query
+    best = top_k(scores, limit + len(exclude))
+    return [(ids[i], float(scores[i])) for i in best if ids[i] not in exclude][:limit]
+
+
+def _described(conn: sqlite3.Connection, scored: list[tuple[int, float]]) -> list[SimilarPaper]:
+    if not scored:
+        return []
+    marks = ",".join("?" * len(scored))
+    rows = {
+        r[0]: r
+        for r in conn.execute(f"SELECT id, title, arxiv_id, doi, year FROM papers WHERE id IN ({marks})",
+                              [i for i, _ in scored])
+    }
+    return [SimilarPaper(i, round(s, 4), *rows[i][1:]) for i, s in scored if i in rows]
+
+
+def similar_papers(conn: sqlite3.Connection, paper_id: int, *, limit: int = 20) -> list[SimilarPaper]:
+    """The papers most like this one, best first. Raises NotEmbedded when it has no vector yet."""
+    blob = vector_of(conn, paper_id)
+    if blob is None:
+        raise NotEmbedded(paper_id)
+    query = dequantize([blob], DIMENSIONS)[0]
+    return _described(conn, nearest(conn, query, limit=limit, exclude={paper_id}))
+
+
+def tag_paper_ids(conn: sqlite3.Connection, tag: str) -> list[int] | None:
+    """The papers of a tag (by name, or by id as digits), None when there is no such tag."""
+    row = conn.execute("SELECT id FROM tags WHERE name = ?", (tag,)).fetchone()
+    if row is None and tag.isdigit():
+        row = conn.execute("SELECT id FROM tags WHERE id = ?", (int(tag),)).fetchone()
+    if row is None:
+        return None
+    return [r[0] for r in conn.execute("SELECT DISTINCT paper_id FROM paper_tags WHERE tag_id = ?", (row[0],))]
+
+
+def recommend(conn: sqlite3.Connection, paper_ids: list[int], *, limit: int = 20) -> list[SimilarPaper]:
+    """Papers outside `paper_ids` that most resemble them: nearest to the mean of their vectors (the
+    direction they share), reading twice the cells of a single-paper query since a mean is less peaked."""
+    blobs = vectors_of(conn, paper_ids) if paper_ids else []
+    if not blobs:
+        raise NotEmbedded(paper_ids)
+    query = unit(dequantize(blobs, DIMENSIONS).mean(axis=0))
+    centroids_count = len(load_centroids(conn, DIMENSIONS))
+    scored = nearest(conn, query, limit=limit, exclude=set(paper_ids), probes=2 * _probes(centroids_count))
+    return _described(conn, scored)
