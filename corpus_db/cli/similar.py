@@ -15,6 +15,7 @@ from corpus_db.cli.args import WAIT_HELP, apply_wait, split_database
 from corpus_db.rules import similar_extra
 from corpus_db.store import migrate as migrations
 from corpus_db.store.lock import writer_lock
+from corpus_db.store.vectors import has_vectors
 
 EMBED_FIRST = "no similar-papers vectors in {db} yet: run `corpus-db embed {db}` first"
 
@@ -25,13 +26,6 @@ def _extra_installed() -> bool:
         return True
     click.echo(f"{similar_extra.INSTALL_HINT} (missing: {', '.join(similar_extra.missing_modules())}).", err=True)
     return False
-
-
-def _has_vectors(conn: sqlite3.Connection) -> bool:
-    try:
-        return conn.execute("SELECT 1 FROM paper_vectors LIMIT 1").fetchone() is not None
-    except sqlite3.OperationalError:  # a database from before similar papers: no table yet
-        return False
 
 
 def _print(papers: list, as_json: bool, empty: str) -> None:
@@ -63,7 +57,7 @@ def similar(args: tuple[str, ...], db_option: str | None, limit: int, as_json: b
     paper_id = resolve_paper(conn, ref)
     if paper_id is None:
         raise click.ClickException(f"{db_path}: no paper with id, arXiv id or DOI {ref!r}")
-    if not _has_vectors(conn):
+    if not has_vectors(conn):
         raise click.ClickException(EMBED_FIRST.format(db=db_path))
     try:
         papers = similar_papers(conn, paper_id, limit=limit)
@@ -90,7 +84,7 @@ def recommend(args: tuple[str, ...], db_option: str | None, tag: str, limit: int
     ids = tag_paper_ids(conn, tag)
     if ids is None:
         raise click.ClickException(f"{db_path}: no tag named {tag!r}")
-    if not _has_vectors(conn):
+    if not has_vectors(conn):
         raise click.ClickException(EMBED_FIRST.format(db=db_path))
     try:
         papers = rank(conn, ids, limit=limit)

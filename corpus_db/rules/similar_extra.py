@@ -12,7 +12,14 @@ REQUIRED_MODULES = ("numpy", "tokenizers", "wordllama")
 
 def missing_modules() -> list[str]:
     """The modules of the extra that cannot be imported here (empty when the extra is installed)."""
-    return [name for name in REQUIRED_MODULES if importlib.util.find_spec(name) is None]
+    return [name for name in REQUIRED_MODULES if not _findable(name)]
+
+
+def _findable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a broken or blocked install counts as missing
+        return False
 
 
 def available() -> bool:

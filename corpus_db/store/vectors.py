@@ -10,10 +10,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from corpus_db.store.transaction import write_transaction
+
+if TYPE_CHECKING:
+    import numpy as np
+# numpy is imported inside the two functions that need it: the CLI and the web plugin import this
+# module to ask has_vectors() whether or not the optional extra is installed.
 
 _SET_STATE = (
     "INSERT INTO similar_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
@@ -21,6 +25,14 @@ _SET_STATE = (
 MODEL_KEY = "model"
 WATERMARK_KEY = "embedded_through"  # papers with last_updated >= this may need embedding
 TRAINED_ON_KEY = "cells_trained_on"  # how many vectors the current cells were trained on
+
+
+def has_vectors(conn: sqlite3.Connection) -> bool:
+    """True when the database holds at least one vector (False too before revision 0011)."""
+    try:
+        return conn.execute("SELECT 1 FROM paper_vectors LIMIT 1").fetchone() is not None
+    except sqlite3.OperationalError:  # no such table: a database from before similar papers
+        return False
 
 
 def read_state(conn: sqlite3.Connection) -> dict[str, str]:
@@ -99,6 +111,8 @@ def all_vectors(conn: sqlite3.Connection, chunk: int = 65_536) -> Iterator[tuple
 
 def load_centroids(conn: sqlite3.Connection, dimensions: int) -> np.ndarray:
     """The cells' centroids in cell order (0 rows: one cell, a full scan)."""
+    import numpy as np
+
     blobs = [r[0] for r in conn.execute("SELECT centroid FROM similar_cells ORDER BY cell")]
     if not blobs:
         return np.zeros((0, dimensions), dtype=np.float32)
@@ -109,6 +123,8 @@ def replace_cells(
     conn: sqlite3.Connection, path: str | Path, centroids: np.ndarray, moves: Sequence[tuple[int, int]], trained_on: int
 ) -> None:
     """New centroids and the (cell, paper id) of every vector that changed cell, in one transaction."""
+    import numpy as np
+
     with write_transaction(conn, path):
         conn.execute("DELETE FROM similar_cells")
         conn.executemany(

@@ -13,7 +13,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
 from corpus_db.store.search import register_functions
-from corpus_db.web import cells, charts, related
+from corpus_db.web import cells, charts, related, similar
 from corpus_db.web.empty_search import ASGIApp, drop_blank_search
 from corpus_db.web.readonly import make_read_only
 
@@ -54,8 +54,9 @@ def extra_template_vars(
             return {}
         db = datasette.get_database(database)
         if table == "papers":
-            return {"corpus_paper": await related.paper_page(db, row_id)}
-        return {"corpus_papers": await related.papers_of(db, table, row_id)}
+            return {"corpus_paper": await related.paper_page(db, row_id), **await similar.paper_section(db, row_id)}
+        extra = await similar.tag_section(db, row_id) if table == "tags" else {}
+        return {"corpus_papers": await related.papers_of(db, table, row_id), **extra}
 
     return inner
 
