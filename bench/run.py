@@ -43,7 +43,8 @@ PYTHON = sys.executable
 SQLITE_UTILS = Path(PYTHON).with_name("sqlite-utils")
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 CLI = [PYTHON, "-c", "from corpus_db.cli import main; main()"]
-SECTIONS = ("floor", "sqlite-utils", "import", "memory", "reimport", "search", "datasette", "publish")
+SECTIONS = ("floor", "sqlite-utils", "import", "memory", "reimport", "search", "datasette", "publish", "similar")
+# Not in the default run: `--only similar-models` adds the (slow) transformer to the similar quality table.
 SMALL_SIZE = 10_000  # a second import size, so "memory flat as N grows" has two points in every run
 
 
@@ -464,6 +465,12 @@ def bench(size: int, seed: int, sections: set[str], data_root: Path) -> Report:
         report.add("corpus-db publish (VACUUM INTO, FTS optimize, inspect file)", seconds, "s",
                    note=f"{snapshot.stat().st_size / 1e6:,.0f} MB")
         shutil.rmtree(snapshot.parent)
+
+    if "similar" in sections or "similar-models" in sections:
+        from bench import similar
+
+        similar.run_section(report, size, work, seed, corpus_db=db if db.exists() else None, cli=CLI, run=run,
+                            models="similar-models" in sections)
     return report
 
 
