@@ -100,6 +100,12 @@ def _maybe_recluster(conn: sqlite3.Connection, path: str | Path, total: int, sta
     current = len(load_centroids(conn, DIMENSIONS)) or 1
     if wanted <= 1 or not (force or current == 1 or total >= RETRAIN_GROWTH * max(trained_on, 1)):
         return current
+    recluster(conn, path, wanted, total)
+    return wanted
+
+
+def recluster(conn: sqlite3.Connection, path: str | Path, wanted: int, total: int) -> None:
+    """Train `wanted` k-means cells on a sample of the stored vectors and move every vector to its cell."""
     rng = np.random.default_rng(0)
     keep = min(1.0, SAMPLE_PER_CELL * wanted / total)
     sample = [b for _, _, blobs in all_vectors(conn) for b in blobs if rng.random() < keep]
@@ -109,4 +115,3 @@ def _maybe_recluster(conn: sqlite3.Connection, path: str | Path, total: int, sta
         new = assign_cells(dequantize(blobs, DIMENSIONS), centroids)
         moves.extend((int(n), p) for p, c, n in zip(ids, cells, new, strict=True) if n != c)
     replace_cells(conn, path, centroids, moves, total)
-    return wanted

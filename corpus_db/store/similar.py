@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from corpus_db.rules.embedding import DIMENSIONS
 from corpus_db.rules.vector_math import dequantize, nearest_cells, top_k, unit
-from corpus_db.store.vectors import load_centroids, vector_of, vectors_in_cells, vectors_of
+from corpus_db.store.db import db_path_of
+from corpus_db.store.vectors import load_centroids, vector_of, vectors_by_cell, vectors_in_cells, vectors_of, version
 
-PROBE_FRACTION = 0.04  # of the cells a query reads (recall vs. exact search: BENCHMARKS.md)
-MIN_PROBES = 8
+PROBE_FRACTION = 0.03  # of the cells a query reads (recall vs. exact search: BENCHMARKS.md)
+MIN_PROBES = 4
+RECOMMEND_PROBES = 4  # times as many for a tag's mean vector: less peaked, and the budget is 10x larger
 
 
 class NotEmbedded(LookupError):
@@ -62,16 +65,71 @@ def _probes(cells: int) -> int:
     return max(MIN_PROBES, round(cells * PROBE_FRACTION))
 
 
+@dataclass
+class Snapshot:
+    """All vectors in memory, grouped by cell: for a long-lived process (the web server), where reading
+    the probed cells' rows from SQLite would cost ~1.3 us of Python per row on every query."""
+
+    version: str | None
+    centroids: np.ndarray
+    ids: np.ndarray  # paper ids, cell by cell
+    vectors: np.ndarray  # int8, same order
+    inverse_norms: np.ndarray
+    starts: np.ndarray  # starts[c]:starts[c + 1] are cell c's rows
+
+    @classmethod
+    def load(cls, conn: sqlite3.Connection) -> Snapshot:
+        stamp = version(conn)
+        cells, ids, blobs = [], [], []
+        for cell, paper_id, blob in vectors_by_cell(conn):
+            cells.append(cell)
+            ids.append(paper_id)
+            blobs.append(blob)
+        vectors = np.frombuffer(b"".join(blobs), dtype=np.int8).reshape(len(blobs), DIMENSIONS)
+        norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors, dtype=np.float32))
+        centroids = load_centroids(conn, DIMENSIONS)
+        starts = np.searchsorted(np.asarray(cells, dtype=np.int64), np.arange(max(len(centroids), 1) + 1))
+        return cls(stamp, centroids, np.asarray(ids, dtype=np.int64), vectors, 1 / np.maximum(norms, 1e-12), starts)
+
+    def scan(self, cells: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        parts = [slice(int(self.starts[c]), int(self.starts[c + 1])) for c in cells if c + 1 < len(self.starts)]
+        pick = np.concatenate([np.arange(p.start, p.stop) for p in parts]) if parts else np.zeros(0, np.int64)
+        return self.ids[pick], self.vectors[pick], self.inverse_norms[pick]
+
+
+_snapshots: dict[str, Snapshot] = {}
+_snapshot_lock = threading.Lock()
+
+
+def _snapshot(conn: sqlite3.Connection) -> Snapshot:
+    """The current snapshot of this database, reloaded when its vectors changed."""
+    key, stamp = db_path_of(conn), version(conn)
+    with _snapshot_lock:
+        current = _snapshots.get(key)
+        if current is None or current.version != stamp:
+            current = _snapshots[key] = Snapshot.load(conn)
+        return current
+
+
 def nearest(
-    conn: sqlite3.Connection, query: np.ndarray, *, limit: int, exclude: set[int], probes: int | None = None
+    conn: sqlite3.Connection, query: np.ndarray, *, limit: int, exclude: set[int], probes: int | None = None,
+    in_memory: bool = False,
 ) -> list[tuple[int, float]]:
-    """(paper id, cosine) of the `limit` stored vectors nearest to a unit query vector."""
-    centroids = load_centroids(conn, DIMENSIONS)
-    cells = nearest_cells(query, centroids, probes or _probes(len(centroids)))
-    ids, blobs = vectors_in_cells(conn, cells)
+    """(paper id, cosine) of the `limit` stored vectors nearest to a unit query vector. `in_memory`
+    keeps every vector in this process (see Snapshot); otherwise the probed cells are read from SQLite."""
+    if in_memory:
+        snap = _snapshot(conn)
+        cells = nearest_cells(query, snap.centroids, probes or _probes(len(snap.centroids)))
+        id_array, vectors, inverse = snap.scan(cells)
+        scores = (vectors.astype(np.float32) @ query) * inverse
+        ids = id_array.tolist()
+    else:
+        centroids = load_centroids(conn, DIMENSIONS)
+        cells = nearest_cells(query, centroids, probes or _probes(len(centroids)))
+        ids, blobs = vectors_in_cells(conn, cells)
+        scores = dequantize(blobs, DIMENSIONS) @ query if ids else np.zeros(0, np.float32)
     if not ids:
         return []
-    scores = dequantize(blobs, DIMENSIONS) @ query
     best = top_k(scores, limit + len(exclude))
     return [(ids[i], float(scores[i])) for i in best if ids[i] not in exclude][:limit]
 
@@ -88,13 +146,15 @@ def _described(conn: sqlite3.Connection, scored: list[tuple[int, float]]) -> lis
     return [SimilarPaper(i, round(s, 4), *rows[i][1:]) for i, s in scored if i in rows]
 
 
-def similar_papers(conn: sqlite3.Connection, paper_id: int, *, limit: int = 20) -> list[SimilarPaper]:
+def similar_papers(
+    conn: sqlite3.Connection, paper_id: int, *, limit: int = 20, in_memory: bool = False
+) -> list[SimilarPaper]:
     """The papers most like this one, best first. Raises NotEmbedded when it has no vector yet."""
     blob = vector_of(conn, paper_id)
     if blob is None:
         raise NotEmbedded(paper_id)
     query = dequantize([blob], DIMENSIONS)[0]
-    return _described(conn, nearest(conn, query, limit=limit, exclude={paper_id}))
+    return _described(conn, nearest(conn, query, limit=limit, exclude={paper_id}, in_memory=in_memory))
 
 
 def tag_paper_ids(conn: sqlite3.Connection, tag: str) -> list[int] | None:
@@ -107,13 +167,16 @@ def tag_paper_ids(conn: sqlite3.Connection, tag: str) -> list[int] | None:
     return [r[0] for r in conn.execute("SELECT DISTINCT paper_id FROM paper_tags WHERE tag_id = ?", (row[0],))]
 
 
-def recommend(conn: sqlite3.Connection, paper_ids: list[int], *, limit: int = 20) -> list[SimilarPaper]:
+def recommend(
+    conn: sqlite3.Connection, paper_ids: list[int], *, limit: int = 20, in_memory: bool = False
+) -> list[SimilarPaper]:
     """Papers outside `paper_ids` that most resemble them: nearest to the mean of their vectors (the
-    direction they share), reading twice the cells of a single-paper query since a mean is less peaked."""
+    direction they share), reading more cells than a single-paper query (RECOMMEND_PROBES)."""
     blobs = vectors_of(conn, paper_ids) if paper_ids else []
     if not blobs:
         raise NotEmbedded(paper_ids)
     query = unit(dequantize(blobs, DIMENSIONS).mean(axis=0))
     centroids_count = len(load_centroids(conn, DIMENSIONS))
-    scored = nearest(conn, query, limit=limit, exclude=set(paper_ids), probes=2 * _probes(centroids_count))
+    probes = RECOMMEND_PROBES * _probes(centroids_count)
+    scored = nearest(conn, query, limit=limit, exclude=set(paper_ids), probes=probes, in_memory=in_memory)
     return _described(conn, scored)

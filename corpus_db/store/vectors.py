@@ -22,6 +22,13 @@ if TYPE_CHECKING:
 _SET_STATE = (
     "INSERT INTO similar_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 )
+# Bumped by every write of vectors or cells, in the same transaction: a process that keeps the vectors
+# in memory (the web server) knows from this one row whether its copy is current.
+VERSION_KEY = "version"
+_BUMP_VERSION = (
+    "INSERT INTO similar_state (key, value) VALUES ('version', '1') "
+    "ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
+)
 MODEL_KEY = "model"
 WATERMARK_KEY = "embedded_through"  # papers with last_updated >= this may need embedding
 TRAINED_ON_KEY = "cells_trained_on"  # how many vectors the current cells were trained on
@@ -71,6 +78,7 @@ def save_vectors(conn: sqlite3.Connection, path: str | Path, rows: Iterable[tupl
             "INSERT OR REPLACE INTO paper_vectors (paper_id, cell, text_hash, vector) VALUES (?, ?, ?, ?)",
             list(rows),
         )
+        conn.execute(_BUMP_VERSION)
 
 
 def vector_count(conn: sqlite3.Connection) -> int:
@@ -133,6 +141,7 @@ def replace_cells(
         )
         conn.executemany("UPDATE paper_vectors SET cell = ? WHERE paper_id = ?", moves)
         conn.execute(_SET_STATE, (TRAINED_ON_KEY, str(trained_on)))
+        conn.execute(_BUMP_VERSION)
 
 
 def clear_vectors(conn: sqlite3.Connection, path: str | Path) -> None:
@@ -140,4 +149,16 @@ def clear_vectors(conn: sqlite3.Connection, path: str | Path) -> None:
     with write_transaction(conn, path):
         conn.execute("DELETE FROM paper_vectors")
         conn.execute("DELETE FROM similar_cells")
-        conn.execute("DELETE FROM similar_state")
+        conn.execute("DELETE FROM similar_state WHERE key != 'version'")
+        conn.execute(_BUMP_VERSION)
+
+
+def version(conn: sqlite3.Connection) -> str | None:
+    """Changes whenever stored vectors or cells change (see VERSION_KEY)."""
+    row = conn.execute("SELECT value FROM similar_state WHERE key = ?", (VERSION_KEY,)).fetchone()
+    return row[0] if row else None
+
+
+def vectors_by_cell(conn: sqlite3.Connection) -> Iterator[tuple[int, int, bytes]]:
+    """Every (cell, paper id, vector) in table order: cell by cell."""
+    yield from conn.execute("SELECT cell, paper_id, vector FROM paper_vectors ORDER BY cell, paper_id")
