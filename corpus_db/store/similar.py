@@ -17,9 +17,9 @@ from corpus_db.rules.vector_math import dequantize, nearest_cells, top_k, unit
 from corpus_db.store.db import db_path_of
 from corpus_db.store.vectors import load_centroids, vector_of, vectors_by_cell, vectors_in_cells, vectors_of, version
 
-PROBE_FRACTION = 0.03  # of the cells a query reads (recall vs. exact search: BENCHMARKS.md)
+PROBE_FRACTION = 0.01  # of the cells a query reads (recall vs. exact search: BENCHMARKS.md)
 MIN_PROBES = 4
-RECOMMEND_PROBES = 4  # times as many for a tag's mean vector: less peaked, and the budget is 10x larger
+RECOMMEND_PROBES = 2  # times as many for a tag's mean vector: less peaked than one paper's vector
 
 
 class NotEmbedded(LookupError):
@@ -91,10 +91,16 @@ class Snapshot:
         starts = np.searchsorted(np.asarray(cells, dtype=np.int64), np.arange(max(len(centroids), 1) + 1))
         return cls(stamp, centroids, np.asarray(ids, dtype=np.int64), vectors, 1 / np.maximum(norms, 1e-12), starts)
 
-    def scan(self, cells: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        parts = [slice(int(self.starts[c]), int(self.starts[c + 1])) for c in cells if c + 1 < len(self.starts)]
-        pick = np.concatenate([np.arange(p.start, p.stop) for p in parts]) if parts else np.zeros(0, np.int64)
-        return self.ids[pick], self.vectors[pick], self.inverse_norms[pick]
+    def scores(self, cells: list[int], query: np.ndarray) -> tuple[list[int], np.ndarray]:
+        """Paper ids and cosines of the vectors in these cells (each cell a contiguous slice)."""
+        spans = [(int(self.starts[c]), int(self.starts[c + 1])) for c in cells if c + 1 < len(self.starts)]
+        if not spans:
+            return [], np.zeros(0, np.float32)
+        ids = np.concatenate([self.ids[a:b] for a, b in spans]).tolist()
+        scores = np.concatenate(
+            [(self.vectors[a:b].astype(np.float32) @ query) * self.inverse_norms[a:b] for a, b in spans]
+        )
+        return ids, scores
 
 
 _snapshots: dict[str, Snapshot] = {}
@@ -120,9 +126,7 @@ def nearest(
     if in_memory:
         snap = _snapshot(conn)
         cells = nearest_cells(query, snap.centroids, probes or _probes(len(snap.centroids)))
-        id_array, vectors, inverse = snap.scan(cells)
-        scores = (vectors.astype(np.float32) @ query) * inverse
-        ids = id_array.tolist()
+        ids, scores = snap.scores(cells, query)
     else:
         centroids = load_centroids(conn, DIMENSIONS)
         cells = nearest_cells(query, centroids, probes or _probes(len(centroids)))
