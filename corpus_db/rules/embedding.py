@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Tokenizer
 
+from corpus_db.rules.vector_math import matvec
+
 MODEL_ID = "wordllama-l2-supercat-256"  # stored with the vectors: a different model means re-embedding
 DIMENSIONS = 256
 MAX_TOKENS = 512  # the first 512 tokens (~2,000 characters) say what a paper is about
@@ -102,7 +104,7 @@ class StaticModel:
                 tokens = np.cumsum(self._word_tokens[rows])
                 rows = rows[: max(1, int(np.searchsorted(tokens, MAX_TOKENS, side="right")))]
                 distinct, counts = np.unique(rows, return_counts=True)
-                out[row] = counts.astype(np.float32) @ self._word_vectors[distinct]
+                out[row] = matvec(self._word_vectors[distinct].T, counts)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
 

@@ -13,11 +13,11 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from corpus_db.rules.embedding import DIMENSIONS
-from corpus_db.rules.vector_math import dequantize, nearest_cells, top_k, unit
+from corpus_db.rules.vector_math import dequantize, matvec, nearest_cells, top_k, unit
 from corpus_db.store.db import db_path_of
 from corpus_db.store.vectors import load_centroids, vector_of, vectors_by_cell, vectors_in_cells, vectors_of, version
 
-PROBE_FRACTION = 0.01  # of the cells a query reads (recall vs. exact search: BENCHMARKS.md)
+PROBE_FRACTION = 0.02  # of the cells a query reads (recall vs. exact search: BENCHMARKS.md)
 MIN_PROBES = 4
 RECOMMEND_PROBES = 2  # times as many for a tag's mean vector: less peaked than one paper's vector
 
@@ -97,9 +97,7 @@ class Snapshot:
         if not spans:
             return [], np.zeros(0, np.float32)
         ids = np.concatenate([self.ids[a:b] for a, b in spans]).tolist()
-        scores = np.concatenate(
-            [(self.vectors[a:b].astype(np.float32) @ query) * self.inverse_norms[a:b] for a, b in spans]
-        )
+        scores = np.concatenate([matvec(self.vectors[a:b], query) * self.inverse_norms[a:b] for a, b in spans])
         return ids, scores
 
 
@@ -131,7 +129,7 @@ def nearest(
         centroids = load_centroids(conn, DIMENSIONS)
         cells = nearest_cells(query, centroids, probes or _probes(len(centroids)))
         ids, blobs = vectors_in_cells(conn, cells)
-        scores = dequantize(blobs, DIMENSIONS) @ query if ids else np.zeros(0, np.float32)
+        scores = matvec(dequantize(blobs, DIMENSIONS), query) if ids else np.zeros(0, np.float32)
     if not ids:
         return []
     best = top_k(scores, limit + len(exclude))
