@@ -7,6 +7,7 @@ from the hash stored with their vector. The watermark moves only when a pass has
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,7 +34,8 @@ from corpus_db.store.vectors import (
     write_state,
 )
 
-BATCH = 2_048  # papers per transaction
+BATCH_ENV = "CORPUS_DB_EMBED_BATCH"
+BATCH = 2_048  # papers per transaction (what a crash can cost); $CORPUS_DB_EMBED_BATCH overrides it
 RETRAIN_GROWTH = 4  # re-cluster when the corpus has grown this many times since the cells were made
 SAMPLE_PER_CELL = 48
 
@@ -55,7 +57,7 @@ def embedding_enabled(conn: sqlite3.Connection) -> bool:
 
 def embed_pending(
     conn: sqlite3.Connection, path: str | Path, *, rebuild: bool = False, progress: Progress | None = None,
-    batch: int = BATCH,
+    batch: int | None = None,
 ) -> EmbedCounts:
     """Embed the papers that need it (all of them with `rebuild`); the caller holds the writer lock."""
     state = read_state(conn)
@@ -65,6 +67,7 @@ def embed_pending(
     started = utc_now()  # the next pass looks at papers changed from now on
     ids = candidate_ids(conn, None if rebuild else state.get(WATERMARK_KEY))
     counts = EmbedCounts()
+    batch = batch or int(os.environ.get(BATCH_ENV, BATCH))
     model = load_model() if ids else None
     centroids = load_centroids(conn, DIMENSIONS)
     for start in range(0, len(ids), batch):

@@ -4,6 +4,7 @@ that the next pass completes."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
 import subprocess
@@ -81,7 +82,7 @@ def test_kill_9_mid_embedding_leaves_a_consistent_database(tmp_path: Path) -> No
     from corpus_db.rules.embedding import paper_text, text_hash
 
     base = kaggle_records()
-    # 8,000 distinct papers from the real texts (the abstract's sentences rotated): four batches.
+    # 8,000 distinct papers from the real texts (the abstract's sentences rotated).
     records = []
     for n in range(8_000):
         r = base[n % len(base)]
@@ -90,7 +91,9 @@ def test_kill_9_mid_embedding_leaves_a_consistent_database(tmp_path: Path) -> No
         records.append(dict(r, id=f"9901.{n:05d}", doi=None, abstract=". ".join(sentences[k:] + sentences[:k])))
     db = tmp_path / "corpus.db"
     _import(db, write_jsonl(tmp_path / "many.jsonl", records))
-    process = subprocess.Popen(cli("embed", str(db)), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # Batches of 250: 32 commits, so the kill lands mid-pass however fast the machine.
+    env = dict(os.environ, CORPUS_DB_EMBED_BATCH="250")
+    process = subprocess.Popen(cli("embed", str(db)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     reader = sqlite3.connect(db)
     deadline = time.monotonic() + 120
     while reader.execute("SELECT count(*) FROM paper_vectors").fetchone()[0] == 0:
@@ -107,7 +110,7 @@ def test_kill_9_mid_embedding_leaves_a_consistent_database(tmp_path: Path) -> No
     done = conn.execute("SELECT count(*) FROM paper_vectors").fetchone()[0]
     if done == len(records):
         pytest.skip("the embedding pass finished before it could be killed (a very fast machine)")
-    assert done % 2048 == 0  # whole batches only
+    assert done % 250 == 0  # whole batches only
     for paper_id, title, abstract, stored, size in conn.execute(
         """SELECT p.id, p.title, p.abstract, v.text_hash, length(v.vector) FROM paper_vectors v
            JOIN papers p ON p.id = v.paper_id"""
