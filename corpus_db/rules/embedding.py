@@ -91,16 +91,17 @@ class StaticModel:
         for start in range(0, len(texts), _BATCH):
             docs = [t[:_MAX_CHARS].split() for t in texts[start : start + _BATCH]]
             index = self._word_index
-            new = list({w: None for words in docs for w in words if w not in index})
+            seen = set().union(*docs)
+            new = sorted(seen.difference(index))  # set operations in C; sorted: the same rows every run
             if len(new) > _WORD_CACHE - len(index):
                 index.clear()  # full: start afresh with this batch's words
-                new = list({w: None for words in docs for w in words})
+                new = sorted(seen)
             if new:
                 self._learn(new)
             for row, words in enumerate(docs, start):
                 if not words:
                     continue
-                rows = np.fromiter((index[w] for w in words), dtype=np.int64, count=len(words))
+                rows = np.array(list(map(index.__getitem__, words)), dtype=np.int64)
                 tokens = np.cumsum(self._word_tokens[rows])
                 rows = rows[: max(1, int(np.searchsorted(tokens, MAX_TOKENS, side="right")))]
                 distinct, counts = np.unique(rows, return_counts=True)

@@ -18,8 +18,8 @@ from corpus_db.store.db import db_path_of
 from corpus_db.store.vectors import load_centroids, vector_of, vectors_by_cell, vectors_in_cells, vectors_of, version
 
 PROBE_FRACTION = 0.02  # of the cells a query reads (recall vs. exact search: BENCHMARKS.md)
-MIN_PROBES = 4
-RECOMMEND_PROBES = 2  # times as many for a tag's mean vector: less peaked than one paper's vector
+MIN_PROBES = 8
+RECOMMEND_PROBES = 3  # times as many for a tag's mean vector: less peaked than one paper's vector
 
 
 class NotEmbedded(LookupError):
