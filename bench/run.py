@@ -45,8 +45,11 @@ PYTHON = sys.executable
 SQLITE_UTILS = Path(PYTHON).with_name("sqlite-utils")
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 CLI = [PYTHON, "-c", "from corpus_db.cli import main; main()"]
-SECTIONS = ("floor", "sqlite-utils", "import", "memory", "reimport", "search", "datasette", "publish", "browse")
-# Run only when named (--only hostile, --only formats, or make fuzz): not part of the default benchmark.
+SECTIONS = (
+    "floor", "sqlite-utils", "import", "memory", "reimport", "search", "datasette", "publish", "browse", "similar",
+)
+# Run only when named (--only hostile, --only formats, or make fuzz): not part of the default benchmark;
+# `--only similar-models` adds the (slow) transformer to the similar quality table.
 SMALL_SIZE = 10_000  # a second import size, so "memory flat as N grows" has two points in every run
 
 
@@ -470,6 +473,11 @@ def bench(size: int, seed: int, sections: set[str], data_root: Path) -> Report:
         days = browse.add_hf_days(db, data_root / f"hf-browse-{size}-s{seed}", corpus_import, generate, seed)
         print(f"  (imported {days} generated HF daily files first, for their keywords)", flush=True)
         browse.run_browse(db, CLI, ENV, ROOT, free_port, wait_for, report, queries, seed)
+    if "similar" in sections or "similar-models" in sections:
+        from bench import similar
+
+        similar.run_section(report, size, work, seed, corpus_db=db if db.exists() else None, cli=CLI, run=run,
+                            models="similar-models" in sections)
     return report
 
 

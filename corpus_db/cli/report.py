@@ -41,10 +41,11 @@ def summary_line(totals: RunTotals, seconds: float | None = None) -> str:
             f"Nothing to do: all {totals.sources_total} sources are unchanged since they were last imported"
             f"{' (checked' + took + ')' if took else ''}."
         )
+    embedded = f" {totals.embedded} papers embedded for similar papers." if totals.embedded else ""
     return (
         f"{totals.sources_total} sources ({totals.sources_skipped} unchanged, {totals.sources_failed} failed){took}: "
         f"{c.inserted} inserted, {c.merged} merged, {c.updated} updated, {c.unchanged} unchanged, "
-        f"{c.rejected} rejected, {c.unlisted} no longer listed."
+        f"{c.rejected} rejected, {c.unlisted} no longer listed.{embedded}"
     )
 
 

@@ -15,6 +15,7 @@ from corpus_db.importers import FORMATS, detect_format
 from corpus_db.ingest.files import content_hash, read_head
 from corpus_db.ingest.worker import Job, PreparationError, prepared_records
 from corpus_db.model import ImportCounts, ParseError
+from corpus_db.rules import similar_extra
 from corpus_db.rules.credentials import redact_text
 from corpus_db.rules.taxonomy import Taxonomy
 from corpus_db.store.build import Build, start_build
@@ -178,6 +179,19 @@ def _details(results: Sequence[SourceResult]) -> str | None:
     return "\n".join(texts) if texts else None
 
 
+def _embed_after_import(conn: sqlite3.Connection, db_path: str | Path) -> int | None:
+    """Embed the new and changed papers when this database keeps similar-paper vectors (`corpus-db embed`
+    was run once) and the extra is installed; the number embedded, None when not applicable. A step after
+    the source transactions, still under the writer lock: each batch commits whole rows (see embed.py)."""
+    if not similar_extra.available():
+        return None
+    from corpus_db.ingest.embed import embed_pending, embedding_enabled  # numpy: only when it is needed
+
+    if not embedding_enabled(conn):
+        return None
+    return embed_pending(conn, db_path).embedded
+
+
 def run_import(
     db_path: str | Path,
     tasks: Iterable[SourceTask | SourceResult],
@@ -258,6 +272,7 @@ def _run_locked(
                            status="interrupted" if stopped else "failed")
             raise
         finish_run(conn, run_id, totals, _messages(results), _details(results))
+        totals.embedded = _embed_after_import(conn, db_path)
         return totals, results
     finally:
         conn.close()

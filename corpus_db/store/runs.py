@@ -26,6 +26,7 @@ class RunTotals:
     schema_upgrade: tuple[str | None, str] | None = None  # (from, to) when the command migrated the database
     interrupted_runs: list[int] = field(default_factory=list)  # ids of dead runs this command closed
     search_index: str | None = None  # what bringing the search index up to date did, or why it could not
+    embedded: int | None = None  # papers given a similar-papers vector after the import (None: not kept)
 
     @property
     def status(self) -> str:

@@ -207,3 +207,36 @@ search_index = sa.Table(
     sa.Column("built_at", sa.Text, nullable=False),
     sa.Column("updated_at", sa.Text, nullable=False),
 )
+
+# Similar papers (the optional `similar` extra; store/vectors.py). One int8 vector per paper, clustered by
+# its k-means cell so that a query reads the rows of a few cells in order; text_hash says which title and
+# abstract the vector was made from, so an import re-embeds only papers whose text changed.
+paper_vectors = sa.Table(
+    "paper_vectors",
+    metadata,
+    sa.Column("cell", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True,
+              autoincrement=False),
+    sa.Column("text_hash", sa.Text, nullable=False),
+    sa.Column("vector", sa.LargeBinary, nullable=False),
+    sa.Index("ix_paper_vectors_paper_id", "paper_id", unique=True),
+    sqlite_with_rowid=False,
+)
+
+similar_cells = sa.Table(
+    "similar_cells",
+    metadata,
+    sa.Column("cell", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("centroid", sa.LargeBinary, nullable=False),  # float32 bytes
+)
+
+# model, embedded_through (the last_updated watermark of the last complete pass), cells_trained_on.
+similar_state = sa.Table(
+    "similar_state",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+# The papers changed since the last embedding pass, found without reading every paper row.
+sa.Index("ix_papers_last_updated", papers.c.last_updated)

@@ -16,7 +16,7 @@ from datasette.utils.asgi import NotFound, Response
 from corpus_db.rules.normalize import tag_name
 from corpus_db.rules.tags import fold_key
 from corpus_db.store.search import MMAP_BYTES, register_functions
-from corpus_db.web import cells, charts, counts, pages, related, search_page
+from corpus_db.web import cells, charts, counts, pages, related, search_page, similar
 from corpus_db.web.empty_search import ASGIApp, drop_blank_search
 from corpus_db.web.readonly import make_read_only
 
@@ -89,7 +89,7 @@ def extra_template_vars(
         if row_id is None:
             return {}
         db = datasette.get_database(database)
-        return {"corpus_paper": await related.paper_page(db, row_id)}
+        return {"corpus_paper": await related.paper_page(db, row_id), **await similar.paper_section(db, row_id)}
 
     return inner
 

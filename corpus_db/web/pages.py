@@ -17,7 +17,7 @@ from corpus_db.rules.citations import render
 from corpus_db.rules.normalize import tag_name
 from corpus_db.rules.tags import fold_key, tag_label
 from corpus_db.store.export import EXPORT_MAX, export_rows, search_ids
-from corpus_db.web import listing
+from corpus_db.web import listing, similar
 
 Handler = Callable[[Any, Any], Awaitable[Response]]
 SOURCE_LABEL = "coalesce(s.name, replace(s.locator, rtrim(s.locator, replace(s.locator, '/', '')), ''))"
@@ -109,8 +109,9 @@ async def tag_view(datasette: Any, request: Any) -> Response:
         raise NotFound(f"No tag {tag_id}")
     filters = _filters(request, tag=tag_id)
     path = f"{datasette.urls.table(db.name, 'tags')}/{tag_id}"
+    recommended = await similar.tag_section(db, tag_id) if _after(request) is None else {}  # first page only
     return await render_list(datasette, request, db, filters, heading=tag_label(tag["name"]), subject=tag,
-                             kind="tag", base_path=path, fixed=("tag",))
+                             kind="tag", base_path=path, fixed=("tag",), extra=recommended)
 
 
 async def author_view(datasette: Any, request: Any) -> Response:

@@ -1,0 +1,64 @@
+"""Shared by the similar-papers tests: arXiv JSON-lines dumps made from the real Kaggle sample (near
+duplicates, edited abstracts, many papers), a Python that cannot import the extra, and embedding."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.paths import ROOT, realdata
+
+KAGGLE = "arxiv/kaggle-snapshot-first200.jsonl"
+BLOCKED = ("numpy", "tokenizers", "wordllama")
+
+# A sitecustomize that makes the similar extra's modules unimportable: the extra's absence, for real.
+_BLOCKER = f"""
+import sys
+class _Blocker:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {BLOCKED!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+        return None
+sys.meta_path.insert(0, _Blocker())
+"""
+
+requires_extra = pytest.mark.skipif(
+    not all(__import__("importlib").util.find_spec(m) for m in BLOCKED),
+    reason="the similar extra (pip install 'corpus-db[similar]') is not installed",
+)
+
+
+def kaggle_records() -> list[dict]:
+    """The 200 real arXiv records (skips the test when ../shared/realdata is absent)."""
+    with realdata(KAGGLE).open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def near_duplicate(record: dict, new_id: str) -> dict:
+    """Another arXiv entry for the same work: a new id, the title re-cased, the abstract's last sentence
+    dropped (what a cross-listed or re-submitted version of a paper looks like)."""
+    sentences = record["abstract"].strip().split(". ")
+    abstract = ". ".join(sentences[:-1]) if len(sentences) > 2 else record["abstract"]
+    return dict(record, id=new_id, title=record["title"].upper(), abstract=abstract, doi=None)
+
+
+def blocked_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a process in which the extra's modules cannot be imported."""
+    site = tmp_path / "no-extra"
+    site.mkdir(exist_ok=True)
+    (site / "sitecustomize.py").write_text(_BLOCKER)
+    paths = [str(site), str(ROOT), os.environ.get("PYTHONPATH", "")]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, paths)))
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "corpus_db", *args]
