@@ -28,7 +28,7 @@ SEED_BYTES = 16 * 1024  # a seed is the start of a real dump: mutations near rec
 
 
 def _seeds() -> list[bytes]:
-    files = sorted((ROOT / "tests" / "ingest" / "fixtures" / "cross_format").glob("*"))
+    files = sorted(p for p in (ROOT / "tests" / "ingest" / "fixtures" / "cross_format").rglob("*") if p.is_file())
     files += sorted(p for p in REALDATA.rglob("*") if p.is_file() and not p.name.endswith((".gz", ".md", ".dtd")))
     built = [
         cases.oai([("2001.00001", cases.GOOD_TITLE, cases.GOOD_ABSTRACT)]),
