@@ -126,6 +126,8 @@ def _parse_line(raw: RawRecord, path: str) -> PaperRecord:
     try:
         obj = orjson.loads(raw.text)  # 2.3x json.loads on a 2.2 KB line; its errors are json's
     except json.JSONDecodeError as exc:
+        if "depth" in exc.msg:  # orjson stops at 1,024 levels: say what it is, not "truncated"
+            raise ParseError(path, f"a JSON value nested too deeply ({exc.msg})", line=raw.line) from None
         raise ParseError(path, f"invalid JSON ({exc.msg} at column {exc.colno}); truncated?", line=raw.line) from None
     if not isinstance(obj, dict):
         raise ParseError(path, f"expected a JSON object, found {type(obj).__name__}", line=raw.line)

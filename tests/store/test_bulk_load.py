@@ -91,7 +91,7 @@ def test_a_failing_bulk_load_leaves_indexes_and_triggers_as_they_were(tmp_path: 
     monkeypatch.setattr(writer, "BULK_SHARE_OF_EXISTING", 0.0)
     broken = tmp_path / "broken.jsonl"
     lines = dumps[0].read_text(encoding="utf-8").splitlines()
-    broken.write_text("\n".join([*lines[:1100], '{"id": "2401.0']) + "\n", encoding="utf-8")
+    broken.write_text("\n".join([*lines[:1100], '{"id": "2401.0']), encoding="utf-8")  # truncated: fails whole
     db = tmp_path / "corpus.db"
     migrate(db)
     schema = _schema(db)

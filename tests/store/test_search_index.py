@@ -29,7 +29,7 @@ def listing(path: Path, records: list[tuple[str, str]]) -> Path:
 
 @pytest.fixture
 def imported(db_path: Path, tmp_path: Path) -> Path:
-    run_import(db_path, [SourceTask.for_path(listing(tmp_path / "dump.txt", RECORDS))])
+    run_import(db_path, [SourceTask.for_path(listing(tmp_path / "dump.txt", RECORDS), format="listing")])
     return db_path
 
 
@@ -57,7 +57,7 @@ def test_an_edit_and_an_unlist_reach_results(imported: Path, tmp_path: Path) -> 
     edited = list(RECORDS)
     edited[41] = (RECORDS[41][0], "A rewritten abstract about zeppelins.")
     del edited[10]
-    run_import(imported, [SourceTask.for_path(listing(tmp_path / "dump.txt", edited))])
+    run_import(imported, [SourceTask.for_path(listing(tmp_path / "dump.txt", edited), format="listing")])
     assert titles(imported, "zeppelins") == [RECORDS[41][0]]
     assert titles(imported, '"discusses topic42"') == []
     [unlisted] = search(imported, "topic11")

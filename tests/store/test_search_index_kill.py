@@ -54,7 +54,7 @@ def check_readers(db: Path, renamed: set[int]) -> str:
 
 
 def test_kill_9_during_rebuild_and_update_leaves_old_or_new_state(db_path: Path, tmp_path: Path) -> None:
-    run_import(db_path, [SourceTask.for_path(dump(tmp_path / "dump.txt"))])
+    run_import(db_path, [SourceTask.for_path(dump(tmp_path / "dump.txt"), format="listing")])
     conn = sqlite3.connect(db_path)
     rng = random.Random(9)
     renamed: set[int] = set()

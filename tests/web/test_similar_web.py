@@ -88,7 +88,7 @@ def test_paper_page_lists_similar_papers_and_tag_page_recommends(browser: Any, c
         page.goto(f"{base}/corpus/tags/{tag}")
         recommended = page.locator("section.recommended-papers ol.similar-list li")
         assert recommended.count() == 20
-        liked = set(page.locator("section.related-papers a.paper-title").all_inner_texts())
+        liked = set(page.locator("section.paper-list a.paper-title").all_inner_texts())
         assert liked and not liked & set(recommended.locator("a.paper-title").all_inner_texts())
         shot(page, "similar-02-tag-page", full_page=False)
     context.close()
