@@ -11,7 +11,7 @@ import orjson
 
 from corpus_db.importers._arxiv import person, split_id, tags_of
 from corpus_db.importers._fields import clean_text
-from corpus_db.importers.base import Importer, excerpt, record_or_reject
+from corpus_db.importers.base import Importer, excerpt, parse_by_split, record_or_reject
 from corpus_db.model import PaperRecord, ParseError, RawRecord, Rejected
 from corpus_db.rules.normalize import clean_title, normalize_doi
 
@@ -141,10 +141,7 @@ def parse_one(raw: RawRecord, path: str) -> PaperRecord | Rejected:
     )
 
 
-def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord | Rejected]:
-    """One record per non-blank line."""
-    for raw in split(fh, path):
-        yield parse_one(raw, path) if isinstance(raw, RawRecord) else raw
+parse = parse_by_split(split, parse_one)
 
 
 IMPORTER = Importer(

@@ -21,6 +21,18 @@ _EXCERPT = reprlib.Repr()
 _EXCERPT.maxlevel, _EXCERPT.maxstring, _EXCERPT.maxother, _EXCERPT.maxdict, _EXCERPT.maxlist = 4, 200, 200, 8, 8
 
 
+
+def parse_by_split(split: Splitter, parse_one: RecordParser) -> Parser:
+    """The parser of a format that cuts records out first: parse_one over split, a reject passed on as it
+    is (the contract such a format keeps: parse(fh) == map(parse_one, split(fh)))."""
+
+    def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord | Rejected]:
+        for raw in split(fh, path):
+            yield parse_one(raw, path) if isinstance(raw, RawRecord) else raw
+
+    return parse
+
+
 @dataclass(frozen=True)
 class Importer:
     """A format: its name, a one-line description, a sniffer over the first bytes, and its parser. The

@@ -8,7 +8,7 @@ from typing import BinaryIO
 
 from corpus_db.importers._fields import clean_text
 from corpus_db.importers._shape import json_shape
-from corpus_db.importers.base import Importer
+from corpus_db.importers.base import Importer, parse_by_split
 from corpus_db.importers.dates import iso_day, loose
 from corpus_db.importers.jsonrecords import decode_line, rejected, split_json
 from corpus_db.model import PaperRecord, RawRecord, Rejected
@@ -187,10 +187,7 @@ def parse_one(raw: RawRecord, path: str) -> PaperRecord | Rejected:
     return record(value, raw)
 
 
-def parse(fh: BinaryIO, path: str) -> Iterator[PaperRecord | Rejected]:
-    """One record per work."""
-    for raw in split(fh, path):
-        yield parse_one(raw, path)
+parse = parse_by_split(split, parse_one)
 
 
 IMPORTER = Importer(
