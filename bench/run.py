@@ -20,7 +20,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
@@ -286,38 +285,8 @@ def load_wrk(port: int, paths: list[str], seconds: int, clients: int) -> tuple[i
 
 def load_threads(port: int, paths: list[str], seconds: int, clients: int) -> tuple[int, float, float, float, int]:
     """The same figures from threads with keep-alive connections, where wrk is not installed."""
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def client(offset: int) -> None:
-        conn = HTTPConnection("127.0.0.1", port, timeout=10)
-        n = offset
-        while time.monotonic() < stop:
-            n += 1
-            started = time.perf_counter()
-            try:
-                conn.request("GET", paths[n % len(paths)])
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == 200
-            except OSError:
-                conn.close()
-                conn = HTTPConnection("127.0.0.1", port, timeout=10)
-                ok = False
-            with lock:
-                latencies.append((time.perf_counter() - started) * 1000)
-                errors[0] += not ok
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(i * 37,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    return len(latencies), elapsed, percentile(latencies, 0.5), percentile(latencies, 0.95), errors[0]
+    latencies, errors, elapsed = search_section.load(port, paths, seconds, clients)
+    return len(latencies), elapsed, percentile(latencies, 0.5), percentile(latencies, 0.95), errors
 
 
 def datasette_load(db: Path, work: Path, queries: list[str], seconds: int = 15, clients: int = 8

@@ -127,7 +127,9 @@ def thread_scaling(db: Path, queries: list[str]) -> float:
     return run(2) / run(1)
 
 
-def _load(port: int, paths: list[str], seconds: float, clients: int) -> tuple[list[float], int, float]:
+def load(port: int, paths: list[str], seconds: float, clients: int) -> tuple[list[float], int, float]:
+    """`clients` threads with keep-alive connections GET `paths` in turn for `seconds`: (latencies in ms,
+    errors, elapsed seconds)."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -170,7 +172,7 @@ def http_figures(db: Path, queries: list[str], kinds: Sequence[str], report: Any
         for engine, extra in (("tantivy", ""), ("FTS5", "&_engine=fts5")):
             for kind, subset in _by_kind(queries, kinds).items():
                 paths = [f"/corpus/search.json?q={urllib.parse.quote(q)}{extra}" for q in subset]
-                latencies, errors, seconds = _load(port, paths, HTTP_SECONDS, CLIENTS)
+                latencies, errors, seconds = load(port, paths, HTTP_SECONDS, CLIENTS)
                 p95 = percentile(latencies, 0.95)
                 report.add(f"  datasette {engine} {kind} p50", percentile(latencies, 0.5), "ms",
                            goal="p95 <= 10 ms" if engine == "tantivy" else "",
