@@ -15,12 +15,10 @@ from typing import BinaryIO
 import ijson
 
 from corpus_db.importers._fields import text_lines
-from corpus_db.importers.jsonstream import CHUNK, Utf8Reader, _json_error
+from corpus_db.importers.jsonstream import CHUNK, Utf8Reader, build_value, json_error
 from corpus_db.model import ParseError, RawRecord, Rejected
 
 _LINE_PEEK = 16 * 1024 * 1024  # a first line longer than this is not a JSON-lines record worth peeking
-_STARTS = {"start_map", "start_array"}
-_ENDS = {"end_map", "end_array"}
 EXCERPT = 200
 
 
@@ -66,23 +64,6 @@ class _Prepend(io.RawIOBase):
 
 def _rejoined(first: bytes, fh: BinaryIO) -> BinaryIO:
     return io.BufferedReader(_Prepend(first, fh), buffer_size=CHUNK)  # type: ignore[return-value]
-
-
-def _build(event: str, value: object, events: Iterator[tuple[str, object]]) -> object:
-    if event not in _STARTS:
-        return value
-    builder = ijson.ObjectBuilder()
-    builder.event(event, value)
-    depth = 1
-    for ev, val in events:
-        builder.event(ev, val)
-        if ev in _STARTS:
-            depth += 1
-        elif ev in _ENDS:
-            depth -= 1
-            if depth == 0:
-                break
-    return builder.value
 
 
 def _as_object(line: bytes) -> dict | None:
@@ -156,7 +137,7 @@ def _streamed(fh: BinaryIO, path: str, list_paths: tuple[tuple[str, ...], ...]) 
     except ijson.JSONError as exc:
         if reader.blank:
             raise ParseError(path, "the file is empty") from None
-        raise ParseError(path, _json_error(exc), entry=count + 1) from None
+        raise ParseError(path, json_error(exc), entry=count + 1) from None
     except StopIteration:
         raise ParseError(path, "the file is empty") from None
 
@@ -165,7 +146,7 @@ def _array(events: Iterator[tuple[str, object]]) -> Iterator[object]:
     for event, value in events:
         if event == "end_array":
             return
-        yield _build(event, value, events)
+        yield build_value(event, value, events)
     raise ijson.IncompleteJSONError("premature EOF")
 
 
@@ -187,7 +168,7 @@ def _object(
         elif not found[0] and any(here) and event == "start_map":
             whole[key] = yield from _object(events, tuple(p for p in here if p), found)
         else:
-            whole[key] = _build(event, value, events)
+            whole[key] = build_value(event, value, events)
     raise ijson.IncompleteJSONError("premature EOF")
 
 

@@ -64,7 +64,7 @@ class Utf8Reader:
         return chunk
 
 
-def _json_error(exc: Exception) -> str:
+def json_error(exc: Exception) -> str:
     text = exc.args[0] if exc.args else str(exc)
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
@@ -74,7 +74,7 @@ def _json_error(exc: Exception) -> str:
     return f"invalid JSON ({first})"
 
 
-def _build(event: str, value: object, events: Iterator[tuple[str, object]]) -> object:
+def build_value(event: str, value: object, events: Iterator[tuple[str, object]]) -> object:
     """One complete JSON value whose first event has just been read."""
     if event not in _STARTS:
         return value
@@ -118,7 +118,7 @@ class JsonItems:
         except ijson.JSONError as exc:
             if self._reader.blank:
                 raise ParseError(self.path, "the file is empty") from None
-            raise ParseError(self.path, _json_error(exc), entry=self.count + 1) from None
+            raise ParseError(self.path, json_error(exc), entry=self.count + 1) from None
 
     def _shape_message(self) -> str:
         keys = " or ".join(repr(key) for key in self.list_keys)
@@ -128,7 +128,7 @@ class JsonItems:
         for event, value in self._events:
             if event == "end_array":
                 return
-            item = _build(event, value, self._events)
+            item = build_value(event, value, self._events)
             self.count += 1
             self._reader.since_item, self._reader.item = 0, self.count + 1
             yield self.count, item
@@ -147,7 +147,7 @@ class JsonItems:
                 found = True
                 yield from self._array_items()
             else:
-                self.envelope[key] = _build(event, value, self._events)
+                self.envelope[key] = build_value(event, value, self._events)
         if not found:
             raise ParseError(self.path, self._shape_message())
 
