@@ -140,6 +140,8 @@ def iter_elements(
 def _feed(parser: expat.XMLParserType, data: str | bytes, final: bool, path: str) -> None:
     try:
         parser.Parse(data, final)
+    except LookupError as exc:  # the XML declaration names an encoding Python does not know
+        raise ParseError(path, f"invalid XML: {exc}", line=1) from None
     except expat.ExpatError as exc:
         reason = expat.ErrorString(exc.code)
         if reason == "no element found" or (final and reason.startswith("unclosed token")):

@@ -31,7 +31,10 @@ def parse(fh: BinaryIO, path: str) -> Iterator[MergedId | Rejected]:  # type: ig
         if number == 1 or not text.strip():
             continue
         position += 1
-        row = next(csv.reader(io.StringIO(text)), [])
+        try:
+            row = next(csv.reader(io.StringIO(text)), [])
+        except csv.Error:  # a stray carriage return or quote inside the row: this row only
+            row = []
         old_id = normalize_openalex_id(row[1]) if len(row) == 3 else None
         new_id = normalize_openalex_id(row[2]) if len(row) == 3 else None
         if old_id is None or new_id is None or old_id == new_id:
