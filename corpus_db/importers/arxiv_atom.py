@@ -133,6 +133,8 @@ def _load_wrapper(fh: BinaryIO, path: str) -> tuple[int | None, str]:
         raise ParseError(path, f"not UTF-8 ({exc.reason})") from None
     except json.JSONDecodeError as exc:
         raise ParseError(path, f"invalid JSON ({exc.msg} at column {exc.colno}); truncated?", line=exc.lineno) from None
+    except RecursionError:
+        raise ParseError(path, "invalid JSON: nested too deeply for a saved API response") from None
     if not isinstance(document, dict) or not isinstance(document.get("body"), str):
         raise ParseError(path, "expected a JSON object with a string `body` holding an arXiv Atom feed")
     status = document.get("status_code")

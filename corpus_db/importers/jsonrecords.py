@@ -69,7 +69,7 @@ def _rejoined(first: bytes, fh: BinaryIO) -> BinaryIO:
 def _as_object(line: bytes) -> dict | None:
     try:
         value = json.loads(line)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # not one flat JSON object a line
         return None
     return value if isinstance(value, dict) else None
 
