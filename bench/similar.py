@@ -258,7 +258,7 @@ def query_speed(report: Any, size: int, work: Path, seed: int) -> None:
         save_vectors(conn, db, [(start + i + 1, 0, "h", b) for i, b in enumerate(blobs)])
     stored = time.perf_counter() - started
     started = time.perf_counter()
-    cells = _maybe_recluster(conn, db, size, {}, force=True)
+    cells = _maybe_recluster(conn, db, size, force=True)
     clustered = time.perf_counter() - started
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     report.add("stored vectors: database growth per paper", (db.stat().st_size - before) / size, "bytes",
