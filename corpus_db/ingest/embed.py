@@ -26,6 +26,7 @@ from corpus_db.store.vectors import (
     TRAINED_ON_KEY,
     WATERMARK_KEY,
     all_vectors,
+    cache_pages,
     candidate_ids,
     clear_vectors,
     load_centroids,
@@ -40,9 +41,11 @@ from corpus_db.store.vectors import (
 )
 
 BATCH_ENV = "CORPUS_DB_EMBED_BATCH"
-BATCH = 2_048  # papers per transaction (what a crash can cost); $CORPUS_DB_EMBED_BATCH overrides it
+BATCH = 2_048  # papers per batch and transaction (what a crash can cost); $CORPUS_DB_EMBED_BATCH overrides it
 RETRAIN_GROWTH = 4  # re-cluster when the corpus has grown this many times since the cells were made
 SAMPLE_PER_CELL = 48
+ROWS_PER_CELL = 16  # rows a commit gathers per cell (at least BATCH): see embed_pending
+CACHE_KB = 65_536  # SQLite page cache during a pass: a commit's pages (one or two per cell) stay in memory
 WORKERS_FROM = 4  # batches: a pass of more papers than this embeds in model processes on every core
 
 Progress = Callable[[int], None]
@@ -75,13 +78,13 @@ def embed_pending(
         write_state(conn, path, {MODEL_KEY: MODEL_ID})  # imports keep embedding, even after a kill
         state = {}
     started = utc_now()  # the next pass looks at papers changed from now on
-    ids = candidate_ids(conn, state.get(WATERMARK_KEY))
+    ids = np.asarray(candidate_ids(conn, state.get(WATERMARK_KEY)), dtype=np.int64)  # 8 bytes a paper
     counts = EmbedCounts()
     batch = batch or int(os.environ.get(BATCH_ENV, BATCH))
-    with _embedder(len(ids), batch) as embed_batches:
+    with _embedder(len(ids), batch) as embed_batches, cache_pages(conn, CACHE_KB):
         centroids = load_centroids(conn, DIMENSIONS)
-        early: dict[int, np.ndarray] = {}
-        if ids and cell_count(len(ids)) > 1 and vector_count(conn) == 0:
+        early: dict[int, bytes] = {}
+        if len(ids) and cell_count(len(ids)) > 1 and vector_count(conn) == 0:
             centroids, early = _cells_first(conn, path, embed_batches, ids)
         plans: deque[list[tuple[int, str, str, bool]]] = deque()
 
@@ -91,14 +94,22 @@ def embed_pending(
                 yield [text for paper_id, text, _, _ in todo if paper_id not in early]
 
         # Reading the next batches' texts and writing the last batch's vectors overlap the workers' embedding.
+        # With many cells a commit gathers several batches: a batch's rows land in ~every cell, and each
+        # commit rewrites every page it touched (16 KB to the WAL per cell for ~2 rows each at 2,048 rows).
+        commit_rows = max(batch, ROWS_PER_CELL * len(centroids))
+        rows: list[tuple[int, int, str, bytes]] = []
+        replaced: list[int] = []
         for made in embed_batches(texts()):
             todo = plans.popleft()
             fresh = iter(made)
-            vectors = np.stack([early.pop(p) if p in early else next(fresh) for p, _, _, _ in todo])
+            vectors = np.stack([dequantize([early.pop(p)], DIMENSIONS)[0] if p in early else next(fresh)
+                                for p, _, _, _ in todo])
             cells = assign_cells(vectors, centroids)
-            rows = [(p, int(c), h, b) for (p, _, h, _), c, b in zip(todo, cells, quantize(vectors), strict=True)]
-            save_vectors(conn, path, rows, replaced=[p for p, _, _, had in todo if had])
-            counts.embedded += len(todo)
+            rows += [(p, int(c), h, b) for (p, _, h, _), c, b in zip(todo, cells, quantize(vectors), strict=True)]
+            replaced += [p for p, _, _, had in todo if had]
+            if len(rows) >= commit_rows:
+                counts.embedded += _save(conn, path, rows, replaced)
+        counts.embedded += _save(conn, path, rows, replaced)
     counts.vectors = vector_count(conn)
     counts.cells = _maybe_recluster(conn, path, counts.vectors)
     stale = unpacked_cells(conn, counts.cells)
@@ -108,13 +119,24 @@ def embed_pending(
     return counts
 
 
+def _save(conn: sqlite3.Connection, path: str | Path, rows: list[tuple[int, int, str, bytes]],
+          replaced: list[int]) -> int:
+    """Commit these vectors in cell order (neighbouring rows of the table) and empty the lists; how many."""
+    done = len(rows)
+    if rows:
+        save_vectors(conn, path, sorted(rows, key=lambda r: (r[1], r[0])), replaced=replaced)
+    rows.clear()
+    replaced.clear()
+    return done
+
+
 def _plans(
-    conn: sqlite3.Connection, ids: list[int], batch: int, counts: EmbedCounts, progress: Progress | None
+    conn: sqlite3.Connection, ids: np.ndarray, batch: int, counts: EmbedCounts, progress: Progress | None
 ) -> Iterator[list[tuple[int, str, str, bool]]]:
     """(paper id, text, its hash, has a vector already) of each batch's papers whose text is not the one
     embedded (batches with none are skipped)."""
     for start in range(0, len(ids), batch):
-        rows = texts_and_hashes(conn, ids[start : start + batch])
+        rows = texts_and_hashes(conn, ids[start : start + batch].tolist())
         todo = []
         for paper_id, title, abstract, old_hash in rows:
             text = paper_text(title, abstract)
@@ -151,21 +173,27 @@ def _embedder(papers: int, batch: int) -> Iterator[EmbedBatches]:
 
 
 def _cells_first(
-    conn: sqlite3.Connection, path: str | Path, embed_batches: EmbedBatches, ids: list[int]
-) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    conn: sqlite3.Connection, path: str | Path, embed_batches: EmbedBatches, ids: np.ndarray
+) -> tuple[np.ndarray, dict[int, bytes]]:
     """Cells for a first pass over many papers, trained on a sample embedded before the pass: every vector
     is then written once, into its cell, instead of into one cell and moved (a million row updates at 1M).
-    The sample's vectors are returned too, so the pass does not embed those papers twice."""
+    The sample's vectors are returned too (int8 bytes), so the pass does not embed those papers twice."""
     wanted = cell_count(len(ids))
     rng = np.random.default_rng(0)
-    sample = sorted(rng.choice(ids, min(len(ids), SAMPLE_PER_CELL * wanted), replace=False).tolist())
-    chunks = [texts_and_hashes(conn, sample[start : start + BATCH]) for start in range(0, len(sample), BATCH)]
-    early: dict[int, np.ndarray] = {}
-    made = embed_batches([paper_text(title, abstract) for _, title, abstract, _ in rows] for rows in chunks)
-    for rows, vectors in zip(chunks, made, strict=True):
-        # Through int8 and back: the cells are trained on what queries will compare.
-        early.update(zip((r[0] for r in rows), dequantize(quantize(vectors), DIMENSIONS), strict=True))
-    centroids = train_cells(np.stack(list(early.values())), wanted)
+    sample = np.sort(rng.choice(ids, min(len(ids), SAMPLE_PER_CELL * wanted), replace=False))
+    order: deque[list[int]] = deque()
+
+    def texts() -> Iterator[list[str]]:
+        for start in range(0, len(sample), BATCH):
+            rows = texts_and_hashes(conn, sample[start : start + BATCH].tolist())
+            order.append([r[0] for r in rows])
+            yield [paper_text(title, abstract) for _, title, abstract, _ in rows]
+
+    early: dict[int, bytes] = {}
+    for vectors in embed_batches(texts()):
+        early.update(zip(order.popleft(), quantize(vectors), strict=True))
+    # Trained on the int8 vectors: what queries will compare.
+    centroids = train_cells(dequantize(list(early.values()), DIMENSIONS), wanted)
     replace_cells(conn, path, centroids, [], len(ids))
     return centroids, early
 

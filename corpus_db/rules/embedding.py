@@ -30,7 +30,7 @@ _WEIGHTS = "weights/l2_supercat_256.safetensors"
 _TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
 _BATCH = 256  # texts per tokenizer call (it tokenizes a batch on every core)
 _MAX_CHARS = 4 * MAX_TOKENS  # cut longer texts before splitting: past 512 tokens they would be cut anyway
-_WORD_CACHE = 200_000  # distinct words whose vectors are kept (200 MB); then the cache starts afresh
+_WORD_CACHE = 120_000  # distinct words whose vectors are kept (120 MB a model process); then it starts afresh
 
 
 def paper_text(title: str | None, abstract: str | None) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 import struct
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,18 @@ _BUMP_VERSION = (
 MODEL_KEY = "model"
 WATERMARK_KEY = "embedded_through"  # papers with last_updated >= this may need embedding
 TRAINED_ON_KEY = "cells_trained_on"  # how many vectors the current cells were trained on
+
+
+@contextmanager
+def cache_pages(conn: sqlite3.Connection, kilobytes: int) -> Iterator[None]:
+    """A bigger page cache for this connection for a while (then the one it had): a transaction that
+    dirties more pages than the cache holds spills them to the WAL early, and may write them twice."""
+    before = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {-int(kilobytes)}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def has_vectors(conn: sqlite3.Connection) -> bool:
