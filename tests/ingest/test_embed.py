@@ -136,3 +136,21 @@ def test_kill_9_mid_embedding_leaves_a_consistent_database(tmp_path: Path) -> No
     rest = _embed(db)
     assert (rest.embedded, rest.unchanged, rest.vectors) == (len(records) - done, done, len(records))
     assert packs_match_rows(conn) == rest.cells  # every cell packed again
+
+
+def test_rebuild_re_embeds_every_paper_and_imports_keep_embedding(tmp_path: Path) -> None:
+    records = kaggle_records()[:60]
+    db = tmp_path / "corpus.db"
+    dump = write_jsonl(tmp_path / "listing.jsonl", records)
+    _import(db, dump)
+    _embed(db)
+    conn = database.connect(db)
+    before = dict(conn.execute("SELECT paper_id, vector FROM paper_vectors"))
+    again = _embed(db, rebuild=True)
+    assert (again.embedded, again.unchanged, again.vectors) == (60, 0, 60)
+    assert dict(conn.execute("SELECT paper_id, vector FROM paper_vectors")) == before  # same model, same vectors
+    assert packs_match_rows(conn) == 1
+    edited = [dict(r) for r in records]
+    edited[3]["abstract"] = "An erratum: " + edited[3]["abstract"]
+    time.sleep(1.1)
+    assert _import(db, write_jsonl(dump, edited)) == 1  # still kept current after a rebuild

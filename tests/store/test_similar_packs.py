@@ -1,6 +1,7 @@
 """Packed cells (similar_packs): each equals the rows it was built from, a change to a cell's rows drops
 its pack in the same transaction and the next pass re-packs that cell only, queries read packs or rows
-alike, and revision 0012 packs a populated database on upgrade and drops the packs on downgrade."""
+alike, revision 0012 packs a populated database on upgrade and drops the packs on downgrade, and a first
+pass trains its cells before writing, so every vector lands in its nearest cell."""
 
 from __future__ import annotations
 
@@ -88,3 +89,28 @@ def test_0012_packs_a_populated_database_on_upgrade_and_downgrades(
     assert {p: similar_papers(conn, p, limit=10) for p in papers} == answers
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     assert migrations.schema_differences(db) == []
+
+
+def test_a_first_pass_trains_its_cells_first_and_writes_each_vector_into_its_cell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    from corpus_db.ingest import embed
+    from corpus_db.rules.vector_math import assign_cells, dequantize
+    from corpus_db.store.vectors import load_centroids
+
+    db = tmp_path / "corpus.db"
+    totals, _ = run_import(db, [SourceTask.for_path(write_jsonl(tmp_path / "k.jsonl", kaggle_records()))])
+    assert totals.sources_failed == 0
+    # corpus-db makes cells from 20,000 papers on; 4 cells of 200 papers take the same path.
+    monkeypatch.setattr(embed, "cell_count", lambda n: 4 if n >= 100 else 1)
+    conn = database.connect(db)
+    counts = embed.embed_pending(conn, db)
+    assert (counts.embedded, counts.cells, counts.repacked) == (200, 4, 4)
+    centroids = load_centroids(conn, 256)
+    cells, blobs = zip(*conn.execute("SELECT cell, vector FROM paper_vectors"), strict=True)
+    assert list(assign_cells(dequantize(list(blobs), 256), centroids)) == list(cells)  # nothing left to move
+    assert len(set(cells)) == 4 and np.bincount(cells).min() > 0
+    assert conn.execute("SELECT value FROM similar_state WHERE key = 'cells_trained_on'").fetchone()[0] == "200"
+    assert packs_match_rows(conn) == 4
