@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -62,3 +63,14 @@ def blocked_env(tmp_path: Path) -> dict[str, str]:
 
 def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "corpus_db", *args]
+
+
+def packs_match_rows(conn: sqlite3.Connection) -> int:
+    """Assert every stored pack equals the rows of its cell (what a pack is made from); how many packs."""
+    from corpus_db.store.vectors import pack
+
+    packs = conn.execute("SELECT cell, ids, vectors FROM similar_packs").fetchall()
+    for cell, ids, vectors in packs:
+        rows = conn.execute("SELECT paper_id, vector FROM paper_vectors WHERE cell = ? ORDER BY paper_id", (cell,))
+        assert pack(rows.fetchall()) == (ids, vectors), cell
+    return len(packs)

@@ -1,8 +1,6 @@
-"""The corpus-db command line: the group lives in app.py, each command module registers on it."""
+"""The corpus-db command line: the group lives in app.py; each command module registers its commands on
+it when first imported (app.COMMAND_MODULES says which module holds which command)."""
 
-from corpus_db.cli import exporting, importing, indexing, maintenance, querying, rejects, similar, sync, web
 from corpus_db.cli.app import cli, main
 
-__all__ = [
-    "cli", "exporting", "importing", "indexing", "main", "maintenance", "querying", "rejects", "similar", "sync", "web",
-]
+__all__ = ["cli", "main"]

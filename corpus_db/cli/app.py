@@ -3,6 +3,7 @@ an existing database, the exit code for a busy database."""
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 import sys
 from pathlib import Path
@@ -16,7 +17,31 @@ from corpus_db.store.guard import NotOurDatabaseError
 DB_OPTION = click.option("--db", "db_option", metavar="PATH", help="The database (default: $CORPUS_DB or ./corpus.db).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# The module that defines each command. A command's module is imported when that command runs (or when
+# help lists them all): importing every command module cost ~0.5-1 s of start-up (httpx, tantivy, the
+# importers, numpy), paid by every `corpus-db similar` or `search`. tests/cli/test_cli.py holds this
+# table equal to what the modules register.
+COMMAND_MODULES = {
+    "import": "importing", "sync": "sync", "search": "querying", "stats": "querying", "runs": "querying",
+    "export": "exporting", "index": "indexing", "migrate": "maintenance", "retag": "maintenance",
+    "rejects": "rejects", "similar": "similar", "recommend": "similar", "embed": "similar", "serve": "web",
+    "publish": "web",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands register themselves when their module is first imported."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | COMMAND_MODULES.keys())
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            importlib.import_module(f"corpus_db.cli.{COMMAND_MODULES[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="corpus-db")
 def cli() -> None:
     """Keep a corpus of research papers in one normalized, searchable SQLite database."""

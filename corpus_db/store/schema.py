@@ -230,6 +230,18 @@ similar_cells = sa.Table(
     sa.Column("centroid", sa.LargeBinary, nullable=False),  # float32 bytes
 )
 
+# Each cell's vectors in one row (store/vectors.py): a query reads a few packs instead of tens of thousands
+# of rows. Derived from paper_vectors, whose triggers (revision 0012) delete a cell's pack whenever its rows
+# change; a missing pack means "read the rows".
+similar_packs = sa.Table(
+    "similar_packs",
+    metadata,
+    sa.Column("cell", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.Integer, nullable=False),  # similar_state's version when it was packed
+    sa.Column("ids", sa.LargeBinary, nullable=False),  # little-endian int64 paper ids, ascending
+    sa.Column("vectors", sa.LargeBinary, nullable=False),  # int8 vectors in the same order
+)
+
 # model, embedded_through (the last_updated watermark of the last complete pass), cells_trained_on.
 similar_state = sa.Table(
     "similar_state",

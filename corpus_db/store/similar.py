@@ -1,7 +1,8 @@
 """Similar papers and tag recommendations, read from the stored vectors (no model needed to query).
 
 A query reads the vectors of the few cells nearest to it (see rules/vector_math.py), scores them by
-cosine and keeps the best: a few percent of a million vectors instead of all of them."""
+cosine and keeps the best: a few percent of a million vectors instead of all of them. Each cell is read
+as one packed row (store/vectors.py), so a fresh process (the CLI) pays a few BLOB reads, not a row each."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import numpy as np
 from corpus_db.rules.embedding import DIMENSIONS
 from corpus_db.rules.vector_math import dequantize, matvec, nearest_cells, top_k, unit
 from corpus_db.store.db import db_path_of
-from corpus_db.store.vectors import load_centroids, vector_of, vectors_by_cell, vectors_in_cells, vectors_of, version
+from corpus_db.store.vectors import load_centroids, packed_cells, vector_of, vectors_of, version
 
 PROBE_FRACTION = 0.02  # of the cells a query reads (recall vs. exact search: BENCHMARKS.md)
 MIN_PROBES = 8
@@ -67,8 +68,8 @@ def _probes(cells: int) -> int:
 
 @dataclass
 class Snapshot:
-    """All vectors in memory, grouped by cell: for a long-lived process (the web server), where reading
-    the probed cells' rows from SQLite would cost ~1.3 us of Python per row on every query."""
+    """All vectors in memory, grouped by cell: for a long-lived process (the web server), which then
+    reads nothing from SQLite per query but the query paper's vector."""
 
     version: str | None
     centroids: np.ndarray
@@ -80,16 +81,12 @@ class Snapshot:
     @classmethod
     def load(cls, conn: sqlite3.Connection) -> Snapshot:
         stamp = version(conn)
-        cells, ids, blobs = [], [], []
-        for cell, paper_id, blob in vectors_by_cell(conn):
-            cells.append(cell)
-            ids.append(paper_id)
-            blobs.append(blob)
-        vectors = np.frombuffer(b"".join(blobs), dtype=np.int8).reshape(len(blobs), DIMENSIONS)
-        norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors, dtype=np.float32))
         centroids = load_centroids(conn, DIMENSIONS)
-        starts = np.searchsorted(np.asarray(cells, dtype=np.int64), np.arange(max(len(centroids), 1) + 1))
-        return cls(stamp, centroids, np.asarray(ids, dtype=np.int64), vectors, 1 / np.maximum(norms, 1e-12), starts)
+        ids, vectors = _unpacked(packed_cells(conn, range(max(len(centroids), 1))))
+        sizes = [len(i) for i in ids]
+        norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors, dtype=np.float32))
+        starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        return cls(stamp, centroids, np.concatenate(ids), vectors, 1 / np.maximum(norms, 1e-12), starts)
 
     def scores(self, cells: list[int], query: np.ndarray) -> tuple[list[int], np.ndarray]:
         """Paper ids and cosines of the vectors in these cells (each cell a contiguous slice)."""
@@ -99,6 +96,13 @@ class Snapshot:
         ids = np.concatenate([self.ids[a:b] for a, b in spans]).tolist()
         scores = np.concatenate([matvec(self.vectors[a:b], query) * self.inverse_norms[a:b] for a, b in spans])
         return ids, scores
+
+
+def _unpacked(packs: list[tuple[bytes, bytes]]) -> tuple[list[np.ndarray], np.ndarray]:
+    """Per-cell id arrays and all the cells' int8 vectors, one row each, in the same order."""
+    ids = [np.frombuffer(i, dtype="<i8").astype(np.int64) for i, _ in packs] or [np.zeros(0, np.int64)]
+    vectors = np.frombuffer(b"".join(v for _, v in packs), dtype=np.int8).reshape(-1, DIMENSIONS)
+    return ids, vectors
 
 
 _snapshots: dict[str, Snapshot] = {}
@@ -120,7 +124,7 @@ def nearest(
     in_memory: bool = False,
 ) -> list[tuple[int, float]]:
     """(paper id, cosine) of the `limit` stored vectors nearest to a unit query vector. `in_memory`
-    keeps every vector in this process (see Snapshot); otherwise the probed cells are read from SQLite."""
+    keeps every vector in this process (see Snapshot); otherwise the probed cells' packs are read."""
     if in_memory:
         snap = _snapshot(conn)
         cells = nearest_cells(query, snap.centroids, probes or _probes(len(snap.centroids)))
@@ -128,8 +132,10 @@ def nearest(
     else:
         centroids = load_centroids(conn, DIMENSIONS)
         cells = nearest_cells(query, centroids, probes or _probes(len(centroids)))
-        ids, blobs = vectors_in_cells(conn, cells)
-        scores = matvec(dequantize(blobs, DIMENSIONS), query) if ids else np.zeros(0, np.float32)
+        id_arrays, vectors = _unpacked(packed_cells(conn, cells))
+        ids = np.concatenate(id_arrays).tolist()
+        norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors, dtype=np.float32))
+        scores = matvec(vectors, query) * (1 / np.maximum(norms, 1e-12))  # as Snapshot.scores
     if not ids:
         return []
     best = top_k(scores, limit + len(exclude))

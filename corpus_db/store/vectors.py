@@ -1,5 +1,11 @@
 """The SQL of similar papers' storage: paper_vectors (one int8 vector per paper, clustered by cell),
-similar_cells (the k-means centroids) and similar_state (which model, how far embedding has got).
+similar_cells (the k-means centroids), similar_packs (each cell's vectors in one row, derived from
+paper_vectors) and similar_state (which model, how far embedding has got).
+
+A pack is valid only while its cell's rows are unchanged: triggers on paper_vectors delete the pack of
+every cell a write touches, in the write's own transaction, and pack_cells() rebuilds the missing packs
+at the end of a pass. A reader uses a cell's pack when there is one and the cell's rows when there is
+not, so a pass killed before it re-packed gives slower answers, never stale ones.
 
 Every write is its own short transaction holding whole rows (vector and the hash of the text it came
 from together), so a process killed at any point leaves each paper either embedded from its current
@@ -8,7 +14,9 @@ text, embedded from an older text (its hash says so), or not embedded: the next 
 from __future__ import annotations
 
 import sqlite3
+import struct
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +40,18 @@ _BUMP_VERSION = (
 MODEL_KEY = "model"
 WATERMARK_KEY = "embedded_through"  # papers with last_updated >= this may need embedding
 TRAINED_ON_KEY = "cells_trained_on"  # how many vectors the current cells were trained on
+
+
+@contextmanager
+def cache_pages(conn: sqlite3.Connection, kilobytes: int) -> Iterator[None]:
+    """A bigger page cache for this connection for a while (then the one it had): a transaction that
+    dirties more pages than the cache holds spills them to the WAL early, and may write them twice."""
+    before = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {-int(kilobytes)}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def has_vectors(conn: sqlite3.Connection) -> bool:
@@ -70,14 +90,19 @@ def texts_and_hashes(
     ).fetchall()
 
 
-def save_vectors(conn: sqlite3.Connection, path: str | Path, rows: Iterable[tuple[int, int, str, bytes]]) -> None:
-    """Store (paper id, cell, text hash, vector) rows in one transaction, replacing older vectors.
-    REPLACE is safe here: the table has no triggers (see DESIGN.md on FTS and INSERT OR REPLACE)."""
+def save_vectors(
+    conn: sqlite3.Connection, path: str | Path, rows: Iterable[tuple[int, int, str, bytes]], *,
+    replaced: Sequence[int] | None = None,
+) -> None:
+    """Store (paper id, cell, text hash, vector) rows in one transaction, replacing older vectors: those
+    of `replaced` (the papers known to have one), or of every row's paper when not given."""
+    rows = list(rows)
+    old = [r[0] for r in rows] if replaced is None else replaced
     with write_transaction(conn, path):
-        conn.executemany(
-            "INSERT OR REPLACE INTO paper_vectors (paper_id, cell, text_hash, vector) VALUES (?, ?, ?, ?)",
-            list(rows),
-        )
+        # DELETE then INSERT, not INSERT OR REPLACE: REPLACE's implicit delete fires no trigger, and a
+        # re-embedded paper that changed cell must invalidate its old cell's pack too.
+        conn.executemany("DELETE FROM paper_vectors WHERE paper_id = ?", [(p,) for p in old])
+        conn.executemany("INSERT INTO paper_vectors (paper_id, cell, text_hash, vector) VALUES (?, ?, ?, ?)", rows)
         conn.execute(_BUMP_VERSION)
 
 
@@ -96,11 +121,45 @@ def vectors_of(conn: sqlite3.Connection, paper_ids: Sequence[int]) -> list[bytes
     return [r[0] for r in conn.execute(sql, list(paper_ids))]
 
 
-def vectors_in_cells(conn: sqlite3.Connection, cells: Sequence[int]) -> tuple[list[int], list[bytes]]:
-    """Paper ids and vectors of the given cells (rows of one cell are contiguous: a range read each)."""
-    marks = ",".join("?" * len(cells))
-    rows = conn.execute(f"SELECT paper_id, vector FROM paper_vectors WHERE cell IN ({marks})", list(cells)).fetchall()
-    return [r[0] for r in rows], [r[1] for r in rows]
+def pack(rows: Sequence[tuple[int, bytes]]) -> tuple[bytes, bytes]:
+    """A cell's (paper id, vector) rows as one pack: little-endian int64 ids, and the vectors end to end."""
+    return struct.pack(f"<{len(rows)}q", *(r[0] for r in rows)), b"".join(r[1] for r in rows)
+
+
+def _cell_rows(conn: sqlite3.Connection, cell: int) -> list[tuple[int, bytes]]:
+    return conn.execute(
+        "SELECT paper_id, vector FROM paper_vectors WHERE cell = ? ORDER BY paper_id", (cell,)
+    ).fetchall()
+
+
+def packed_cells(conn: sqlite3.Connection, cells: Sequence[int]) -> list[tuple[bytes, bytes]]:
+    """(ids, vectors) packs of the given cells: the stored pack, or one made from the cell's rows
+    when its pack is missing (a pass changed the cell and has not re-packed it yet)."""
+    found: dict[int, tuple[bytes, bytes]] = {}
+    for start in range(0, len(cells), 500):  # under SQLite's host-parameter limit
+        chunk = list(cells[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT cell, ids, vectors FROM similar_packs WHERE cell IN ({marks})"
+        found.update((cell, (ids, vectors)) for cell, ids, vectors in conn.execute(sql, chunk))
+    return [found[c] if c in found else pack(_cell_rows(conn, c)) for c in cells]
+
+
+def unpacked_cells(conn: sqlite3.Connection, cells: int) -> list[int]:
+    """Which of cells 0..cells-1 have no pack (an empty cell gets an empty pack)."""
+    packed = {r[0] for r in conn.execute("SELECT cell FROM similar_packs")}
+    return [c for c in range(cells) if c not in packed]
+
+
+def pack_cells(conn: sqlite3.Connection, path: str | Path, cells: Sequence[int], *, per_transaction: int = 32) -> None:
+    """Rebuild these cells' packs from their rows, a few cells per transaction (the rows are read inside
+    it, so a pack always equals the rows of its moment)."""
+    for start in range(0, len(cells), per_transaction):
+        with write_transaction(conn, path):
+            stamp = int(version(conn) or 0)
+            conn.executemany(
+                "INSERT OR REPLACE INTO similar_packs (cell, version, ids, vectors) VALUES (?, ?, ?, ?)",
+                [(c, stamp, *pack(_cell_rows(conn, c))) for c in cells[start : start + per_transaction]],
+            )
 
 
 def all_vectors(conn: sqlite3.Connection, chunk: int = 65_536) -> Iterator[tuple[list[int], list[int], list[bytes]]]:
@@ -148,6 +207,7 @@ def clear_vectors(conn: sqlite3.Connection, path: str | Path) -> None:
     """Forget every vector, cell and watermark (a different model: old vectors cannot be compared)."""
     with write_transaction(conn, path):
         conn.execute("DELETE FROM paper_vectors")
+        conn.execute("DELETE FROM similar_packs")
         conn.execute("DELETE FROM similar_cells")
         conn.execute("DELETE FROM similar_state WHERE key != 'version'")
         conn.execute(_BUMP_VERSION)
@@ -157,8 +217,3 @@ def version(conn: sqlite3.Connection) -> str | None:
     """Changes whenever stored vectors or cells change (see VERSION_KEY)."""
     row = conn.execute("SELECT value FROM similar_state WHERE key = ?", (VERSION_KEY,)).fetchone()
     return row[0] if row else None
-
-
-def vectors_by_cell(conn: sqlite3.Connection) -> Iterator[tuple[int, int, bytes]]:
-    """Every (cell, paper id, vector) in table order: cell by cell."""
-    yield from conn.execute("SELECT cell, paper_id, vector FROM paper_vectors ORDER BY cell, paper_id")

@@ -85,10 +85,14 @@ def test_migrate_reports_the_revision(tmp_path: Path) -> None:
 
 
 def test_every_command_has_help() -> None:
+    import click
+
     from corpus_db.cli import cli
 
-    for name, command in cli.commands.items():
-        assert command.help, name
+    ctx = click.Context(cli)
+    for name in cli.list_commands(ctx):
+        command = cli.get_command(ctx, name)
+        assert command is not None and command.help, name
     done = subprocess.run([*CLI, "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "import" in done.stdout and "search" in done.stdout
 
@@ -113,3 +117,17 @@ def test_progress_is_shown_on_a_terminal_only(tmp_path: Path) -> None:
     assert b"Importing" in shown and b"100%" in shown
     piped = run("import", "other.db", str(SEEDS), cwd=tmp_path)
     assert "Importing" not in piped.stderr
+
+
+def test_the_lazy_command_table_matches_what_the_modules_register() -> None:
+    import importlib
+    import pkgutil
+
+    import corpus_db.cli
+    from corpus_db.cli.app import COMMAND_MODULES, cli
+
+    for module in pkgutil.iter_modules(corpus_db.cli.__path__):
+        importlib.import_module(f"corpus_db.cli.{module.name}")
+    assert {name: command.callback.__module__.rsplit(".", 1)[1] for name, command in cli.commands.items()} == (
+        COMMAND_MODULES
+    )

@@ -1,6 +1,6 @@
 """Embedding for similar papers on real arXiv records: near duplicates find each other, an edited
-abstract re-embeds that paper only, and a kill -9 in the middle of a pass leaves a consistent database
-that the next pass completes."""
+abstract re-embeds that paper only, and a kill -9 in the middle of a pass (embedding in two model
+processes) leaves a consistent database, packs included, and no worker behind; the next pass completes it."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 
 from corpus_db.ingest.run import SourceTask, run_import
 from corpus_db.store import db as database
-from tests.similar_support import cli, kaggle_records, near_duplicate, requires_extra, write_jsonl
+from tests.similar_support import cli, kaggle_records, near_duplicate, packs_match_rows, requires_extra, write_jsonl
 
 pytestmark = requires_extra
 
@@ -34,6 +34,14 @@ def _embed(db: Path, **options: object):
         return embed_pending(conn, db, **options)  # type: ignore[arg-type]
     finally:
         conn.close()
+
+
+def _children(pid: int) -> list[int]:
+    """The processes `pid` started (Linux /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
 
 
 def _ids(conn: sqlite3.Connection) -> dict[str, int]:
@@ -91,8 +99,8 @@ def test_kill_9_mid_embedding_leaves_a_consistent_database(tmp_path: Path) -> No
         records.append(dict(r, id=f"9901.{n:05d}", doi=None, abstract=". ".join(sentences[k:] + sentences[:k])))
     db = tmp_path / "corpus.db"
     _import(db, write_jsonl(tmp_path / "many.jsonl", records))
-    # Batches of 250: 32 commits, so the kill lands mid-pass however fast the machine.
-    env = dict(os.environ, CORPUS_DB_EMBED_BATCH="250")
+    # Batches of 250: 32 commits, so the kill lands mid-pass however fast the machine; two model processes.
+    env = dict(os.environ, CORPUS_DB_EMBED_BATCH="250", CORPUS_DB_EMBED_WORKERS="2")
     process = subprocess.Popen(cli("embed", str(db)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     reader = sqlite3.connect(db)
     deadline = time.monotonic() + 120
@@ -100,9 +108,15 @@ def test_kill_9_mid_embedding_leaves_a_consistent_database(tmp_path: Path) -> No
         assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
         assert time.monotonic() < deadline, "no batch was committed within 120 s"
         time.sleep(0.01)
+    workers = _children(process.pid)
+    assert len(workers) >= 2  # the model processes (and multiprocessing's resource tracker)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() for pid in workers):  # a worker ends when its pipe closes
+        assert time.monotonic() < deadline, "an embedding worker outlived its killed parent"
+        time.sleep(0.05)
 
     conn = database.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -117,6 +131,26 @@ def test_kill_9_mid_embedding_leaves_a_consistent_database(tmp_path: Path) -> No
     ):
         assert (stored, size) == (text_hash(paper_text(title, abstract)), 256), paper_id
     assert "embedded_through" not in dict(conn.execute("SELECT key, value FROM similar_state"))
+    packs_match_rows(conn)  # a pack left behind is one whose cell no committed batch touched
 
     rest = _embed(db)
     assert (rest.embedded, rest.unchanged, rest.vectors) == (len(records) - done, done, len(records))
+    assert packs_match_rows(conn) == rest.cells  # every cell packed again
+
+
+def test_rebuild_re_embeds_every_paper_and_imports_keep_embedding(tmp_path: Path) -> None:
+    records = kaggle_records()[:60]
+    db = tmp_path / "corpus.db"
+    dump = write_jsonl(tmp_path / "listing.jsonl", records)
+    _import(db, dump)
+    _embed(db)
+    conn = database.connect(db)
+    before = dict(conn.execute("SELECT paper_id, vector FROM paper_vectors"))
+    again = _embed(db, rebuild=True)
+    assert (again.embedded, again.unchanged, again.vectors) == (60, 0, 60)
+    assert dict(conn.execute("SELECT paper_id, vector FROM paper_vectors")) == before  # same model, same vectors
+    assert packs_match_rows(conn) == 1
+    edited = [dict(r) for r in records]
+    edited[3]["abstract"] = "An erratum: " + edited[3]["abstract"]
+    time.sleep(1.1)
+    assert _import(db, write_jsonl(dump, edited)) == 1  # still kept current after a rebuild
