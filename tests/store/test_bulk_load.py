@@ -4,6 +4,7 @@ the indexes are exactly what they were, and the rows are those a load by trigger
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import sys
 from pathlib import Path
@@ -105,3 +106,28 @@ def test_a_failing_bulk_load_leaves_indexes_and_triggers_as_they_were(tmp_path: 
         fts.integrity_check(conn)
     finally:
         conn.close()
+
+
+def test_a_paper_not_indexed_yet_whose_text_a_later_record_improves(tmp_path: Path, dumps: tuple[Path, Path],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """New papers are indexed many chunks at a time; a later chunk that fills in the abstract of a paper
+    still waiting to be indexed goes through the update trigger, which needs the paper indexed first."""
+    monkeypatch.setattr(writer, "FTS_BATCH", 10**6)  # nothing indexed before the end, but for the update
+    lines = [json.loads(line) for line in dumps[0].read_text(encoding="utf-8").splitlines()]
+    lines[10]["abstract"] = ""  # the first listing has no abstract; the same paper listed again has one
+    lines.append(dict(lines[10], abstract="A later listing of the same paper, with its abstract: zebrafish."))
+    dump = tmp_path / "repeats.jsonl"
+    dump.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    stored = {}
+    for bulk in (True, False):
+        db = tmp_path / f"bulk-{bulk}.db"
+        _load(db, (dump,), monkeypatch, bulk=bulk)
+        conn = sqlite3.connect(db)
+        try:
+            fts.integrity_check(conn)
+            hits = conn.execute("SELECT rowid FROM papers_fts WHERE papers_fts MATCH 'zebrafish'").fetchall()
+            assert len(hits) == 1
+        finally:
+            conn.close()
+        stored[bulk] = contents(db)
+    assert stored[True] == stored[False]
