@@ -97,6 +97,10 @@ class SourceWriter:
         self._records_seen = 0
         self._repeats: dict[str, int] = {}  # record keys the source repeats: the last #n given
         self.source_id = upsert_source(conn, source, self.now)
+        # A source with no listing yet has nothing to unlist at the end (every row it gets is seen now).
+        self._listed_before = conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM paper_sources WHERE source_id = ?)", (self.source_id,)
+        ).fetchone()[0] == 1
         self.reject_limit = reject_limit
         self.first_rejects: list[Rejected] = []
         clear_rejects(conn, self.source_id)  # what the last import of this source rejected
@@ -501,12 +505,13 @@ class SourceWriter:
         if self.bulk:  # first: the tag counts below look papers up by tag
             self._index_text(None, final=True)
             indexes.restore(self.conn, self._deferred_indexes)
-        cursor = self.conn.execute(
-            """UPDATE paper_sources SET listed = 0, unlisted_at = ?
-               WHERE source_id = ? AND listed = 1 AND record_key NOT IN (SELECT record_key FROM temp.seen_records)""",
-            (self.now, self.source_id),
-        )
-        self.counts.unlisted += cursor.rowcount
+        if self._listed_before:
+            cursor = self.conn.execute(
+                """UPDATE paper_sources SET listed = 0, unlisted_at = ? WHERE source_id = ? AND listed = 1
+                     AND record_key NOT IN (SELECT record_key FROM temp.seen_records)""",
+                (self.now, self.source_id),
+            )
+            self.counts.unlisted += cursor.rowcount
         for tag in self.import_tags:
             tag_listed_papers(self.conn, self.source_id, self._tag(tag))
         refresh_paper_counts(self.conn, self._untagged | set(self._tag_ids.values()))

@@ -60,6 +60,7 @@ def test_a_bulk_load_stores_what_triggers_store(tmp_path: Path, dumps: tuple[Pat
     conn = sqlite3.connect(bulk_db)
     try:
         fts.integrity_check(conn)
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []  # built without the look-ups
         assert fts.triggers_present(conn) == set(fts.TRIGGERS)
         hash_size = conn.execute("SELECT v FROM papers_fts_config WHERE k = 'hashsize'").fetchone()[0]
         assert hash_size == fts.DEFAULT_HASH_BYTES
@@ -125,6 +126,7 @@ def test_a_paper_not_indexed_yet_whose_text_a_later_record_improves(tmp_path: Pa
         conn = sqlite3.connect(db)
         try:
             fts.integrity_check(conn)
+            assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
             hits = conn.execute("SELECT rowid FROM papers_fts WHERE papers_fts MATCH 'zebrafish'").fetchall()
             assert len(hits) == 1
         finally:
