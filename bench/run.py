@@ -43,6 +43,7 @@ from hostile import bench_hostile  # noqa: E402
 
 from corpus_db.store import fts  # noqa: E402
 from corpus_db.store.lock import writer_lock  # noqa: E402
+from corpus_db.store.search_index import index_root  # noqa: E402
 
 PYTHON = sys.executable
 SQLITE_UTILS = Path(PYTHON).with_name("sqlite-utils")
@@ -212,8 +213,13 @@ def fresh_db(db: Path) -> float:
 
 
 def copy_db(source: Path, target: Path) -> None:
+    """The database and its search index: a re-import of the copy then updates the index, as it would the
+    original's, instead of building it anew (a full build is ~75 s at 100k)."""
     remove_db(target)
     shutil.copyfile(source, target)
+    index = index_root(source)
+    if index.is_dir():
+        shutil.copytree(index, index_root(target))
 
 
 def place(variant: Path, live: Path) -> None:
