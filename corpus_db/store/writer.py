@@ -504,6 +504,7 @@ class SourceWriter:
     def _finish(self) -> None:
         if self.bulk:  # first: the tag counts below look papers up by tag
             self._index_text(None, final=True)
+            fts.optimize(self.conn)
             indexes.restore(self.conn, self._deferred_indexes)
         if self._listed_before:
             # The keys not seen are found in the (source_id, record_key) index alone; only those rows are read
