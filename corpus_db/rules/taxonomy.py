@@ -94,12 +94,14 @@ class Taxonomy:
         return cls.from_mapping(data, str(target))
 
     @cached_property
-    def _automata(self) -> tuple[_Literals, _Literals]:
-        """(words, found in the lowered text; acronyms, found in the text as written)."""
+    def _literals(self) -> _Literals:
+        """Every rule's literals, lower-cased, in one automaton run over the lowered text. An acronym keeps
+        its spelling, checked in the text as written where its lowered form occurs (one pass of ~26 us
+        instead of a second one over the text as written, ~11 us)."""
         hinted = [(i, hint) for i, hint in enumerate(self.hints) if hint is not None]
-        return (
-            _Literals((literal, i) for i, hint in hinted for literal in hint.words),
-            _Literals((literal, i) for i, hint in hinted for literal in hint.acronyms),
+        return _Literals(
+            [(literal, i, None) for i, hint in hinted for literal in hint.words]
+            + [(literal.lower(), i, literal) for i, hint in hinted for literal in hint.acronyms]
         )
 
     def tags_for(self, *texts: str | None) -> list[str]:
@@ -110,36 +112,37 @@ class Taxonomy:
             return [tag for tag, pattern in self.rules if pattern.search(joined)]
         matched = [hint is None and pattern.search(joined) is not None
                    for (_, pattern), hint in zip(self.rules, self.hints, strict=True)]
-        words, acronyms = self._automata
-        for literals, haystack in ((words, lowered), (acronyms, joined)):
-            for start, rule in literals.occurrences(haystack):
-                # match() at an offset still sees the character before it, so \b behaves as in search().
-                if not matched[rule] and self.rules[rule][1].match(joined, start):
-                    matched[rule] = True
+        for start, rule, spelling in self._literals.occurrences(lowered):
+            if matched[rule] or (spelling is not None and not joined.startswith(spelling, start)):
+                continue
+            # match() at an offset still sees the character before it, so \b behaves as in search().
+            if self.rules[rule][1].match(joined, start):
+                matched[rule] = True
         return [tag for (tag, _), hit in zip(self.rules, matched, strict=True) if hit]
 
 
 class _Literals:
-    """Literal strings, each naming the rules it is a phrase of, found all at once in a text."""
+    """Literal strings, each naming the rules it is a phrase of (and, for an acronym, its spelling as
+    written), found all at once in a text."""
 
-    def __init__(self, pairs: Iterable[tuple[str, int]]) -> None:
-        rules: dict[str, list[int]] = {}
-        for literal, rule in pairs:
-            rules.setdefault(literal, []).append(rule)
+    def __init__(self, entries: Iterable[tuple[str, int, str | None]]) -> None:
+        rules: dict[str, list[tuple[int, str | None]]] = {}
+        for literal, rule, spelling in entries:
+            rules.setdefault(literal, []).append((rule, spelling))
         self.automaton: ahocorasick.Automaton | None = None
         if rules:
             self.automaton = ahocorasick.Automaton()
-            for literal, indexes in rules.items():
-                self.automaton.add_word(literal, (len(literal), tuple(indexes)))
+            for literal, targets in rules.items():
+                self.automaton.add_word(literal, (len(literal), tuple(targets)))
             self.automaton.make_automaton()
 
-    def occurrences(self, text: str) -> Iterable[tuple[int, int]]:
-        """(start offset, rule) for every occurrence of every literal, overlapping ones included."""
+    def occurrences(self, text: str) -> Iterable[tuple[int, int, str | None]]:
+        """(start offset, rule, spelling) for every occurrence of every literal, overlapping ones included."""
         if self.automaton is None:
             return
-        for end, (length, rules) in self.automaton.iter(text):
-            for rule in rules:
-                yield end - length + 1, rule
+        for end, (length, targets) in self.automaton.iter(text):
+            for rule, spelling in targets:
+                yield end - length + 1, rule, spelling
 
 
 def _is_acronym(phrase: str) -> bool:

@@ -80,6 +80,13 @@ def _set_hash_bytes(conn: sqlite3.Connection, size: int) -> None:
     conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('hashsize', ?)", (size,))
 
 
+def optimize(conn: sqlite3.Connection) -> None:
+    """Merge the index into one segment. After a bulk load: its few large segments sit on one level, and
+    the next small write would pay to merge them (990 edited papers of a 100k corpus: 2.1 s of CPU in the
+    update trigger instead of 0.2 s once merged); merging them here costs 1.2 s at 100k."""
+    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+
+
 def rebuild(conn: sqlite3.Connection) -> None:
     """Re-read every paper into the index in one pass."""
     conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")

@@ -44,6 +44,10 @@ CHUNK_SIZE = 500
 # builds the secondary indexes once at the end (indexes.drop_deferrable).
 BULK_MIN_RECORDS = 20_000
 BULK_SHARE_OF_EXISTING = 0.5
+# A bulk load indexes new papers this many at a time. FTS5 writes its pending terms out as a new segment
+# at the end of every statement, and merges segments as they pile up: indexing each 500-paper chunk
+# made 200 segments per 100k papers and cost 14 s of CPU there, 20k at a time 5.6 s (a rebuild 7.6 s).
+FTS_BATCH = 20_000
 
 _PAPER_COLUMNS = (
     "id", "identity_key", *IDENTIFIERS, "title", "title_key", "abstract", "abstract_truncated", "published", "year",
@@ -93,6 +97,10 @@ class SourceWriter:
         self._records_seen = 0
         self._repeats: dict[str, int] = {}  # record keys the source repeats: the last #n given
         self.source_id = upsert_source(conn, source, self.now)
+        # A source with no listing yet has nothing to unlist at the end (every row it gets is seen now).
+        self._listed_before = conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM paper_sources WHERE source_id = ?)", (self.source_id,)
+        ).fetchone()[0] == 1
         self.reject_limit = reject_limit
         self.first_rejects: list[Rejected] = []
         clear_rejects(conn, self.source_id)  # what the last import of this source rejected
@@ -101,6 +109,7 @@ class SourceWriter:
         conn.execute("DELETE FROM temp.seen_records")
         self.bulk = self._choose_bulk_mode()
         self._deferred_indexes: list[str] = []
+        self._unindexed_from: int | None = None  # bulk load: the first new paper not in the FTS index yet
         if self.bulk:
             fts.begin_bulk_load(conn)
             search_outbox.suspend(conn)  # one "rebuild" row instead of one per paper
@@ -328,12 +337,25 @@ class SourceWriter:
             link_rows.append(item)
         self._insert_papers(new_papers.values())
         if self.bulk and new_papers:
-            fts.index_papers_from(self.conn, min(new_papers))
+            self._index_text(min(new_papers), final=False)
+        if self._unindexed_from is not None and any(
+            pid >= self._unindexed_from and any(k in TEXT_FIELDS for k in updates) for pid, updates in changed.items()
+        ):
+            # The update trigger takes the old text out of the index: it must be in the index first.
+            self._index_text(None, final=True)
         self._update_papers(changed)
         self._upsert_links(link_rows)
         self._save_authors(link_rows, new_papers)
         self._save_tags(link_rows, state, touched_text)
         self._save_repos(link_rows)
+
+    def _index_text(self, first_new: int | None, *, final: bool) -> None:
+        """Bulk load: index the new papers not indexed yet once there are FTS_BATCH of them (or now, when final)."""
+        if self._unindexed_from is None:
+            self._unindexed_from = first_new
+        if self._unindexed_from is not None and (final or self._next_id - self._unindexed_from >= FTS_BATCH):
+            fts.index_papers_from(self.conn, self._unindexed_from)
+            self._unindexed_from = None
 
     def _safe_updates(self, state: Candidates, paper: dict[str, Any], updates: dict[str, Any]) -> dict[str, Any]:
         """Identifiers and identity keys another paper holds are left out (the unique indexes would refuse them)."""
@@ -481,13 +503,20 @@ class SourceWriter:
 
     def _finish(self) -> None:
         if self.bulk:  # first: the tag counts below look papers up by tag
+            self._index_text(None, final=True)
+            fts.optimize(self.conn)
             indexes.restore(self.conn, self._deferred_indexes)
-        cursor = self.conn.execute(
-            """UPDATE paper_sources SET listed = 0, unlisted_at = ?
-               WHERE source_id = ? AND listed = 1 AND record_key NOT IN (SELECT record_key FROM temp.seen_records)""",
-            (self.now, self.source_id),
-        )
-        self.counts.unlisted += cursor.rowcount
+        if self._listed_before:
+            # The keys not seen are found in the (source_id, record_key) index alone; only those rows are read
+            # (a scan of the source's rows reads every raw record: 0.7 s instead of 0.08 s at 100k).
+            cursor = self.conn.execute(
+                """UPDATE paper_sources SET listed = 0, unlisted_at = ?
+                   WHERE id IN (SELECT id FROM paper_sources WHERE source_id = ?
+                                AND record_key NOT IN (SELECT record_key FROM temp.seen_records))
+                     AND listed = 1""",
+                (self.now, self.source_id),
+            )
+            self.counts.unlisted += cursor.rowcount
         for tag in self.import_tags:
             tag_listed_papers(self.conn, self.source_id, self._tag(tag))
         refresh_paper_counts(self.conn, self._untagged | set(self._tag_ids.values()))

@@ -1,9 +1,12 @@
+import random
+
 import pytest
 
 from corpus_db.rules.identity import identity_key
 from corpus_db.rules.normalize import (
     display_name,
     find_arxiv_id,
+    fold_spaces,
     name_key,
     normalize_arxiv_id,
     normalize_doi,
@@ -95,3 +98,17 @@ def test_tag_names_have_one_spelling(raw: str, expected: str) -> None:
     from corpus_db.rules.normalize import tag_name
 
     assert tag_name(raw) == expected
+
+
+def test_fold_spaces_is_str_split_and_join_on_every_kind_of_space() -> None:
+    """The shortcut for text folded already must agree with the plain rule, ASCII or not."""
+    spaces = [" ", "  ", "\t", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x1f", "\x85", "\xa0", "\u2003"]
+    pieces = [*spaces, "a", "bc", "é", "w" * 150]  # past 200 characters the folded-already check applies
+    rng = random.Random(7)
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(12)))
+        if rng.random() < 0.2:
+            text = rng.choice(spaces) + "w" * 150 + " word" * rng.randrange(20) + rng.choice(["", *spaces])
+        folded = " ".join(text.split())
+        assert fold_spaces(text) == folded
+        assert fold_spaces(folded) == folded

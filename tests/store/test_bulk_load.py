@@ -4,6 +4,7 @@ the indexes are exactly what they were, and the rows are those a load by trigger
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import sys
 from pathlib import Path
@@ -59,6 +60,7 @@ def test_a_bulk_load_stores_what_triggers_store(tmp_path: Path, dumps: tuple[Pat
     conn = sqlite3.connect(bulk_db)
     try:
         fts.integrity_check(conn)
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []  # built without the look-ups
         assert fts.triggers_present(conn) == set(fts.TRIGGERS)
         hash_size = conn.execute("SELECT v FROM papers_fts_config WHERE k = 'hashsize'").fetchone()[0]
         assert hash_size == fts.DEFAULT_HASH_BYTES
@@ -105,3 +107,29 @@ def test_a_failing_bulk_load_leaves_indexes_and_triggers_as_they_were(tmp_path: 
         fts.integrity_check(conn)
     finally:
         conn.close()
+
+
+def test_a_paper_not_indexed_yet_whose_text_a_later_record_improves(tmp_path: Path, dumps: tuple[Path, Path],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """New papers are indexed many chunks at a time; a later chunk that fills in the abstract of a paper
+    still waiting to be indexed goes through the update trigger, which needs the paper indexed first."""
+    monkeypatch.setattr(writer, "FTS_BATCH", 10**6)  # nothing indexed before the end, but for the update
+    lines = [json.loads(line) for line in dumps[0].read_text(encoding="utf-8").splitlines()]
+    lines[10]["abstract"] = ""  # the first listing has no abstract; the same paper listed again has one
+    lines.append(dict(lines[10], abstract="A later listing of the same paper, with its abstract: zebrafish."))
+    dump = tmp_path / "repeats.jsonl"
+    dump.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    stored = {}
+    for bulk in (True, False):
+        db = tmp_path / f"bulk-{bulk}.db"
+        _load(db, (dump,), monkeypatch, bulk=bulk)
+        conn = sqlite3.connect(db)
+        try:
+            fts.integrity_check(conn)
+            assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+            hits = conn.execute("SELECT rowid FROM papers_fts WHERE papers_fts MATCH 'zebrafish'").fetchall()
+            assert len(hits) == 1
+        finally:
+            conn.close()
+        stored[bulk] = contents(db)
+    assert stored[True] == stored[False]
