@@ -6,6 +6,8 @@ every match). A prefix expands over the term dictionary to the words it starts, 
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -28,6 +30,11 @@ from corpus_db.store.typed_query import Clause
 TITLE_BOOST = 10.0
 AUTHOR_BOOST = 10.0
 MAX_EXPANSIONS = 64  # words a prefix stands for, the most frequent first (FTS5 takes all: 3 s at 1M)
+# A prefix found in this share of papers or more has an IDF near zero: WAND prunes almost nothing, and it
+# costs tens of ms at 1M. Its best TOP_K are ranked once per index version and kept beside the index.
+TOP_SHARE = 0.2
+TOP_K = 100  # five pages of 20
+TOP_FILE = "common-prefixes.json"
 
 _STEM = stem_analyzer()
 _NAME = name_analyzer()
@@ -38,6 +45,7 @@ class OpenIndex:
     index: tantivy.Index
     version: int
     common: frozenset[str]
+    top: dict[str, list[tuple[int, float]]]
 
 
 _cache: dict[Path, OpenIndex] = {}
@@ -72,14 +80,52 @@ def current_index(conn: sqlite3.Connection, db_path: str | Path) -> tuple[OpenIn
         opened = _cache.get(path)
         try:
             if opened is None:
-                opened = _cache[path] = OpenIndex(open_index(path), version, load_common(path))
+                opened = _cache[path] = OpenIndex(open_index(path), version, load_common(path), load_top(path))
             elif opened.version != version:
                 opened.index.reload()  # a commit since we last looked: see it now, not after a watcher's delay
                 opened.version = version
+                opened.top = load_top(path)
         except (OSError, ValueError) as exc:
             _cache.pop(path, None)
             return None, f"the search index at {path} cannot be opened ({exc})"
     return opened, None
+
+
+def load_top(path: Path) -> dict[str, list[tuple[int, float]]]:
+    """The kept rankings of common prefixes ({} when absent: such prefixes are then searched live)."""
+    try:
+        kept = json.loads((path / TOP_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {prefix: [(int(pid), float(score)) for pid, score in hits] for prefix, hits in kept.items()}
+
+
+def _prefix_term_query(schema: tantivy.Schema, gram: str) -> tantivy.Query:
+    return _one_of([(_term(schema, "title_prefix", gram), TITLE_BOOST), (_term(schema, "abstract_prefix", gram), 1.0)])
+
+
+def _top(searcher: tantivy.Searcher, query: tantivy.Query, limit: int, offset: int) -> list[tuple[int, float]]:
+    result = searcher.search(query, limit, count=False, offset=offset)
+    if not result.hits:
+        return []
+    ids = searcher.fast_field_values("id", [address for _, address in result.hits])
+    return [(int(pid), float(score)) for pid, (score, _) in zip(ids, result.hits, strict=True)]
+
+
+def write_common_prefixes(path: Path) -> int:
+    """Rank every prefix found in TOP_SHARE of the papers or more, once, into TOP_FILE (replaced
+    atomically); run after each commit of the index, before the new version is named. Returns how many."""
+    index = open_index(path)
+    index.reload()
+    searcher = index.searcher()
+    floor = TOP_SHARE * searcher.num_docs
+    grams = {term for field in ("title_prefix", "abstract_prefix")
+             for term, count in searcher.terms_with_prefix(field, "") if count >= floor}
+    kept = {gram: _top(searcher, _prefix_term_query(index.schema, gram), TOP_K, 0) for gram in sorted(grams)}
+    partial = path / (TOP_FILE + ".partial")
+    partial.write_text(json.dumps(kept), encoding="utf-8")
+    os.replace(partial, path / TOP_FILE)
+    return len(kept)
 
 
 def stems(word: str) -> list[str]:
@@ -109,6 +155,10 @@ def _prefix_words(searcher: tantivy.Searcher, typed: str) -> list[str]:
     return sorted(found, key=lambda t: -found[t])[:MAX_EXPANSIONS]
 
 
+def _is_gram(name: str) -> bool:
+    return PREFIX_GRAMS[0] <= len(name) <= PREFIX_GRAMS[1]
+
+
 def _clause_query(
     searcher: tantivy.Searcher, schema: tantivy.Schema, clause: Clause, common: frozenset[str]
 ) -> tantivy.Query | None:
@@ -116,9 +166,8 @@ def _clause_query(
     names = [s for w in clause.words for s in _NAME.analyze(w)]
     if not stems:
         return None
-    if clause.prefix and len(stems) == 1 and PREFIX_GRAMS[0] <= len(names[0]) <= PREFIX_GRAMS[1]:
-        return _one_of([(_term(schema, "title_prefix", names[0]), TITLE_BOOST),
-                        (_term(schema, "abstract_prefix", names[0]), 1.0)])
+    if clause.prefix and len(stems) == 1 and _is_gram(names[0]):
+        return _prefix_term_query(schema, names[0])
     if clause.prefix and len(stems) == 1:
         words = _prefix_words(searcher, names[0])
         if not words:
@@ -160,6 +209,10 @@ def ranked_ids(
     opened: OpenIndex, clauses: list[Clause], *, limit: int, offset: int, author: str | None
 ) -> list[tuple[int, float]]:
     """(paper id, score) best first, `limit` of them after skipping `offset`."""
+    if len(clauses) == 1 and not (author and author.strip()) and offset + limit <= TOP_K:
+        kept = _kept_prefix(opened, clauses[0])
+        if kept is not None:
+            return kept[offset:offset + limit]
     index = opened.index
     searcher = index.searcher()
     schema = index.schema
@@ -171,8 +224,14 @@ def ranked_ids(
     if not parts:
         return []
     query = parts[0] if len(parts) == 1 else tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in parts])
-    result = searcher.search(query, limit, count=False, offset=offset)
-    if not result.hits:
-        return []
-    ids = searcher.fast_field_values("id", [address for _, address in result.hits])
-    return [(int(pid), float(score)) for pid, (score, _) in zip(ids, result.hits, strict=True)]
+    return _top(searcher, query, limit, offset)
+
+
+def _kept_prefix(opened: OpenIndex, clause: Clause) -> list[tuple[int, float]] | None:
+    if not clause.prefix or not opened.top:
+        return None
+    stems = [s for w in clause.words for s in _STEM.analyze(w)]
+    names = [s for w in clause.words for s in _NAME.analyze(w)]
+    if len(stems) != 1 or not names or not _is_gram(names[0]):  # as _clause_query picks the prefix fields
+        return None
+    return opened.top.get(names[0])

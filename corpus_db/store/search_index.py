@@ -248,6 +248,13 @@ def _apply(conn: sqlite3.Connection, path: Path, ids: list[int]) -> int:
     return written
 
 
+def _rank_common_prefixes(path: Path) -> None:
+    # Imported here: search_engine reads what this module writes (and imports it).
+    from corpus_db.store.search_engine import write_common_prefixes
+
+    write_common_prefixes(path)
+
+
 def _commit_state(conn: sqlite3.Connection, db_path: Path, generation: str, papers: int, *, rebuilt: bool) -> None:
     now = utc_now()
     with write_transaction(conn, db_path):
@@ -307,6 +314,7 @@ def update(db_path: str | Path, *, rebuild: bool = False) -> IndexUpdate:
         )
         if full:
             generation, written = build_generation(conn, root)
+            _rank_common_prefixes(root / generation)
             _commit_state(conn, db_path, generation, written, rebuilt=True)
             _remove_other_generations(root, generation)
             return IndexUpdate("rebuilt", written, time.perf_counter() - started, generation,
@@ -316,6 +324,7 @@ def update(db_path: str | Path, *, rebuild: bool = False) -> IndexUpdate:
         if not queued:
             return IndexUpdate("none", 0, time.perf_counter() - started, state.generation)
         written = _apply(conn, current, sorted(queued))
+        _rank_common_prefixes(current)
         _commit_state(conn, db_path, state.generation, papers, rebuilt=False)
         return IndexUpdate("applied", written, time.perf_counter() - started, state.generation)
     finally:

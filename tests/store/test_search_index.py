@@ -206,3 +206,39 @@ def test_a_big_rebuild_after_an_import_runs_in_the_background(imported: Path, mo
         time.sleep(0.2)
     assert titles(imported, "topic3") == [RECORDS[2][0]]
     assert "rebuilt (100 papers" in Path(f"{index_root(imported)}.log").read_text()
+
+
+def _live_and_kept(db_path: Path, query: str) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+    from corpus_db.store import search_engine
+    from corpus_db.store.typed_query import parse
+
+    conn = sqlite3.connect(db_path)
+    opened, reason = search_engine.current_index(conn, db_path)
+    conn.close()
+    assert opened is not None, reason
+    kept = search_engine.ranked_ids(opened, parse(query), limit=20, offset=0, author=None)
+    top, opened.top = opened.top, {}
+    try:
+        live = search_engine.ranked_ids(opened, parse(query), limit=20, offset=0, author=None)
+    finally:
+        opened.top = top
+    return live, kept
+
+
+def test_common_prefixes_are_ranked_once_and_answer_as_the_live_query_would(imported: Path, tmp_path: Path) -> None:
+    from corpus_db.store import search_engine
+
+    state = read_state(sqlite3.connect(imported))
+    kept_file = index_root(imported) / state.generation / search_engine.TOP_FILE
+    kept = json.loads(kept_file.read_text())
+    assert "pape" in kept and "pap" in kept and "topi" in kept  # in every paper: kept
+    assert not any(gram.startswith("zep") for gram in kept)  # in none: searched live
+    live, answered = _live_and_kept(imported, "pape*")
+    assert answered == live and len(live) == 20
+    # An edit reaches the kept ranking: a paper that says "paper" most now comes first.
+    edited = list(RECORDS)
+    edited[41] = ("Paper paper paper papers", "A paper on papers.")
+    run_import(imported, [SourceTask.for_path(listing(tmp_path / "dump.txt", edited), format="listing")])
+    live, answered = _live_and_kept(imported, "pape*")
+    assert answered == live
+    assert search(imported, "pape*")[0].title == "Paper paper paper papers"
