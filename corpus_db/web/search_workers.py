@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import sqlite3
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -36,6 +37,21 @@ def configured_workers() -> int:
             return 0
     cores = os.cpu_count() or 1
     return cores if cores > 1 else 0
+
+
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _watch_parent(parent: int) -> None:
+    """A worker's initializer: exit once the server that started it is gone. A spawned worker holds
+    both ends of its task queue, so it never sees the end of input and would outlive a killed server."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="corpus-db-parent-watch", daemon=True).start()
 
 
 def _connection(db_path: str) -> sqlite3.Connection:
@@ -71,7 +87,8 @@ class SearchWorkers:
         with self._lock:
             if self._pool is None:
                 # spawn: forking Datasette's process (threads, an event loop) is unsafe.
-                self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
+                self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_watch_parent, initargs=(os.getpid(),))
             return self._pool
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:

@@ -95,3 +95,40 @@ def test_the_number_of_workers_comes_from_the_environment(monkeypatch: pytest.Mo
     assert search_workers.configured_workers() == 3
     monkeypatch.setenv(search_workers.WORKERS_ENV, "many")
     assert search_workers.configured_workers() == 0
+
+
+def test_workers_exit_when_the_server_is_killed(imported: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.paths import ROOT
+
+    server = subprocess.Popen([sys.executable, "-c", f"""
+import time
+from corpus_db.web.search_workers import SearchWorkers
+pool = SearchWorkers(2)
+page = pool.submit({str(imported)!r}, "topic3", {_kwargs()!r}).result(timeout=60)
+assert len(page) > 0
+print(*pool.pids(), flush=True)
+time.sleep(120)
+"""], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        pids = [int(p) for p in server.stdout.readline().split()]
+        assert pids
+    finally:
+        server.kill()
+        server.wait()
+    deadline = time.monotonic() + 15
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [pid for pid in pids if _running(pid)]
+    assert not alive, f"workers {alive} outlived the server"
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
