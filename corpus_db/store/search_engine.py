@@ -6,8 +6,6 @@ every match). A prefix expands over the term dictionary to the words it starts, 
 
 from __future__ import annotations
 
-import json
-import os
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -25,16 +23,11 @@ from corpus_db.store.search_index import (
     open_index,
     stem_analyzer,
 )
+from corpus_db.store.search_top import TITLE_BOOST, TOP_K, load_top, prefix_term_query, top_hits
 from corpus_db.store.typed_query import Clause
 
-TITLE_BOOST = 10.0
 AUTHOR_BOOST = 10.0
 MAX_EXPANSIONS = 64  # words a prefix stands for, the most frequent first (FTS5 takes all: 3 s at 1M)
-# A prefix found in this share of papers or more has an IDF near zero: WAND prunes almost nothing, and it
-# costs tens of ms at 1M. Its best TOP_K are ranked once per index version and kept beside the index.
-TOP_SHARE = 0.2
-TOP_K = 100  # five pages of 20
-TOP_FILE = "common-prefixes.json"
 
 _STEM = stem_analyzer()
 _NAME = name_analyzer()
@@ -91,43 +84,6 @@ def current_index(conn: sqlite3.Connection, db_path: str | Path) -> tuple[OpenIn
     return opened, None
 
 
-def load_top(path: Path) -> dict[str, list[tuple[int, float]]]:
-    """The kept rankings of common prefixes ({} when absent: such prefixes are then searched live)."""
-    try:
-        kept = json.loads((path / TOP_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {prefix: [(int(pid), float(score)) for pid, score in hits] for prefix, hits in kept.items()}
-
-
-def _prefix_term_query(schema: tantivy.Schema, gram: str) -> tantivy.Query:
-    return _one_of([(_term(schema, "title_prefix", gram), TITLE_BOOST), (_term(schema, "abstract_prefix", gram), 1.0)])
-
-
-def _top(searcher: tantivy.Searcher, query: tantivy.Query, limit: int, offset: int) -> list[tuple[int, float]]:
-    result = searcher.search(query, limit, count=False, offset=offset)
-    if not result.hits:
-        return []
-    ids = searcher.fast_field_values("id", [address for _, address in result.hits])
-    return [(int(pid), float(score)) for pid, (score, _) in zip(ids, result.hits, strict=True)]
-
-
-def write_common_prefixes(path: Path) -> int:
-    """Rank every prefix found in TOP_SHARE of the papers or more, once, into TOP_FILE (replaced
-    atomically); run after each commit of the index, before the new version is named. Returns how many."""
-    index = open_index(path)
-    index.reload()
-    searcher = index.searcher()
-    floor = TOP_SHARE * searcher.num_docs
-    grams = {term for field in ("title_prefix", "abstract_prefix")
-             for term, count in searcher.terms_with_prefix(field, "") if count >= floor}
-    kept = {gram: _top(searcher, _prefix_term_query(index.schema, gram), TOP_K, 0) for gram in sorted(grams)}
-    partial = path / (TOP_FILE + ".partial")
-    partial.write_text(json.dumps(kept), encoding="utf-8")
-    os.replace(partial, path / TOP_FILE)
-    return len(kept)
-
-
 def stems(word: str) -> list[str]:
     """The indexed forms of a typed word (for marking matches in snippets)."""
     return _STEM.analyze(word)
@@ -167,7 +123,7 @@ def _clause_query(
     if not stems:
         return None
     if clause.prefix and len(stems) == 1 and _is_gram(names[0]):
-        return _prefix_term_query(schema, names[0])
+        return prefix_term_query(schema, names[0])
     if clause.prefix and len(stems) == 1:
         words = _prefix_words(searcher, names[0])
         if not words:
@@ -224,7 +180,7 @@ def ranked_ids(
     if not parts:
         return []
     query = parts[0] if len(parts) == 1 else tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in parts])
-    return _top(searcher, query, limit, offset)
+    return top_hits(searcher, query, limit, offset)
 
 
 def _kept_prefix(opened: OpenIndex, clause: Clause) -> list[tuple[int, float]] | None:

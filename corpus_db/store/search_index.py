@@ -26,6 +26,7 @@ from pathlib import Path
 import tantivy
 
 from corpus_db.store import search_outbox as outbox
+from corpus_db.store import search_top
 from corpus_db.store.db import connect, utc_now
 from corpus_db.store.transaction import write_transaction
 
@@ -249,10 +250,7 @@ def _apply(conn: sqlite3.Connection, path: Path, ids: list[int]) -> int:
 
 
 def _rank_common_prefixes(path: Path) -> None:
-    # Imported here: search_engine reads what this module writes (and imports it).
-    from corpus_db.store.search_engine import write_common_prefixes
-
-    write_common_prefixes(path)
+    search_top.write_common_prefixes(open_index(path), path)
 
 
 def _commit_state(conn: sqlite3.Connection, db_path: Path, generation: str, papers: int, *, rebuilt: bool) -> None:

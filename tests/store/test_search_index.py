@@ -226,10 +226,10 @@ def _live_and_kept(db_path: Path, query: str) -> tuple[list[tuple[int, float]], 
 
 
 def test_common_prefixes_are_ranked_once_and_answer_as_the_live_query_would(imported: Path, tmp_path: Path) -> None:
-    from corpus_db.store import search_engine
+    from corpus_db.store import search_top
 
     state = read_state(sqlite3.connect(imported))
-    kept_file = index_root(imported) / state.generation / search_engine.TOP_FILE
+    kept_file = index_root(imported) / state.generation / search_top.TOP_FILE
     kept = json.loads(kept_file.read_text())
     assert "pape" in kept and "pap" in kept and "topi" in kept  # in every paper: kept
     assert not any(gram.startswith("zep") for gram in kept)  # in none: searched live
