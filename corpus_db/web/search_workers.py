@@ -4,7 +4,9 @@ snippets then run one at a time). Each worker keeps its read-only SQLite connect
 its open index across requests; the route awaits the answer. A worker that dies breaks the pool: the
 pool is replaced and that request is answered in Datasette's process instead, so no user sees an error.
 
-CORPUS_DB_SEARCH_WORKERS sets the number of processes (0: search in Datasette's process, as before)."""
+CORPUS_DB_SEARCH_WORKERS=N turns this on with N processes. It is off by default: on this project's
+2-core benchmark machine, shared with other work, the pool measured 0.75x-1.3x the requests/s of
+searching in Datasette's process from one run to the next (BENCHMARKS.md), no gain that held."""
 
 from __future__ import annotations
 
@@ -28,15 +30,11 @@ _connections: dict[str, sqlite3.Connection] = {}
 
 
 def configured_workers() -> int:
-    """Processes to search in: the environment's choice, else one per core (0 or 1 core: none)."""
-    value = os.environ.get(WORKERS_ENV, "").strip()
-    if value:
-        try:
-            return max(0, int(value))
-        except ValueError:
-            return 0
-    cores = os.cpu_count() or 1
-    return cores if cores > 1 else 0
+    """Processes to search in: the environment's choice (0, the default: none)."""
+    try:
+        return max(0, int(os.environ.get(WORKERS_ENV, "0").strip() or 0))
+    except ValueError:
+        return 0
 
 
 PARENT_CHECK_SECONDS = 1.0

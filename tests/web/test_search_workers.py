@@ -89,6 +89,8 @@ async def test_the_route_answers_through_the_workers_and_after_one_dies(imported
 
 
 def test_the_number_of_workers_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(search_workers.WORKERS_ENV, raising=False)
+    assert search_workers.shared_workers() is None  # off unless asked for
     monkeypatch.setenv(search_workers.WORKERS_ENV, "0")
     assert search_workers.shared_workers() is None
     monkeypatch.setenv(search_workers.WORKERS_ENV, "3")
