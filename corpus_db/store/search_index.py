@@ -249,8 +249,12 @@ def _apply(conn: sqlite3.Connection, path: Path, ids: list[int]) -> int:
     return written
 
 
-def _rank_common_prefixes(path: Path) -> None:
-    search_top.write_common_prefixes(open_index(path), path)
+def _rank_common_prefixes(path: Path, changed: list[int] | None = None) -> None:
+    """All of them after a build (changed None); after an update, only the candidates the changes touch."""
+    if changed is None:
+        search_top.write_common_prefixes(open_index(path), path)
+    else:
+        search_top.update_common_prefixes(open_index(path), path, changed)
 
 
 def _commit_state(conn: sqlite3.Connection, db_path: Path, generation: str, papers: int, *, rebuilt: bool) -> None:
@@ -322,7 +326,7 @@ def update(db_path: str | Path, *, rebuild: bool = False) -> IndexUpdate:
         if not queued:
             return IndexUpdate("none", 0, time.perf_counter() - started, state.generation)
         written = _apply(conn, current, sorted(queued))
-        _rank_common_prefixes(current)
+        _rank_common_prefixes(current, sorted(queued))
         _commit_state(conn, db_path, state.generation, papers, rebuilt=False)
         return IndexUpdate("applied", written, time.perf_counter() - started, state.generation)
     finally:
