@@ -52,11 +52,19 @@ def _common_grams(searcher: tantivy.Searcher) -> list[str]:
                    for term, count in searcher.terms_with_prefix(field, "") if count >= floor})
 
 
-def _rescored(searcher: tantivy.Searcher, schema: tantivy.Schema, gram: str, ids: list[int]) -> list[tuple[int, float]]:
-    """These papers' scores for the prefix, best first, as the live query scores them (the id filter adds 0)."""
-    only = tantivy.Query.const_score_query(tantivy.Query.term_set_query(schema, "id", ids), 0.0)
-    query = tantivy.Query.boolean_query([(tantivy.Occur.Must, prefix_term_query(schema, gram)),
-                                         (tantivy.Occur.Must, only)])
+def _rescored(
+    searcher: tantivy.Searcher, schema: tantivy.Schema, gram: str, ids: list[int], by_id: dict[int, tantivy.Query]
+) -> list[tuple[int, float]]:
+    """These papers' scores for the prefix, best first, as the live query scores them (the id filter adds 0).
+    The filter is one term query per id (term_set_query walks the whole id dictionary: 9 ms against 1 ms
+    for 200 ids at 100k); `by_id` keeps them across prefixes, whose kept lists share most papers."""
+    for pid in ids:
+        if pid not in by_id:
+            by_id[pid] = tantivy.Query.term_query(schema, "id", pid)
+    only = tantivy.Query.const_score_query(
+        tantivy.Query.boolean_query([(tantivy.Occur.Should, by_id[pid]) for pid in ids]), 0.0)
+    query = tantivy.Query.boolean_query([(tantivy.Occur.Must, only),
+                                         (tantivy.Occur.Must, prefix_term_query(schema, gram))])
     return top_hits(searcher, query, KEEP, 0)
 
 
@@ -101,10 +109,11 @@ def update_common_prefixes(index: tantivy.Index, path: Path, changed: list[int])
         return "full"
     old: dict[str, list[list[float]]] = body["prefixes"]
     kept: dict[str, list[tuple[int, float]]] = {}
+    by_id: dict[int, tantivy.Query] = {}
     for gram in _common_grams(searcher):
         hits = old.get(gram)
         if hits is not None:
-            hits = _rescored(searcher, index.schema, gram, sorted({int(pid) for pid, _ in hits} | set(changed)))
+            hits = _rescored(searcher, index.schema, gram, sorted({int(pid) for pid, _ in hits} | set(changed)), by_id)
         if hits is None or len(hits) < MIN_KEPT:  # newly common, or its margin was unlisted
             hits = top_hits(searcher, prefix_term_query(index.schema, gram), KEEP, 0)
         kept[gram] = hits
