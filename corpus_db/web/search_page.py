@@ -39,7 +39,8 @@ def _link(base: str, **params: object) -> str:
 def _json_body(page: SearchPage, datasette: Any, database: str, next_url: str | None) -> dict[str, Any]:
     rows = [
         {"paper_id": h.id, "title": h.title, "snippet": h.snippet, "score": h.score, "year": h.year,
-         "arxiv_id": h.arxiv_id, "doi": h.doi, "authors": h.authors, "tags": h.tags, "repos": h.repos,
+         "arxiv_id": h.arxiv_id, "doi": h.doi, "authors": h.authors, "tags": h.tags, "keywords": h.keywords,
+         "repos": h.repos,
          "sources": h.sources, "url": datasette.urls.row(database, "papers", str(h.id))}
         for h in page.hits
     ]
