@@ -44,6 +44,7 @@ from hostile import bench_hostile  # noqa: E402
 from corpus_db.store import fts  # noqa: E402
 from corpus_db.store.lock import writer_lock  # noqa: E402
 from corpus_db.store.search_index import index_root  # noqa: E402
+from corpus_db.web import search_workers  # noqa: E402
 
 PYTHON = sys.executable
 SQLITE_UTILS = Path(PYTHON).with_name("sqlite-utils")
@@ -337,13 +338,23 @@ def datasette_load(db: Path, work: Path, queries: list[str], seconds: int = 15, 
             server.wait(timeout=30)
 
 
-def serve_in_place(db: Path, port: int) -> subprocess.Popen[bytes]:
-    """`corpus-db serve` on the database where it lies (its search index beside it), once it answers."""
+def serve_in_place(db: Path, port: int, workers: str | None = None) -> subprocess.Popen[bytes]:
+    """Datasette as `corpus-db serve` starts it, on the database where it lies (its search index beside
+    it), plus bench/floor_plugin's route that does nothing; once it answers. workers: the search
+    processes (CORPUS_DB_SEARCH_WORKERS; None: the default)."""
+    from corpus_db.cli.web import datasette_command
+
+    env = {**ENV, search_workers.WORKERS_ENV: workers} if workers is not None else ENV
+    command = [*datasette_command(db, "127.0.0.1", port, None), "--plugins-dir", str(BENCH / "floor_plugin")]
     log = (db.parent / "serve.log").open("wb")
-    server = subprocess.Popen([*CLI, "serve", str(db), "--port", str(port)], env=ENV, cwd=ROOT, stdout=log,
-                              stderr=subprocess.STDOUT)
+    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     wait_for(port, "/corpus/search.json?q=model")
     return server
+
+
+def http_loader() -> tuple[Callable[[int, list[str], int, int], tuple[int, float, float, float, int]], str]:
+    """wrk where installed (C, little CPU taken from the server on two cores), else Python threads."""
+    return (load_wrk, "wrk") if shutil.which("wrk") else (load_threads, "python threads")
 
 
 # -- the suite ------------------------------------------------------------------------------------------
@@ -448,7 +459,9 @@ def bench(size: int, seed: int, sections: set[str], data_root: Path) -> Report:
 
     queries = search_queries(seed)
     if "search" in sections and db.exists():
-        search_section.bench_search(db, queries, QUERY_KINDS, report, serve=serve_in_place, port=free_port())
+        loader, tool = http_loader()
+        search_section.bench_search(db, queries, QUERY_KINDS, report, serve=serve_in_place, port=free_port(),
+                                    loader=loader, tool=tool)
 
     if "datasette" in sections and db.exists():
         print("datasette: /corpus/search.json canned query, 8 concurrent clients on loopback", flush=True)
@@ -480,6 +493,23 @@ def bench(size: int, seed: int, sections: set[str], data_root: Path) -> Report:
     return report
 
 
+def search_existing(db: Path, seed: int, *, build: bool = True) -> int:
+    """The search section alone, on a database imported before (the 1M one: no 5-minute import)."""
+    if db.name != "corpus.db" or not db.is_file():
+        raise SystemExit(f"{db}: --db needs an imported database file named corpus.db (it is served as /corpus)")
+    with sqlite3.connect(db) as conn:
+        size = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+    report = Report(size)
+    print(f"\n== search on {db} ({size:,} papers) ==", flush=True)
+    loader, tool = http_loader()
+    search_section.bench_search(db, search_queries(seed), QUERY_KINDS, report, serve=serve_in_place,
+                                port=free_port(), loader=loader, tool=tool, build=build)
+    out = db.with_name(f"results-search-{size}.json")
+    out.write_text(json.dumps(report.figures, indent=2))
+    print(f"results: {out}", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, action="append", help="papers (repeatable; default 100000)")
@@ -487,7 +517,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help=f"comma-separated sections of {', '.join(SECTIONS)}")
     parser.add_argument("--data", type=Path, default=ROOT / "bench-data", help="cache for dumps and databases")
     parser.add_argument("--keep", action="store_true", help="keep the databases of the run")
+    parser.add_argument("--db", type=Path, help="run the search section on this imported corpus.db (no import; "
+                        "the index beside it is rebuilt)")
+    parser.add_argument("--keep-index", action="store_true", help="with --db: search the index already there")
     args = parser.parse_args(argv)
+    if args.db is not None:
+        return search_existing(args.db, args.seed, build=not args.keep_index)
     sections = set(args.only.split(",")) if args.only else set(SECTIONS)
     if sections & {"reimport", "memory", "search", "browse"}:
         sections.add("import")  # they measure against the first import's database

@@ -41,7 +41,8 @@ class SearchHit:
     doi: str | None
     year: int | None
     authors: list[str]
-    tags: list[str]
+    tags: list[str]  # curated tags and arXiv categories: the chips
+    keywords: list[str]  # a source's own free keywords (tags.kind = 'keyword'), apart as on the list pages
     repos: list[str]
     sources: int  # sources that list the paper now
 
@@ -85,7 +86,9 @@ SELECT p.id, p.title, p.abstract, p.arxiv_id, p.doi, p.year,
   (SELECT json_group_array(name) FROM (SELECT a.name FROM paper_authors pa JOIN authors a ON a.id = pa.author_id
      WHERE pa.paper_id = p.id ORDER BY pa.position)) AS authors,
   (SELECT json_group_array(name) FROM (SELECT DISTINCT t.name FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id
-     WHERE pt.paper_id = p.id ORDER BY t.name)) AS tags,
+     WHERE pt.paper_id = p.id AND t.kind != 'keyword' ORDER BY t.name)) AS tags,
+  (SELECT json_group_array(name) FROM (SELECT DISTINCT t.name FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id
+     WHERE pt.paper_id = p.id AND t.kind = 'keyword' ORDER BY t.name)) AS keywords,
   (SELECT json_group_array(url) FROM (SELECT DISTINCT r.url FROM paper_repos pr JOIN repos r ON r.id = pr.repo_id
      WHERE pr.paper_id = p.id ORDER BY r.kind = 'code' DESC, r.url)) AS repos,
   (SELECT count(DISTINCT ps.source_id) FROM paper_sources ps WHERE ps.paper_id = p.id AND ps.listed) AS sources
@@ -123,11 +126,11 @@ def _hits(
         row = rows.get(pid)
         if row is None:
             continue  # deleted since the index was read
-        _, title, abstract, arxiv_id, doi, year, authors, tags, repos, sources = row
+        _, title, abstract, arxiv_id, doi, year, authors, tags, keywords, repos, sources = row
         hits.append(SearchHit(
             id=pid, title=title, snippet=best_snippet(title, abstract, pattern, highlight), score=round(score, 4),
             arxiv_id=arxiv_id, doi=doi, year=year, authors=json.loads(authors), tags=json.loads(tags),
-            repos=json.loads(repos), sources=sources,
+            keywords=json.loads(keywords), repos=json.loads(repos), sources=sources,
         ))
     return hits
 

@@ -23,9 +23,9 @@ from corpus_db.store.search_index import (
     open_index,
     stem_analyzer,
 )
+from corpus_db.store.search_top import TITLE_BOOST, TOP_K, load_top, prefix_term_query, top_hits
 from corpus_db.store.typed_query import Clause
 
-TITLE_BOOST = 10.0
 AUTHOR_BOOST = 10.0
 MAX_EXPANSIONS = 64  # words a prefix stands for, the most frequent first (FTS5 takes all: 3 s at 1M)
 
@@ -38,6 +38,7 @@ class OpenIndex:
     index: tantivy.Index
     version: int
     common: frozenset[str]
+    top: dict[str, list[tuple[int, float]]]
 
 
 _cache: dict[Path, OpenIndex] = {}
@@ -72,10 +73,11 @@ def current_index(conn: sqlite3.Connection, db_path: str | Path) -> tuple[OpenIn
         opened = _cache.get(path)
         try:
             if opened is None:
-                opened = _cache[path] = OpenIndex(open_index(path), version, load_common(path))
+                opened = _cache[path] = OpenIndex(open_index(path), version, load_common(path), load_top(path))
             elif opened.version != version:
                 opened.index.reload()  # a commit since we last looked: see it now, not after a watcher's delay
                 opened.version = version
+                opened.top = load_top(path)
         except (OSError, ValueError) as exc:
             _cache.pop(path, None)
             return None, f"the search index at {path} cannot be opened ({exc})"
@@ -109,6 +111,10 @@ def _prefix_words(searcher: tantivy.Searcher, typed: str) -> list[str]:
     return sorted(found, key=lambda t: -found[t])[:MAX_EXPANSIONS]
 
 
+def _is_gram(name: str) -> bool:
+    return PREFIX_GRAMS[0] <= len(name) <= PREFIX_GRAMS[1]
+
+
 def _clause_query(
     searcher: tantivy.Searcher, schema: tantivy.Schema, clause: Clause, common: frozenset[str]
 ) -> tantivy.Query | None:
@@ -116,9 +122,8 @@ def _clause_query(
     names = [s for w in clause.words for s in _NAME.analyze(w)]
     if not stems:
         return None
-    if clause.prefix and len(stems) == 1 and PREFIX_GRAMS[0] <= len(names[0]) <= PREFIX_GRAMS[1]:
-        return _one_of([(_term(schema, "title_prefix", names[0]), TITLE_BOOST),
-                        (_term(schema, "abstract_prefix", names[0]), 1.0)])
+    if clause.prefix and len(stems) == 1 and _is_gram(names[0]):
+        return prefix_term_query(schema, names[0])
     if clause.prefix and len(stems) == 1:
         words = _prefix_words(searcher, names[0])
         if not words:
@@ -160,6 +165,10 @@ def ranked_ids(
     opened: OpenIndex, clauses: list[Clause], *, limit: int, offset: int, author: str | None
 ) -> list[tuple[int, float]]:
     """(paper id, score) best first, `limit` of them after skipping `offset`."""
+    if len(clauses) == 1 and not (author and author.strip()) and offset + limit <= TOP_K:
+        kept = _kept_prefix(opened, clauses[0])
+        if kept is not None:
+            return kept[offset:offset + limit]
     index = opened.index
     searcher = index.searcher()
     schema = index.schema
@@ -171,8 +180,14 @@ def ranked_ids(
     if not parts:
         return []
     query = parts[0] if len(parts) == 1 else tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in parts])
-    result = searcher.search(query, limit, count=False, offset=offset)
-    if not result.hits:
-        return []
-    ids = searcher.fast_field_values("id", [address for _, address in result.hits])
-    return [(int(pid), float(score)) for pid, (score, _) in zip(ids, result.hits, strict=True)]
+    return top_hits(searcher, query, limit, offset)
+
+
+def _kept_prefix(opened: OpenIndex, clause: Clause) -> list[tuple[int, float]] | None:
+    if not clause.prefix or not opened.top:
+        return None
+    stems = [s for w in clause.words for s in _STEM.analyze(w)]
+    names = [s for w in clause.words for s in _NAME.analyze(w)]
+    if len(stems) != 1 or not names or not _is_gram(names[0]):  # as _clause_query picks the prefix fields
+        return None
+    return opened.top.get(names[0])

@@ -26,6 +26,7 @@ from pathlib import Path
 import tantivy
 
 from corpus_db.store import search_outbox as outbox
+from corpus_db.store import search_top
 from corpus_db.store.db import connect, utc_now
 from corpus_db.store.transaction import write_transaction
 
@@ -248,6 +249,14 @@ def _apply(conn: sqlite3.Connection, path: Path, ids: list[int]) -> int:
     return written
 
 
+def _rank_common_prefixes(path: Path, changed: list[int] | None = None) -> None:
+    """All of them after a build (changed None); after an update, only the candidates the changes touch."""
+    if changed is None:
+        search_top.write_common_prefixes(open_index(path), path)
+    else:
+        search_top.update_common_prefixes(open_index(path), path, changed)
+
+
 def _commit_state(conn: sqlite3.Connection, db_path: Path, generation: str, papers: int, *, rebuilt: bool) -> None:
     now = utc_now()
     with write_transaction(conn, db_path):
@@ -307,6 +316,7 @@ def update(db_path: str | Path, *, rebuild: bool = False) -> IndexUpdate:
         )
         if full:
             generation, written = build_generation(conn, root)
+            _rank_common_prefixes(root / generation)
             _commit_state(conn, db_path, generation, written, rebuilt=True)
             _remove_other_generations(root, generation)
             return IndexUpdate("rebuilt", written, time.perf_counter() - started, generation,
@@ -316,6 +326,7 @@ def update(db_path: str | Path, *, rebuild: bool = False) -> IndexUpdate:
         if not queued:
             return IndexUpdate("none", 0, time.perf_counter() - started, state.generation)
         written = _apply(conn, current, sorted(queued))
+        _rank_common_prefixes(current, sorted(queued))
         _commit_state(conn, db_path, state.generation, papers, rebuilt=False)
         return IndexUpdate("applied", written, time.perf_counter() - started, state.generation)
     finally:

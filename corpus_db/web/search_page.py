@@ -11,6 +11,7 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from corpus_db.store.search import SearchPage, search_connection
+from corpus_db.web import search_workers
 
 ROUTE = r"^/(?P<database>[^/]+)/search(?P<format>\.json)?$"
 PAGE_SIZE = 20
@@ -38,7 +39,8 @@ def _link(base: str, **params: object) -> str:
 def _json_body(page: SearchPage, datasette: Any, database: str, next_url: str | None) -> dict[str, Any]:
     rows = [
         {"paper_id": h.id, "title": h.title, "snippet": h.snippet, "score": h.score, "year": h.year,
-         "arxiv_id": h.arxiv_id, "doi": h.doi, "authors": h.authors, "tags": h.tags, "repos": h.repos,
+         "arxiv_id": h.arxiv_id, "doi": h.doi, "authors": h.authors, "tags": h.tags, "keywords": h.keywords,
+         "repos": h.repos,
          "sources": h.sources, "url": datasette.urls.row(database, "papers", str(h.id))}
         for h in page.hits
     ]
@@ -64,9 +66,11 @@ async def search_view(datasette: Any, request: Any) -> Response:
     number = _int(request.args.get("page"), 1, 1, 10_000)
     highlight = ("", "") if as_json else (_OPEN, _CLOSE)
     engine = "fts5" if request.args.get("_engine") == "fts5" else None  # for comparisons (the benchmark)
-    page = await db.execute_fn(lambda conn: search_connection(
-        conn, q, db_path=db.path, limit=size, offset=(number - 1) * size, author=author, highlight=highlight,
-        engine=engine))
+    kwargs = {"limit": size, "offset": (number - 1) * size, "author": author, "highlight": highlight, "engine": engine}
+    workers = search_workers.shared_workers() if db.path and not db.is_memory else None
+    page = await workers.search(db.path, q, kwargs) if workers is not None else None
+    if page is None:  # no pool, or a worker died: search in this process
+        page = await db.execute_fn(lambda conn: search_connection(conn, q, db_path=db.path, **kwargs))
     base = datasette.urls.database(database) + "/search"
     keep = {"q": q, "author": author, "_size": size if size != PAGE_SIZE else None}
     next_url = _link(base + (".json" if as_json else ""), **keep, page=number + 1) if page.more else None

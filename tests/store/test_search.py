@@ -1,8 +1,9 @@
 import sqlite3
+from pathlib import Path
 
 import pytest
 
-from corpus_db.store.search import search, to_match_query
+from corpus_db.store.search import search, search_connection, to_match_query
 
 
 @pytest.mark.parametrize(
@@ -63,3 +64,21 @@ def test_snippets_mark_forms_of_the_words_around_the_densest_matches() -> None:
     assert "<Quantized> <networks> beat dense <networks>" in text
     assert best_snippet("Networks in a title", "Nothing here.", pattern, ("<", ">")) == "<Networks> in a title"
     assert best_snippet("T", "Plain text", None, ("<", ">")) == "Plain text"
+
+
+def test_hits_keep_a_sources_free_keywords_apart_from_tags_and_categories(db_path: Path, tmp_path: Path) -> None:
+    from corpus_db.ingest.run import SourceTask, run_import
+
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@article{z1, title = {Zeppelin routing at altitude}, author = {Ada Lovelace},\n"
+                   "  abstract = {Airships and their routes.}, year = {2024},\n"
+                   "  keywords = {cs.RO, lighter-than-air craft}}\n", encoding="utf-8")
+    run_import(db_path, [SourceTask.for_path(bib, tags=("airships",))])
+    kinds = dict(sqlite3.connect(db_path).execute("SELECT name, kind FROM tags"))
+    assert set(kinds.values()) == {"curated", "arxiv-category", "keyword"}  # the three kinds are there
+    conn = sqlite3.connect(db_path)
+    for engine in ("tantivy", "fts5"):
+        [hit] = search_connection(conn, "zeppelin", db_path=db_path, engine=engine)
+        assert sorted(hit.tags) == sorted(n for n, k in kinds.items() if k != "keyword")
+        assert hit.keywords == [n for n, k in kinds.items() if k == "keyword"]
+        assert hit.as_dict()["keywords"] == hit.keywords  # --json carries them apart

@@ -210,3 +210,113 @@ def test_a_big_rebuild_after_an_import_runs_in_the_background(imported: Path, mo
     while "rebuilt (100 papers" not in log.read_text() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert "rebuilt (100 papers" in log.read_text()
+
+
+def _live_and_kept(db_path: Path, query: str) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+    from corpus_db.store import search_engine
+    from corpus_db.store.typed_query import parse
+
+    conn = sqlite3.connect(db_path)
+    opened, reason = search_engine.current_index(conn, db_path)
+    conn.close()
+    assert opened is not None, reason
+    kept = search_engine.ranked_ids(opened, parse(query), limit=20, offset=0, author=None)
+    top, opened.top = opened.top, {}
+    try:
+        live = search_engine.ranked_ids(opened, parse(query), limit=20, offset=0, author=None)
+    finally:
+        opened.top = top
+    return live, kept
+
+
+def test_common_prefixes_are_ranked_once_and_answer_as_the_live_query_would(imported: Path, tmp_path: Path) -> None:
+    from corpus_db.store import search_top
+
+    state = read_state(sqlite3.connect(imported))
+    kept_file = index_root(imported) / state.generation / search_top.TOP_FILE
+    kept = json.loads(kept_file.read_text())["prefixes"]
+    assert "pape" in kept and "pap" in kept and "topi" in kept  # in every paper: kept
+    assert not any(gram.startswith("zep") for gram in kept)  # in none: searched live
+    live, answered = _live_and_kept(imported, "pape*")
+    assert answered == live and len(live) == 20
+    # An edit reaches the kept ranking: a paper that says "paper" most now comes first.
+    edited = list(RECORDS)
+    edited[41] = ("Paper paper paper papers", "A paper on papers.")
+    run_import(imported, [SourceTask.for_path(listing(tmp_path / "dump.txt", edited), format="listing")])
+    live, answered = _live_and_kept(imported, "pape*")
+    assert answered == live
+    assert search(imported, "pape*")[0].title == "Paper paper paper papers"
+
+
+# Scores that differ paper by paper: "paper" i times in abstract i (more of it ranks higher).
+GRADED = [(f"Study {i} of topic{i}", f"Abstract {i} " + "papers " * i + "end.") for i in range(1, 101)]
+
+
+def _kept_body(db_path: Path) -> dict:
+    from corpus_db.store import search_top
+
+    state = read_state(sqlite3.connect(db_path))
+    return json.loads((index_root(db_path) / state.generation / search_top.TOP_FILE).read_text())
+
+
+def _assert_kept_is_live(db_path: Path) -> None:
+    live, answered = _live_and_kept(db_path, "pape*")
+    assert [pid for pid, _ in answered] == [pid for pid, _ in live] and len(live) == 20
+    # The same searcher scores both: equal in practice, the tolerance only spares float noise.
+    assert [score for _, score in answered] == pytest.approx([score for _, score in live], rel=1e-6)
+
+
+def test_a_small_update_rescores_the_kept_prefixes_and_a_large_one_ranks_them_again(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corpus_db.store import search_top
+
+    # At 100 papers the defaults would keep every paper: a margin of 10 over the 20 shown makes the
+    # candidates matter, and 6 changed papers (6%) call for a full ranking.
+    monkeypatch.setattr(search_top, "KEEP", 30)
+    monkeypatch.setattr(search_top, "MIN_KEPT", 25)
+    monkeypatch.setattr(search_top, "FULL_SHARE", 0.06)
+    records = list(GRADED)
+    dump = tmp_path / "dump.txt"
+    run_import(db_path, [SourceTask.for_path(listing(dump, records), format="listing")])
+    assert _kept_body(db_path)["changed_since_full"] == 0 and len(_kept_body(db_path)["prefixes"]["pape"]) == 30
+    _assert_kept_is_live(db_path)
+
+    def reimport() -> dict:
+        run_import(db_path, [SourceTask.for_path(listing(dump, records), format="listing")])
+        _assert_kept_is_live(db_path)
+        return _kept_body(db_path)
+
+    records[4] = ("Paper papers paper", "A paper on papers.")  # an edit: from far down to the top
+    assert reimport()["changed_since_full"] == 1
+    assert search(db_path, "pape*")[0].title == "Paper papers paper"
+    records.append(("Papers papers", "Papers " * 50 + "end."))  # an insert, second
+    assert reimport()["changed_since_full"] == 2
+    assert [h.title for h in search(db_path, "pape*")][:2] == ["Paper papers paper", "Papers papers"]
+    del records[97]  # an unlist: the paper stays searchable, the index has nothing to change
+    assert reimport()["changed_since_full"] == 2
+    conn = sqlite3.connect(db_path)
+    with conn:  # a paper deleted in SQL leaves the kept list when the index catches up
+        conn.execute("DELETE FROM papers WHERE title = 'Paper papers paper'")
+    with writer_lock(db_path):
+        assert update(db_path).action == "applied"
+    assert _kept_body(db_path)["changed_since_full"] == 3
+    _assert_kept_is_live(db_path)
+    assert search(db_path, "pape*")[0].title == "Papers papers"
+    records[10:14] = [(f"Other {i}", f"Abstract {i} papers end.") for i in range(4)]  # 7 changes since: full
+    assert reimport()["changed_since_full"] == 0
+
+
+def test_a_kept_file_from_another_generation_or_format_is_ranked_again(imported: Path) -> None:
+    from corpus_db.store import search_top
+    from corpus_db.store.search_index import open_index
+
+    path = index_root(imported) / read_state(sqlite3.connect(imported)).generation
+    body = _kept_body(imported)
+    (path / search_top.TOP_FILE).write_text(json.dumps({**body, "generation": "v5-0-other"}))
+    assert search_top.load_top(path) == {}  # stale: searched live meanwhile
+    assert search_top.update_common_prefixes(open_index(path), path, [1]) == "full"
+    (path / search_top.TOP_FILE).write_text(json.dumps(body["prefixes"]))  # round 3's layout
+    assert search_top.update_common_prefixes(open_index(path), path, [1]) == "full"
+    assert search_top.update_common_prefixes(open_index(path), path, []) == "rescored"
+    assert search_top.load_top(path)["pape"][:20] == _live_and_kept(imported, "pape*")[0]

@@ -58,7 +58,7 @@ async def test_search_ranks_the_phrase_in_a_title_first(ds: Datasette) -> None:
     assert hits, "no hits"
     assert "mixture of experts" in hits[0]["title"].lower().replace("-", " ")
     assert not any("<mark>" in h["snippet"] for h in hits)  # highlighted on the page only
-    assert isinstance(hits[0]["tags"], list)
+    assert isinstance(hits[0]["tags"], list) and isinstance(hits[0]["keywords"], list)  # keywords apart
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)  # higher is better
 
 

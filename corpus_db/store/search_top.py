@@ -1,0 +1,129 @@
+"""Common prefixes ranked once: a 3-4 letter prefix found in a fifth of the papers or more has an IDF
+near zero, so WAND prunes almost nothing and the query costs tens of ms at 1M papers. Its best KEEP are
+ranked after each commit of the index, before the new version is named, and kept in the generation
+folder; search_engine answers the first TOP_K of such a prefix from there.
+
+A full ranking (every common prefix over every paper) runs after a build, or when the papers changed
+since the last one exceed FULL_SHARE of the corpus. A small update re-scores only the candidates: the
+kept KEEP plus the changed papers, exactly, with the current searcher (the same scores a live query
+gives). A paper outside both can only rise by corpus statistics shifting, and it lies below KEEP: the
+margin KEEP - TOP_K and the FULL_SHARE bound keep it out of the served TOP_K."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import tantivy
+
+TITLE_BOOST = 10.0  # a title match weighs ten times an abstract match, as in FTS5's bm25(10.0, 1.0)
+TOP_SHARE = 0.2
+TOP_K = 100  # served: five pages of 20
+KEEP = 200  # kept: the margin a small update re-scores within
+MIN_KEPT = 150  # a prefix whose kept list fell below this (papers unlisted) is ranked again in full
+FULL_SHARE = 0.01  # changed papers since the last full ranking, against the corpus, that call for a new one
+TOP_FILE = "common-prefixes.json"
+FORMAT = 2
+PREFIX_FIELDS = (("title_prefix", TITLE_BOOST), ("abstract_prefix", 1.0))
+
+
+def prefix_term_query(schema: tantivy.Schema, gram: str) -> tantivy.Query:
+    """A 3-4 letter prefix as one term of the prefix fields, titles weighing ten times abstracts."""
+    return tantivy.Query.boolean_query([
+        (tantivy.Occur.Should, tantivy.Query.boost_query(
+            tantivy.Query.term_query(schema, field, gram, index_option="freq"), boost))
+        for field, boost in PREFIX_FIELDS
+    ])
+
+
+def top_hits(searcher: tantivy.Searcher, query: tantivy.Query, limit: int, offset: int) -> list[tuple[int, float]]:
+    """(paper id, score) best first: block-max WAND (count=False, else every match is visited)."""
+    result = searcher.search(query, limit, count=False, offset=offset)
+    if not result.hits:
+        return []
+    ids = searcher.fast_field_values("id", [address for _, address in result.hits])
+    return [(int(pid), float(score)) for pid, (score, _) in zip(ids, result.hits, strict=True)]
+
+
+def _common_grams(searcher: tantivy.Searcher) -> list[str]:
+    floor = TOP_SHARE * searcher.num_docs
+    return sorted({term for field, _ in PREFIX_FIELDS
+                   for term, count in searcher.terms_with_prefix(field, "") if count >= floor})
+
+
+def _rescored(
+    searcher: tantivy.Searcher, schema: tantivy.Schema, gram: str, ids: list[int], by_id: dict[int, tantivy.Query]
+) -> list[tuple[int, float]]:
+    """These papers' scores for the prefix, best first, as the live query scores them (the id filter adds 0).
+    The filter is one term query per id (term_set_query walks the whole id dictionary: 9 ms against 1 ms
+    for 200 ids at 100k); `by_id` keeps them across prefixes, whose kept lists share most papers."""
+    for pid in ids:
+        if pid not in by_id:
+            by_id[pid] = tantivy.Query.term_query(schema, "id", pid)
+    only = tantivy.Query.const_score_query(
+        tantivy.Query.boolean_query([(tantivy.Occur.Should, by_id[pid]) for pid in ids]), 0.0)
+    query = tantivy.Query.boolean_query([(tantivy.Occur.Must, only),
+                                         (tantivy.Occur.Must, prefix_term_query(schema, gram))])
+    return top_hits(searcher, query, KEEP, 0)
+
+
+def _write(path: Path, kept: dict[str, list[tuple[int, float]]], changed: int) -> None:
+    partial = path / (TOP_FILE + ".partial")
+    body = {"format": FORMAT, "generation": path.name, "changed_since_full": changed, "prefixes": kept}
+    partial.write_text(json.dumps(body), encoding="utf-8")
+    os.replace(partial, path / TOP_FILE)
+
+
+def _read(path: Path) -> dict | None:
+    try:
+        body = json.loads((path / TOP_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(body, dict) or body.get("format") != FORMAT or body.get("generation") != path.name:
+        return None
+    return body
+
+
+def write_common_prefixes(index: tantivy.Index, path: Path) -> int:
+    """Rank every prefix found in TOP_SHARE of the papers or more into TOP_FILE (replaced atomically).
+    Returns how many were ranked."""
+    index.reload()
+    searcher = index.searcher()
+    kept = {gram: top_hits(searcher, prefix_term_query(index.schema, gram), KEEP, 0)
+            for gram in _common_grams(searcher)}
+    _write(path, kept, 0)
+    return len(kept)
+
+
+def update_common_prefixes(index: tantivy.Index, path: Path, changed: list[int]) -> str:
+    """After `changed` papers were applied to the index: re-score the candidates of each kept prefix,
+    or rank everything again ("full") when the kept file is missing, of another generation or format,
+    or the changes since the last full ranking exceed FULL_SHARE. Returns "full" or "rescored"."""
+    body = _read(path)
+    index.reload()
+    searcher = index.searcher()
+    since = (body["changed_since_full"] if body else 0) + len(changed)
+    if body is None or since > FULL_SHARE * searcher.num_docs:
+        write_common_prefixes(index, path)
+        return "full"
+    old: dict[str, list[list[float]]] = body["prefixes"]
+    kept: dict[str, list[tuple[int, float]]] = {}
+    by_id: dict[int, tantivy.Query] = {}
+    for gram in _common_grams(searcher):
+        hits = old.get(gram)
+        if hits is not None:
+            hits = _rescored(searcher, index.schema, gram, sorted({int(pid) for pid, _ in hits} | set(changed)), by_id)
+        if hits is None or len(hits) < MIN_KEPT:  # newly common, or its margin was unlisted
+            hits = top_hits(searcher, prefix_term_query(index.schema, gram), KEEP, 0)
+        kept[gram] = hits
+    _write(path, kept, since)
+    return "rescored"
+
+
+def load_top(path: Path) -> dict[str, list[tuple[int, float]]]:
+    """The kept rankings ({} when absent or stale: such prefixes are then searched live)."""
+    body = _read(path)
+    if body is None:
+        return {}
+    return {prefix: [(int(pid), float(score)) for pid, score in hits] for prefix, hits in body["prefixes"].items()}
