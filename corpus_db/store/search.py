@@ -85,10 +85,8 @@ ROWS_SQL = """
 SELECT p.id, p.title, p.abstract, p.arxiv_id, p.doi, p.year,
   (SELECT json_group_array(name) FROM (SELECT a.name FROM paper_authors pa JOIN authors a ON a.id = pa.author_id
      WHERE pa.paper_id = p.id ORDER BY pa.position)) AS authors,
-  (SELECT json_group_array(name) FROM (SELECT DISTINCT t.name FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id
-     WHERE pt.paper_id = p.id AND t.kind != 'keyword' ORDER BY t.name)) AS tags,
-  (SELECT json_group_array(name) FROM (SELECT DISTINCT t.name FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id
-     WHERE pt.paper_id = p.id AND t.kind = 'keyword' ORDER BY t.name)) AS keywords,
+  (SELECT json_group_array(json_array(name, keyword)) FROM (SELECT DISTINCT t.name, t.kind = 'keyword' AS keyword
+     FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.paper_id = p.id ORDER BY t.name)) AS tags,
   (SELECT json_group_array(url) FROM (SELECT DISTINCT r.url FROM paper_repos pr JOIN repos r ON r.id = pr.repo_id
      WHERE pr.paper_id = p.id ORDER BY r.kind = 'code' DESC, r.url)) AS repos,
   (SELECT count(DISTINCT ps.source_id) FROM paper_sources ps WHERE ps.paper_id = p.id AND ps.listed) AS sources
@@ -126,11 +124,15 @@ def _hits(
         row = rows.get(pid)
         if row is None:
             continue  # deleted since the index was read
-        _, title, abstract, arxiv_id, doi, year, authors, tags, keywords, repos, sources = row
+        _, title, abstract, arxiv_id, doi, year, authors, tags, repos, sources = row
+        # One pass over the paper's tags, split here: curated tags and categories vs the sources' keywords.
+        named = json.loads(tags)
         hits.append(SearchHit(
             id=pid, title=title, snippet=best_snippet(title, abstract, pattern, highlight), score=round(score, 4),
-            arxiv_id=arxiv_id, doi=doi, year=year, authors=json.loads(authors), tags=json.loads(tags),
-            keywords=json.loads(keywords), repos=json.loads(repos), sources=sources,
+            arxiv_id=arxiv_id, doi=doi, year=year, authors=json.loads(authors),
+            tags=[name for name, keyword in named if not keyword],
+            keywords=[name for name, keyword in named if keyword],
+            repos=json.loads(repos), sources=sources,
         ))
     return hits
 
