@@ -3,8 +3,11 @@ near zero, so WAND prunes almost nothing and the query costs tens of ms at 1M pa
 ranked after each commit of the index, before the new version is named, and kept in the generation
 folder; search_engine answers the first TOP_K of such a prefix from there.
 
-A full ranking (every common prefix over every paper) runs after a build, or when the papers changed
-since the last one exceed FULL_SHARE of the corpus. A small update re-scores only the candidates: the
+A full ranking (every common prefix over every paper) runs after a build, when the papers changed
+since the last one exceed FULL_SHARE of the corpus, or when re-scoring this update's candidates would
+cost more than the last full ranking did (timings kept in the file: at 100k papers a full ranking is the
+cheaper one for any update, at 1M re-scoring wins below a few hundred changed papers). Otherwise an update
+re-scores only the candidates: the
 kept KEEP plus the changed papers, exactly, with the current searcher (the same scores a live query
 gives). A paper outside both can only rise by corpus statistics shifting, and it lies below KEEP: the
 margin KEEP - TOP_K and the FULL_SHARE bound keep it out of the served TOP_K."""
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import tantivy
@@ -23,8 +27,10 @@ TOP_K = 100  # served: five pages of 20
 KEEP = 200  # kept: the margin a small update re-scores within
 MIN_KEPT = 150  # a prefix whose kept list fell below this (papers unlisted) is ranked again in full
 FULL_SHARE = 0.01  # changed papers since the last full ranking, against the corpus, that call for a new one
+# Seconds to re-score one candidate for one prefix, until an update has measured it (100k and 1M: ~9 us).
+RESCORE_SECONDS_GUESS = 9e-6
 TOP_FILE = "common-prefixes.json"
-FORMAT = 2
+FORMAT = 3
 PREFIX_FIELDS = (("title_prefix", TITLE_BOOST), ("abstract_prefix", 1.0))
 
 
@@ -68,9 +74,11 @@ def _rescored(
     return top_hits(searcher, query, KEEP, 0)
 
 
-def _write(path: Path, kept: dict[str, list[tuple[int, float]]], changed: int) -> None:
+def _write(path: Path, kept: dict[str, list[tuple[int, float]]], changed: int, *, full_seconds: float,
+           rescore_seconds: float) -> None:
     partial = path / (TOP_FILE + ".partial")
-    body = {"format": FORMAT, "generation": path.name, "changed_since_full": changed, "prefixes": kept}
+    body = {"format": FORMAT, "generation": path.name, "changed_since_full": changed,
+            "full_seconds": full_seconds, "rescore_seconds": rescore_seconds, "prefixes": kept}
     partial.write_text(json.dumps(body), encoding="utf-8")
     os.replace(partial, path / TOP_FILE)
 
@@ -88,36 +96,53 @@ def _read(path: Path) -> dict | None:
 def write_common_prefixes(index: tantivy.Index, path: Path) -> int:
     """Rank every prefix found in TOP_SHARE of the papers or more into TOP_FILE (replaced atomically).
     Returns how many were ranked."""
+    started = time.perf_counter()
     index.reload()
     searcher = index.searcher()
     kept = {gram: top_hits(searcher, prefix_term_query(index.schema, gram), KEEP, 0)
             for gram in _common_grams(searcher)}
-    _write(path, kept, 0)
+    previous = _read(path)
+    _write(path, kept, 0, full_seconds=time.perf_counter() - started,
+           rescore_seconds=previous["rescore_seconds"] if previous else RESCORE_SECONDS_GUESS)
     return len(kept)
+
+
+def _rescoring_costs_more(body: dict, grams: int, candidates: int) -> bool:
+    """Would re-scoring `candidates` papers for each of `grams` prefixes take longer than a full ranking?"""
+    return body["rescore_seconds"] * grams * candidates > body["full_seconds"]
 
 
 def update_common_prefixes(index: tantivy.Index, path: Path, changed: list[int]) -> str:
     """After `changed` papers were applied to the index: re-score the candidates of each kept prefix,
     or rank everything again ("full") when the kept file is missing, of another generation or format,
-    or the changes since the last full ranking exceed FULL_SHARE. Returns "full" or "rescored"."""
+    the changes since the last full ranking exceed FULL_SHARE, or re-scoring would take longer than the
+    last full ranking took. Returns "full" or "rescored"."""
     body = _read(path)
     index.reload()
     searcher = index.searcher()
     since = (body["changed_since_full"] if body else 0) + len(changed)
-    if body is None or since > FULL_SHARE * searcher.num_docs:
+    grams = _common_grams(searcher)
+    if (body is None or since > FULL_SHARE * searcher.num_docs
+            or _rescoring_costs_more(body, len(grams), KEEP + len(changed))):
         write_common_prefixes(index, path)
         return "full"
+    started = time.perf_counter()
     old: dict[str, list[list[float]]] = body["prefixes"]
     kept: dict[str, list[tuple[int, float]]] = {}
     by_id: dict[int, tantivy.Query] = {}
-    for gram in _common_grams(searcher):
+    rescored = 0
+    for gram in grams:
         hits = old.get(gram)
         if hits is not None:
-            hits = _rescored(searcher, index.schema, gram, sorted({int(pid) for pid, _ in hits} | set(changed)), by_id)
+            candidates = sorted({int(pid) for pid, _ in hits} | set(changed))
+            rescored += len(candidates)
+            hits = _rescored(searcher, index.schema, gram, candidates, by_id)
         if hits is None or len(hits) < MIN_KEPT:  # newly common, or its margin was unlisted
             hits = top_hits(searcher, prefix_term_query(index.schema, gram), KEEP, 0)
         kept[gram] = hits
-    _write(path, kept, since)
+    took = time.perf_counter() - started
+    _write(path, kept, since, full_seconds=body["full_seconds"],
+           rescore_seconds=took / rescored if rescored else body["rescore_seconds"])
     return "rescored"
 
 

@@ -276,6 +276,8 @@ def test_a_small_update_rescores_the_kept_prefixes_and_a_large_one_ranks_them_ag
     monkeypatch.setattr(search_top, "KEEP", 30)
     monkeypatch.setattr(search_top, "MIN_KEPT", 25)
     monkeypatch.setattr(search_top, "FULL_SHARE", 0.06)
+    # At 100 papers a full ranking is always the cheaper: re-scoring is what this test checks.
+    monkeypatch.setattr(search_top, "_rescoring_costs_more", lambda body, grams, candidates: False)
     records = list(GRADED)
     dump = tmp_path / "dump.txt"
     run_import(db_path, [SourceTask.for_path(listing(dump, records), format="listing")])
@@ -307,8 +309,12 @@ def test_a_small_update_rescores_the_kept_prefixes_and_a_large_one_ranks_them_ag
     assert reimport()["changed_since_full"] == 0
 
 
-def test_a_kept_file_from_another_generation_or_format_is_ranked_again(imported: Path) -> None:
+def test_a_kept_file_from_another_generation_or_format_is_ranked_again(
+    imported: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from corpus_db.store import search_top
+
+    monkeypatch.setattr(search_top, "_rescoring_costs_more", lambda body, grams, candidates: False)
     from corpus_db.store.search_index import open_index
 
     path = index_root(imported) / read_state(sqlite3.connect(imported)).generation
@@ -319,4 +325,23 @@ def test_a_kept_file_from_another_generation_or_format_is_ranked_again(imported:
     (path / search_top.TOP_FILE).write_text(json.dumps(body["prefixes"]))  # round 3's layout
     assert search_top.update_common_prefixes(open_index(path), path, [1]) == "full"
     assert search_top.update_common_prefixes(open_index(path), path, []) == "rescored"
+    assert search_top.load_top(path)["pape"][:20] == _live_and_kept(imported, "pape*")[0]
+
+
+def test_an_update_ranks_in_full_when_re_scoring_would_cost_more(imported: Path) -> None:
+    from corpus_db.store import search_top
+    from corpus_db.store.search_index import open_index
+
+    path = index_root(imported) / read_state(sqlite3.connect(imported)).generation
+    body = _kept_body(imported)
+    assert body["full_seconds"] > 0 and body["rescore_seconds"] == search_top.RESCORE_SECONDS_GUESS
+    # A full ranking that took an hour: re-scoring is cheaper, and it measures its own cost per candidate.
+    (path / search_top.TOP_FILE).write_text(json.dumps({**body, "full_seconds": 3600.0}))
+    assert search_top.update_common_prefixes(open_index(path), path, [1]) == "rescored"
+    measured = _kept_body(imported)
+    assert measured["rescore_seconds"] != search_top.RESCORE_SECONDS_GUESS and measured["full_seconds"] == 3600.0
+    # Re-scoring that takes a second a candidate: the full ranking is cheaper, and it answers the same.
+    (path / search_top.TOP_FILE).write_text(json.dumps({**measured, "rescore_seconds": 1.0}))
+    assert search_top.update_common_prefixes(open_index(path), path, [1]) == "full"
+    assert _kept_body(imported)["changed_since_full"] == 0
     assert search_top.load_top(path)["pape"][:20] == _live_and_kept(imported, "pape*")[0]
