@@ -194,7 +194,18 @@ def settle_search_index(first: Run, db: Path, needed: bool) -> float:
     if not needed and found:
         with contextlib.suppress(ProcessLookupError):
             os.kill(int(found.group(1)), signal.SIGTERM)
-    return timed(lambda: _take_writer_lock(db))
+    # Wait for the process itself: taking the lock alone can win the race against a child that has not
+    # taken it yet, and the next section would then wait for the build instead.
+    return timed(lambda: (_wait_for_exit(int(found.group(1))) if found else None, _take_writer_lock(db)))
+
+
+def _wait_for_exit(pid: int) -> None:
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
 
 
 def _take_writer_lock(db: Path) -> None:
