@@ -60,11 +60,6 @@ class EmbedCounts:
     repacked: int = 0  # cells whose pack was rebuilt (those the pass, or a killed one, changed)
 
 
-def embedding_enabled(conn: sqlite3.Connection) -> bool:
-    """True once `corpus-db embed` has run on this database: imports then keep the vectors current."""
-    return MODEL_KEY in read_state(conn)
-
-
 def embed_pending(
     conn: sqlite3.Connection, path: str | Path, *, rebuild: bool = False, progress: Progress | None = None,
     batch: int | None = None,

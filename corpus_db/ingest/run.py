@@ -27,6 +27,7 @@ from corpus_db.store.rejects import RejectLimit
 from corpus_db.store.runs import RunTotals, begin_run, finish_run
 from corpus_db.store.search_index import refresh
 from corpus_db.store.sources import KnownSource, SourceInfo, known_source
+from corpus_db.store.vectors import embedding_enabled
 from corpus_db.store.writer import SourceWriter, refresh_unchanged_source, source_transaction
 
 Progress = Callable[[int], None]
@@ -183,12 +184,10 @@ def _embed_after_import(conn: sqlite3.Connection, db_path: str | Path) -> int | 
     """Embed the new and changed papers when this database keeps similar-paper vectors (`corpus-db embed`
     was run once) and the extra is installed; the number embedded, None when not applicable. A step after
     the source transactions, still under the writer lock: each batch commits whole rows (see embed.py)."""
-    if not similar_extra.available():
+    if not similar_extra.available() or not embedding_enabled(conn):
         return None
-    from corpus_db.ingest.embed import embed_pending, embedding_enabled  # numpy: only when it is needed
+    from corpus_db.ingest.embed import embed_pending  # numpy (~50 ms to import): only when there is work
 
-    if not embedding_enabled(conn):
-        return None
     return embed_pending(conn, db_path).embedded
 
 

@@ -66,6 +66,11 @@ def read_state(conn: sqlite3.Connection) -> dict[str, str]:
     return dict(conn.execute("SELECT key, value FROM similar_state").fetchall())
 
 
+def embedding_enabled(conn: sqlite3.Connection) -> bool:
+    """True once `corpus-db embed` has run on this database: imports then keep the vectors current."""
+    return MODEL_KEY in read_state(conn)
+
+
 def write_state(conn: sqlite3.Connection, path: str | Path, values: dict[str, str]) -> None:
     with write_transaction(conn, path):
         conn.executemany(_SET_STATE, list(values.items()))
