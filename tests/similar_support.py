@@ -74,3 +74,17 @@ def packs_match_rows(conn: sqlite3.Connection) -> int:
         rows = conn.execute("SELECT paper_id, vector FROM paper_vectors WHERE cell = ? ORDER BY paper_id", (cell,))
         assert pack(rows.fetchall()) == (ids, vectors), cell
     return len(packs)
+
+
+def embedded_corpus(tmp_path: Path) -> tuple[Path, sqlite3.Connection]:
+    """The 200 real Kaggle papers imported into a new database and embedded (needs the extra)."""
+    from corpus_db.ingest.embed import embed_pending
+    from corpus_db.ingest.run import SourceTask, run_import
+    from corpus_db.store import db as database
+
+    db = tmp_path / "corpus.db"
+    totals, _ = run_import(db, [SourceTask.for_path(write_jsonl(tmp_path / "k.jsonl", kaggle_records()))])
+    assert totals.sources_failed == 0
+    conn = database.connect(db)
+    embed_pending(conn, db)
+    return db, conn

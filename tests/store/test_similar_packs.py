@@ -14,7 +14,7 @@ import pytest
 from corpus_db.ingest.run import SourceTask, run_import
 from corpus_db.store import db as database
 from corpus_db.store import migrate as migrations
-from tests.similar_support import kaggle_records, packs_match_rows, requires_extra, write_jsonl
+from tests.similar_support import embedded_corpus, kaggle_records, packs_match_rows, requires_extra, write_jsonl
 
 pytestmark = requires_extra
 CELLS = 8
@@ -25,11 +25,7 @@ def clustered(tmp_path: Path) -> tuple[Path, sqlite3.Connection]:
     """200 real papers embedded in 8 cells, packed (corpus-db makes cells from 20,000 papers on)."""
     from corpus_db.ingest.embed import embed_pending, recluster
 
-    db = tmp_path / "corpus.db"
-    totals, _ = run_import(db, [SourceTask.for_path(write_jsonl(tmp_path / "k.jsonl", kaggle_records()))])
-    assert totals.sources_failed == 0
-    conn = database.connect(db)
-    embed_pending(conn, db)
+    db, conn = embedded_corpus(tmp_path)
     recluster(conn, db, CELLS, 200)
     assert embed_pending(conn, db).repacked == CELLS  # moving vectors between cells dropped their packs
     return db, conn

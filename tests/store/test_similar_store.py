@@ -8,23 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from corpus_db.ingest.run import SourceTask, run_import
-from corpus_db.store import db as database
-from tests.similar_support import kaggle_records, requires_extra, write_jsonl
+from tests.similar_support import embedded_corpus, requires_extra
 
 pytestmark = requires_extra
 
 
 @pytest.fixture
 def embedded(tmp_path: Path) -> tuple[Path, sqlite3.Connection]:
-    from corpus_db.ingest.embed import embed_pending
-
-    db = tmp_path / "corpus.db"
-    totals, _ = run_import(db, [SourceTask.for_path(write_jsonl(tmp_path / "k.jsonl", kaggle_records()))])
-    assert totals.sources_failed == 0
-    conn = database.connect(db)
-    embed_pending(conn, db)
-    return db, conn
+    return embedded_corpus(tmp_path)
 
 
 def test_paper_references_resolve(embedded: tuple[Path, sqlite3.Connection]) -> None:
