@@ -11,7 +11,7 @@ DEFERRABLE = (
     "ix_papers_published_id",
     "ix_papers_first_seen",
     "ix_paper_sources_paper_id_source_id",
-    "ix_paper_sources_source_id_record_hash",
+    "ix_paper_sources_source_id_record_hash_listed_record_key",
     "ix_paper_tags_tag_id_paper_id",
     "ix_paper_repos_repo_id_paper_id",
     "ix_paper_authors_author_id_paper_id",

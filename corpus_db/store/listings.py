@@ -9,6 +9,8 @@ from pathlib import Path
 from corpus_db.store.db import connect_read_only
 from corpus_db.store.sources import source_id
 
+LOOKUP_CACHE_KIB = 64 * 1024
+
 
 class LastImport:
     """The fingerprints of the records a source listed at its last committed import (a read-only
@@ -16,6 +18,9 @@ class LastImport:
 
     def __init__(self, db_path: str | Path, locator: str):
         self.conn = connect_read_only(db_path)
+        # The dump's order is random in the fingerprint index: with SQLite's 2 MB cache most look-ups
+        # went to the OS for their page (0.22 s for 100k look-ups at 100k papers; 0.15 s with 64 MB).
+        self.conn.execute(f"PRAGMA cache_size = -{LOOKUP_CACHE_KIB}")
         self.source_id = source_id(self.conn, locator)
 
     def listed_hashes(self, hashes: list[str]) -> set[str]:

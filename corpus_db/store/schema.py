@@ -75,7 +75,9 @@ paper_sources = sa.Table(
     sa.Column("unlisted_at", sa.Text),
     sa.UniqueConstraint("source_id", "record_key"),
     # Re-imports recognise unchanged records by fingerprint before parsing them.
-    sa.Index("ix_paper_sources_source_id_record_hash", "source_id", "record_hash"),
+    # Covering: a re-import asks "listed?" and "which key?" of every fingerprint it recognises (revision 0015).
+    sa.Index("ix_paper_sources_source_id_record_hash_listed_record_key", "source_id", "record_hash", "listed",
+             "record_key"),
     # "Is this paper listed by that source" without reading the (large) row.
     sa.Index("ix_paper_sources_paper_id_source_id", "paper_id", "source_id"),
 )
