@@ -14,11 +14,12 @@ margin KEEP - TOP_K and the FULL_SHARE bound keep it out of the served TOP_K."""
 
 from __future__ import annotations
 
-import json
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import orjson
 import tantivy
 
 TITLE_BOOST = 10.0  # a title match weighs ten times an abstract match, as in FTS5's bm25(10.0, 1.0)
@@ -79,14 +80,14 @@ def _write(path: Path, kept: dict[str, list[tuple[int, float]]], changed: int, *
     partial = path / (TOP_FILE + ".partial")
     body = {"format": FORMAT, "generation": path.name, "changed_since_full": changed,
             "full_seconds": full_seconds, "rescore_seconds": rescore_seconds, "prefixes": kept}
-    partial.write_text(json.dumps(body), encoding="utf-8")
+    partial.write_bytes(orjson.dumps(body))  # ~300 x 200 pairs: json took 50 ms each way at 100k, orjson ~5
     os.replace(partial, path / TOP_FILE)
 
 
 def _read(path: Path) -> dict | None:
     try:
-        body = json.loads((path / TOP_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        body = orjson.loads((path / TOP_FILE).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
         return None
     if not isinstance(body, dict) or body.get("format") != FORMAT or body.get("generation") != path.name:
         return None
@@ -99,12 +100,19 @@ def write_common_prefixes(index: tantivy.Index, path: Path) -> int:
     started = time.perf_counter()
     index.reload()
     searcher = index.searcher()
-    kept = {gram: top_hits(searcher, prefix_term_query(index.schema, gram), KEEP, 0)
-            for gram in _common_grams(searcher)}
+    kept = _ranked(searcher, index.schema, _common_grams(searcher))
     previous = _read(path)
     _write(path, kept, 0, full_seconds=time.perf_counter() - started,
            rescore_seconds=previous["rescore_seconds"] if previous else RESCORE_SECONDS_GUESS)
     return len(kept)
+
+
+def _ranked(searcher: tantivy.Searcher, schema: tantivy.Schema, grams: list[str]) -> dict[str, list[tuple[int, float]]]:
+    """Each prefix's best KEEP, on two threads: tantivy releases the GIL while it searches, and after an
+    import the second core is idle (310 prefixes at 100k: 0.50 s -> 0.33-0.44 s, machine under load)."""
+    with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
+        ranked = pool.map(lambda gram: top_hits(searcher, prefix_term_query(schema, gram), KEEP, 0), grams)
+        return dict(zip(grams, ranked, strict=True))
 
 
 def _rescoring_costs_more(body: dict, grams: int, candidates: int) -> bool:
