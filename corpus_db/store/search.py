@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import orjson
+
 from corpus_db.store import search_engine
 from corpus_db.store.db import connect_read_only, db_path_of
 from corpus_db.store.fts import FTS_TABLE
@@ -126,13 +128,13 @@ def _hits(
             continue  # deleted since the index was read
         _, title, abstract, arxiv_id, doi, year, authors, tags, repos, sources = row
         # One pass over the paper's tags, split here: curated tags and categories vs the sources' keywords.
-        named = json.loads(tags)
+        named = orjson.loads(tags)  # three JSON cells a hit: orjson takes a quarter of json's time
         hits.append(SearchHit(
             id=pid, title=title, snippet=best_snippet(title, abstract, pattern, highlight), score=round(score, 4),
-            arxiv_id=arxiv_id, doi=doi, year=year, authors=json.loads(authors),
+            arxiv_id=arxiv_id, doi=doi, year=year, authors=orjson.loads(authors),
             tags=[name for name, keyword in named if not keyword],
             keywords=[name for name, keyword in named if keyword],
-            repos=json.loads(repos), sources=sources,
+            repos=orjson.loads(repos), sources=sources,
         ))
     return hits
 

@@ -1,7 +1,10 @@
+import re
 import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus_db.store.search import search, search_connection, to_match_query
 
@@ -82,3 +85,17 @@ def test_hits_keep_a_sources_free_keywords_apart_from_tags_and_categories(db_pat
         assert sorted(hit.tags) == sorted(n for n, k in kinds.items() if k != "keyword")
         assert hit.keywords == [n for n, k in kinds.items() if k == "keyword"]
         assert hit.as_dict()["keywords"] == hit.keywords  # --json carries them apart
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    words=st.lists(st.text(alphabet="abcAB-_ éÉİß1", min_size=1, max_size=6), min_size=1, max_size=4),
+    text=st.text(alphabet="abcAB-_ éÉİß1.\n", max_size=200),
+)
+def test_the_snippet_marker_finds_what_its_regex_finds(words: list[str], text: str) -> None:
+    from corpus_db.store.snippets import Marker
+
+    ordered = tuple(sorted({w.lower() for w in words}, key=len, reverse=True))
+    alternatives = "|".join(re.escape(s) for s in ordered)
+    marker = Marker(ordered, re.compile(rf"(?<!\w)(?:{alternatives})\w*", re.IGNORECASE))
+    assert marker.spans(text) == [m.span() for m in marker.pattern.finditer(text)]
