@@ -7,6 +7,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
+import orjson
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
@@ -37,15 +38,21 @@ def _link(base: str, **params: object) -> str:
 
 
 def _json_body(page: SearchPage, datasette: Any, database: str, next_url: str | None) -> dict[str, Any]:
+    papers = datasette.urls.table(database, "papers")  # a row's URL is this plus its integer id: built once
     rows = [
         {"paper_id": h.id, "title": h.title, "snippet": h.snippet, "score": h.score, "year": h.year,
          "arxiv_id": h.arxiv_id, "doi": h.doi, "authors": h.authors, "tags": h.tags, "keywords": h.keywords,
          "repos": h.repos,
-         "sources": h.sources, "url": datasette.urls.row(database, "papers", str(h.id))}
+         "sources": h.sources, "url": f"{papers}/{h.id}"}
         for h in page.hits
     ]
     return {"ok": True, "query": page.query, "engine": page.engine, "fallback_reason": page.fallback_reason,
             "offset": page.offset, "limit": page.limit, "more": page.more, "next_url": next_url, "rows": rows}
+
+
+def _json_response(body: object) -> Response:
+    """Response.json, serialised by orjson (a page of 20 hits with snippets: json.dumps was ~10% of the request)."""
+    return Response(orjson.dumps(body), content_type="application/json; charset=utf-8")
 
 
 async def search_view(datasette: Any, request: Any) -> Response:
@@ -76,9 +83,7 @@ async def search_view(datasette: Any, request: Any) -> Response:
     next_url = _link(base + (".json" if as_json else ""), **keep, page=number + 1) if page.more else None
     if as_json:
         body = _json_body(page, datasette, database, next_url)
-        if request.args.get("_shape") == "array":
-            return Response.json(body["rows"])
-        return Response.json(body)
+        return _json_response(body["rows"] if request.args.get("_shape") == "array" else body)
     export = datasette.urls.database(database) + "/-/export"
     context = {
         "database": database, "q": q, "author": author or "", "page": page, "page_number": number,
