@@ -6,6 +6,7 @@ every match). A prefix expands over the term dictionary to the words it starts, 
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -100,15 +101,31 @@ def _term(schema: tantivy.Schema, field: str, value: str) -> tantivy.Query:
     return tantivy.Query.term_query(schema, field, value, index_option="freq")
 
 
-def _prefix_words(searcher: tantivy.Searcher, typed: str) -> list[str]:
-    # "models*" must find "model" (the stem is what is indexed): expand the stem when it is shorter.
+def _idf(docs: int, freq: int) -> float:
+    """tantivy's (and FTS5's) BM25 idf for a term found in `freq` of `docs` documents."""
+    return math.log(1.0 + (docs - freq + 0.5) / (freq + 0.5))
+
+
+def _prefix_expansion(searcher: tantivy.Searcher, typed: str) -> list[tuple[str, str, float]]:
+    """(field, word, boost) for the indexed words a prefix stands for, the most frequent first. FTS5
+    scores a prefix as one term: its idf from the papers holding any of the words, its frequency summed.
+    A sum of one term query per word would give each word its own idf instead, and then a paper with a
+    rare form ("graphlets") outranks one that says "graph" ten times. So each word's score is scaled by
+    the prefix's idf over its own (the union's paper count estimated as the sum, at most all papers)."""
+    # Titles and abstracts are indexed stemmed: "models" and "modeling" are both "model". So the words a
+    # prefix stands for are the indexed words that start with it, plus the typed word's own stem: "models*"
+    # finds "model", "quickly*" finds "quick" and "lithly*" finds "lith" (where "lithly" went), without
+    # widening to every word that starts with the stem ("lith*" would take in "lithium").
     [stem] = _STEM.analyze(typed) or [typed]
-    start = stem if typed.startswith(stem) else typed
-    found: dict[str, int] = {}
-    for field in ("title", "abstract"):
-        for term, count in searcher.terms_with_prefix(field, start, limit=MAX_EXPANSIONS):
-            found[term] = found.get(term, 0) + count
-    return sorted(found, key=lambda t: -found[t])[:MAX_EXPANSIONS]
+    docs = max(1, searcher.num_docs)
+    expansion = []
+    for field, field_boost in (("title", TITLE_BOOST), ("abstract", 1.0)):
+        words = searcher.terms_with_prefix(field, typed, limit=MAX_EXPANSIONS)
+        if stem != typed and stem not in {word for word, _ in words}:
+            words += [(stem, count)] if (count := searcher.doc_freq(field, stem)) else []
+        prefix_idf = _idf(docs, min(docs, sum(count for _, count in words)))
+        expansion += [(field, word, field_boost * prefix_idf / max(_idf(docs, count), 1e-9)) for word, count in words]
+    return expansion
 
 
 def _is_gram(name: str) -> bool:
@@ -125,11 +142,10 @@ def _clause_query(
     if clause.prefix and len(stems) == 1 and _is_gram(names[0]):
         return prefix_term_query(schema, names[0])
     if clause.prefix and len(stems) == 1:
-        words = _prefix_words(searcher, names[0])
-        if not words:
+        expansion = _prefix_expansion(searcher, names[0])
+        if not expansion:
             return tantivy.Query.empty_query()
-        return _one_of([(q, b) for w in words
-                        for q, b in ((_term(schema, "title", w), TITLE_BOOST), (_term(schema, "abstract", w), 1.0))])
+        return _one_of([(_term(schema, field, word), boost) for field, word, boost in expansion])
     if clause.prefix:
         phrase = [*stems[:-1], names[-1]]
         return _one_of([(tantivy.Query.phrase_prefix_query(schema, "title", phrase), TITLE_BOOST),

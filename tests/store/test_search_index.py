@@ -345,3 +345,19 @@ def test_an_update_ranks_in_full_when_re_scoring_would_cost_more(imported: Path)
     assert search_top.update_common_prefixes(open_index(path), path, [1]) == "full"
     assert _kept_body(imported)["changed_since_full"] == 0
     assert search_top.load_top(path)["pape"][:20] == _live_and_kept(imported, "pape*")[0]
+
+
+def test_a_long_prefix_finds_the_words_it_starts_and_the_stem_it_stands_for(db_path: Path, tmp_path: Path) -> None:
+    records = [
+        ("Lithium batteries", "Cells of lithium."),  # starts with "lith", not with "lithly"
+        ("Moving quickly", "A quick note."),  # "quickly" is indexed as "quick"
+        ("Quickness tested", "Nothing else."),  # "quickness" is indexed as "quick" too
+        ("Models of graphs", "Graphs modelled with graphlets and graph graph graph."),
+        ("A modeler at work", "The modeler models."),
+    ] + [(f"Filler paper {i}", f"Plain text {i}.") for i in range(40)]
+    run_import(db_path, [SourceTask.for_path(listing(tmp_path / "dump.txt", records), format="listing")])
+    assert titles(db_path, "lithiu*") == ["Lithium batteries"]
+    assert titles(db_path, "lithly*") == []  # the stem "lith" is a word of no paper: nothing widens to "lith*"
+    assert set(titles(db_path, "quickly*")) == {"Moving quickly", "Quickness tested"}
+    # Scored as one term, as FTS5 scores a prefix: "graph" said four times outranks the rarer "graphlets".
+    assert titles(db_path, "graph*")[0] == "Models of graphs"
