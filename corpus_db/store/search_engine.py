@@ -155,8 +155,8 @@ def _clause_query(
         if names:
             queries.append((_term(schema, "authors", names[0]), AUTHOR_BOOST))
         return _one_of(queries)
-    if len(names) == 2 and names[0] in common and names[1] in common:  # one term of the pair fields
-        pair = "_".join(names)
+    if len(stems) == 2 and stems[0] in common and stems[1] in common:  # one term of the pair fields (stems)
+        pair = "_".join(stems)
         queries = [(_term(schema, "title_pairs", pair), TITLE_BOOST), (_term(schema, "abstract_pairs", pair), 1.0),
                    (tantivy.Query.phrase_query(schema, "authors", names), AUTHOR_BOOST)]
         return _one_of(queries)

@@ -16,7 +16,7 @@ from corpus_db.ingest.run import SourceTask, run_import
 from corpus_db.store import search_outbox
 from corpus_db.store.lock import writer_lock
 from corpus_db.store.search import search
-from corpus_db.store.search_index import index_root, read_state, update
+from corpus_db.store.search_index import index_root, load_common, read_state, update
 from tests.paths import ROOT
 
 RECORDS = [(f"Paper number {i} about topic{i}", f"Abstract {i} discusses topic{i} at length.") for i in range(1, 101)]
@@ -361,3 +361,17 @@ def test_a_long_prefix_finds_the_words_it_starts_and_the_stem_it_stands_for(db_p
     assert set(titles(db_path, "quickly*")) == {"Moving quickly", "Quickness tested"}
     # Scored as one term, as FTS5 scores a prefix: "graph" said four times outranks the rarer "graphlets".
     assert titles(db_path, "graph*")[0] == "Models of graphs"
+
+
+def test_a_phrase_of_common_words_finds_every_form_of_them(db_path: Path, tmp_path: Path) -> None:
+    records = [
+        ("Neural networks for proteins", "We train neural networks."),
+        ("A neural network for images", "One neural network."),
+        ("Networks that are neural", "Not the phrase: network and neural apart."),
+    ] + [(f"Filler paper {i}", f"Plain text {i} on a neural topic and a network.") for i in range(40)]
+    run_import(db_path, [SourceTask.for_path(listing(tmp_path / "dump.txt", records), format="listing")])
+    state = read_state(sqlite3.connect(db_path))
+    common = load_common(index_root(db_path) / state.generation)
+    assert {"neural", "network"} <= common  # so the phrase is answered by one term of the pair fields
+    for typed in ('"neural network"', '"neural networks"', '"Neural Networks"'):
+        assert set(titles(db_path, typed)) == {"Neural networks for proteins", "A neural network for images"}
