@@ -38,7 +38,7 @@ sys.path.insert(0, str(BENCH))
 import browse  # noqa: E402
 import formats  # noqa: E402
 import generate  # noqa: E402
-import prefix_lengths  # noqa: E402
+import query_lengths  # noqa: E402
 import search as search_section  # noqa: E402
 from hostile import bench_hostile  # noqa: E402
 
@@ -474,7 +474,7 @@ def bench(size: int, seed: int, sections: set[str], data_root: Path) -> Report:
         loader, tool = http_loader()
         search_section.bench_search(db, queries, QUERY_KINDS, report, serve=serve_in_place, port=free_port(),
                                     loader=loader, tool=tool)
-        prefix_lengths.bench_prefix_lengths(db, report, seed)
+        query_lengths.bench_query_lengths(db, report, seed)
 
     if "datasette" in sections and db.exists():
         print("datasette: /corpus/search.json canned query, 8 concurrent clients on loopback", flush=True)
@@ -517,7 +517,7 @@ def search_existing(db: Path, seed: int, *, build: bool = True) -> int:
     loader, tool = http_loader()
     search_section.bench_search(db, search_queries(seed), QUERY_KINDS, report, serve=serve_in_place,
                                 port=free_port(), loader=loader, tool=tool, build=build)
-    prefix_lengths.bench_prefix_lengths(db, report, seed)
+    query_lengths.bench_query_lengths(db, report, seed)
     out = db.with_name(f"results-search-{size}.json")
     out.write_text(json.dumps(report.figures, indent=2))
     print(f"results: {out}", flush=True)

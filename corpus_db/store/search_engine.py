@@ -10,6 +10,7 @@ import math
 import sqlite3
 import threading
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import tantivy
@@ -160,11 +161,24 @@ def _clause_query(
         queries = [(_term(schema, "title_pairs", pair), TITLE_BOOST), (_term(schema, "abstract_pairs", pair), 1.0),
                    (tantivy.Query.phrase_query(schema, "authors", names), AUTHOR_BOOST)]
         return _one_of(queries)
-    queries = [(tantivy.Query.phrase_query(schema, "title", stems), TITLE_BOOST),
-               (tantivy.Query.phrase_query(schema, "abstract", stems), 1.0)]
+    queries = [(_phrase(schema, field, stems, common), boost)
+               for field, boost in (("title", TITLE_BOOST), ("abstract", 1.0))]
     if len(names) > 1:
         queries.append((tantivy.Query.phrase_query(schema, "authors", names), AUTHOR_BOOST))
     return _one_of(queries)
+
+
+def _phrase(schema: tantivy.Schema, field: str, stems: list[str], common: frozenset[str]) -> tantivy.Query:
+    """A phrase of three or more words whose stems are all common ("in this paper"): each word is in most
+    papers, so its positions are checked in most papers (17 ms for "that a a" at 100k). Each adjacent pair
+    is a term of the pair field, and the papers holding them all are few: the positions are checked there
+    only. The pair filters score 0, so the ranking is the phrase's own."""
+    phrase = tantivy.Query.phrase_query(schema, field, stems)
+    if len(stems) < 3 or not all(stem in common for stem in stems):
+        return phrase
+    filters = [(tantivy.Occur.Must, tantivy.Query.const_score_query(_term(schema, f"{field}_pairs", f"{a}_{b}"), 0.0))
+               for a, b in pairwise(stems)]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, phrase), *filters])
 
 
 def _author_filter(schema: tantivy.Schema, author: str) -> tantivy.Query | None:
