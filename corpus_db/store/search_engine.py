@@ -18,14 +18,13 @@ import tantivy
 from corpus_db.store import search_outbox as outbox
 from corpus_db.store.search_index import (
     LAYOUT,
-    PREFIX_GRAMS,
     index_root,
     load_common,
     name_analyzer,
     open_index,
     stem_analyzer,
 )
-from corpus_db.store.search_top import TITLE_BOOST, TOP_K, load_top, prefix_term_query, top_hits
+from corpus_db.store.search_top import PREFIX_LEN, TITLE_BOOST, TOP_K, load_top, prefix_query, top_hits
 from corpus_db.store.typed_query import Clause
 
 AUTHOR_BOOST = 10.0
@@ -130,7 +129,7 @@ def _prefix_expansion(searcher: tantivy.Searcher, typed: str) -> list[tuple[str,
 
 
 def _is_gram(name: str) -> bool:
-    return PREFIX_GRAMS[0] <= len(name) <= PREFIX_GRAMS[1]
+    return PREFIX_LEN - 1 <= len(name) <= PREFIX_LEN
 
 
 def _clause_query(
@@ -141,7 +140,7 @@ def _clause_query(
     if not stems:
         return None
     if clause.prefix and len(stems) == 1 and _is_gram(names[0]):
-        return prefix_term_query(schema, names[0])
+        return prefix_query(searcher, schema, names[0])
     if clause.prefix and len(stems) == 1:
         expansion = _prefix_expansion(searcher, names[0])
         if not expansion:

@@ -33,14 +33,26 @@ RESCORE_SECONDS_GUESS = 9e-6
 TOP_FILE = "common-prefixes.json"
 FORMAT = 3
 PREFIX_FIELDS = (("title_prefix", TITLE_BOOST), ("abstract_prefix", 1.0))
+PREFIX_LEN = 4  # the prefix fields hold each word's first 4 letters (see search_index.prefixes)
 
 
-def prefix_term_query(schema: tantivy.Schema, gram: str) -> tantivy.Query:
-    """A 3-4 letter prefix as one term of the prefix fields, titles weighing ten times abstracts."""
+def gram_terms(searcher: tantivy.Searcher, gram: str) -> list[str]:
+    """The prefix fields' terms a 3-4 letter prefix stands for: a 4-letter one is its own term; a
+    3-letter one, the 3-letter word and the 4-letter grams it starts (at most a few dozen)."""
+    if len(gram) >= PREFIX_LEN:
+        return [gram]
+    return sorted({term for field, _ in PREFIX_FIELDS for term, _ in searcher.terms_with_prefix(field, gram)})
+
+
+def prefix_query(searcher: tantivy.Searcher, schema: tantivy.Schema, gram: str) -> tantivy.Query:
+    """A 3-4 letter prefix over the prefix fields, titles weighing ten times abstracts."""
+    terms = gram_terms(searcher, gram)
+    if not terms:
+        return tantivy.Query.empty_query()
     return tantivy.Query.boolean_query([
         (tantivy.Occur.Should, tantivy.Query.boost_query(
-            tantivy.Query.term_query(schema, field, gram, index_option="freq"), boost))
-        for field, boost in PREFIX_FIELDS
+            tantivy.Query.term_query(schema, field, term, index_option="freq"), boost))
+        for term in terms for field, boost in PREFIX_FIELDS
     ])
 
 
@@ -54,9 +66,18 @@ def top_hits(searcher: tantivy.Searcher, query: tantivy.Query, limit: int, offse
 
 
 def _common_grams(searcher: tantivy.Searcher) -> list[str]:
+    """4-letter grams in TOP_SHARE of the papers or more, and 3-letter ones whose terms' counts add up to
+    that (a sum over-counts papers with two of them: at worst a prefix is kept that need not be)."""
     floor = TOP_SHARE * searcher.num_docs
-    return sorted({term for field, _ in PREFIX_FIELDS
-                   for term, count in searcher.terms_with_prefix(field, "") if count >= floor})
+    common: set[str] = set()
+    for field, _ in PREFIX_FIELDS:
+        starts: dict[str, int] = {}
+        for term, count in searcher.terms_with_prefix(field, ""):
+            if len(term) >= PREFIX_LEN and count >= floor:
+                common.add(term)
+            starts[term[:PREFIX_LEN - 1]] = starts.get(term[:PREFIX_LEN - 1], 0) + count
+        common.update(start for start, count in starts.items() if count >= floor)
+    return sorted(common)
 
 
 def _rescored(
@@ -71,7 +92,7 @@ def _rescored(
     only = tantivy.Query.const_score_query(
         tantivy.Query.boolean_query([(tantivy.Occur.Should, by_id[pid]) for pid in ids]), 0.0)
     query = tantivy.Query.boolean_query([(tantivy.Occur.Must, only),
-                                         (tantivy.Occur.Must, prefix_term_query(schema, gram))])
+                                         (tantivy.Occur.Must, prefix_query(searcher, schema, gram))])
     return top_hits(searcher, query, KEEP, 0)
 
 
@@ -111,7 +132,7 @@ def _ranked(searcher: tantivy.Searcher, schema: tantivy.Schema, grams: list[str]
     """Each prefix's best KEEP, on two threads: tantivy releases the GIL while it searches, and after an
     import the second core is idle (310 prefixes at 100k: 0.50 s -> 0.33-0.44 s, machine under load)."""
     with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
-        ranked = pool.map(lambda gram: top_hits(searcher, prefix_term_query(schema, gram), KEEP, 0), grams)
+        ranked = pool.map(lambda gram: top_hits(searcher, prefix_query(searcher, schema, gram), KEEP, 0), grams)
         return dict(zip(grams, ranked, strict=True))
 
 
@@ -146,7 +167,7 @@ def update_common_prefixes(index: tantivy.Index, path: Path, changed: list[int])
             rescored += len(candidates)
             hits = _rescored(searcher, index.schema, gram, candidates, by_id)
         if hits is None or len(hits) < MIN_KEPT:  # newly common, or its margin was unlisted
-            hits = top_hits(searcher, prefix_term_query(index.schema, gram), KEEP, 0)
+            hits = top_hits(searcher, prefix_query(searcher, index.schema, gram), KEEP, 0)
         kept[gram] = hits
     took = time.perf_counter() - started
     _write(path, kept, since, full_seconds=body["full_seconds"],

@@ -239,6 +239,8 @@ def test_common_prefixes_are_ranked_once_and_answer_as_the_live_query_would(impo
     assert not any(gram.startswith("zep") for gram in kept)  # in none: searched live
     live, answered = _live_and_kept(imported, "pape*")
     assert answered == live and len(live) == 20
+    live, answered = _live_and_kept(imported, "pap*")  # 3 letters: the 4-letter grams it starts
+    assert answered == live and len(live) == 20
     # An edit reaches the kept ranking: a paper that says "paper" most now comes first.
     edited = list(RECORDS)
     edited[41] = ("Paper paper paper papers", "A paper on papers.")
@@ -375,3 +377,23 @@ def test_a_phrase_of_common_words_finds_every_form_of_them(db_path: Path, tmp_pa
     assert {"neural", "network"} <= common  # so the phrase is answered by one term of the pair fields
     for typed in ('"neural network"', '"neural networks"', '"Neural Networks"'):
         assert set(titles(db_path, typed)) == {"Neural networks for proteins", "A neural network for images"}
+
+
+PREFIXED = [("Pap smear screening", "A pap test."), ("Paper trails", "On papers and papyrus."),
+            ("Papyrus scrolls", "Ancient papyri."), ("A pan of water", "Panels and pans."),
+            ("Apaprika", "Not a prefix match: pap inside a word."), ("Pa and ma", "Short words.")]
+
+
+@pytest.mark.parametrize("typed", ["pap*", "scro*", "pape*", "pan*", "pa*", "papyru*", "zzz*"])
+def test_prefixes_of_3_and_4_letters_find_what_fts5_finds(db_path: Path, tmp_path: Path, typed: str) -> None:
+    from corpus_db.store.search import search_connection
+
+    # 4-letter grams are terms; a 3-letter prefix expands over them (and 3-letter words); others over words.
+    run_import(db_path, [SourceTask.for_path(listing(tmp_path / "dump.txt", PREFIXED), format="listing")])
+    conn = sqlite3.connect(db_path)
+    found = {}
+    for engine in ("tantivy", "fts5"):
+        page = search_connection(conn, typed, db_path=db_path, engine=engine, limit=50)
+        assert page.engine == engine, page.fallback_reason
+        found[engine] = sorted(h.title for h in page)
+    assert found["tantivy"] == found["fts5"]
