@@ -58,7 +58,7 @@ def _wrong_prefixes(path: Path) -> int:
     kept = search_top.load_top(path)
     return sum(
         [pid for pid, _ in hits[:search_top.TOP_K]]
-        != [pid for pid, _ in search_top.top_hits(searcher, search_top.prefix_query(searcher, index.schema, gram),
+        != [pid for pid, _ in search_top.top_hits(searcher, search_top.kept_query(searcher, index.schema, gram),
                                                    search_top.TOP_K, 0)]
         for gram, hits in kept.items())
 

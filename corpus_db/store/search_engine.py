@@ -24,7 +24,17 @@ from corpus_db.store.search_index import (
     open_index,
     stem_analyzer,
 )
-from corpus_db.store.search_top import PREFIX_LEN, TITLE_BOOST, TOP_K, load_top, prefix_query, top_hits
+from corpus_db.store.search_top import (
+    PREFIX_LEN,
+    TITLE_BOOST,
+    TOP_K,
+    WORD_KEY,
+    load_top,
+    one_of,
+    prefix_query,
+    top_hits,
+    word_clauses,
+)
 from corpus_db.store.typed_query import Clause
 
 AUTHOR_BOOST = 10.0
@@ -90,13 +100,6 @@ def stems(word: str) -> list[str]:
     return _STEM.analyze(word)
 
 
-def _one_of(queries: list[tuple[tantivy.Query, float]]) -> tantivy.Query:
-    boosted = [q if boost == 1.0 else tantivy.Query.boost_query(q, boost) for q, boost in queries]
-    if len(boosted) == 1:
-        return boosted[0]
-    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in boosted])
-
-
 def _term(schema: tantivy.Schema, field: str, value: str) -> tantivy.Query:
     return tantivy.Query.term_query(schema, field, value, index_option="freq")
 
@@ -145,26 +148,26 @@ def _clause_query(
         expansion = _prefix_expansion(searcher, names[0])
         if not expansion:
             return tantivy.Query.empty_query()
-        return _one_of([(_term(schema, field, word), boost) for field, word, boost in expansion])
+        return one_of([(_term(schema, field, word), boost) for field, word, boost in expansion])
     if clause.prefix:
         phrase = [*stems[:-1], names[-1]]
-        return _one_of([(tantivy.Query.phrase_prefix_query(schema, "title", phrase), TITLE_BOOST),
+        return one_of([(tantivy.Query.phrase_prefix_query(schema, "title", phrase), TITLE_BOOST),
                         (tantivy.Query.phrase_prefix_query(schema, "abstract", phrase), 1.0)])
     if len(stems) == 1:
-        queries = [(_term(schema, "title", stems[0]), TITLE_BOOST), (_term(schema, "abstract", stems[0]), 1.0)]
+        queries = word_clauses(schema, stems[0])
         if names:
             queries.append((_term(schema, "authors", names[0]), AUTHOR_BOOST))
-        return _one_of(queries)
+        return one_of(queries)
     if len(stems) == 2 and stems[0] in common and stems[1] in common:  # one term of the pair fields (stems)
         pair = "_".join(stems)
         queries = [(_term(schema, "title_pairs", pair), TITLE_BOOST), (_term(schema, "abstract_pairs", pair), 1.0),
                    (tantivy.Query.phrase_query(schema, "authors", names), AUTHOR_BOOST)]
-        return _one_of(queries)
+        return one_of(queries)
     queries = [(_phrase(schema, field, stems, common), boost)
                for field, boost in (("title", TITLE_BOOST), ("abstract", 1.0))]
     if len(names) > 1:
         queries.append((tantivy.Query.phrase_query(schema, "authors", names), AUTHOR_BOOST))
-    return _one_of(queries)
+    return one_of(queries)
 
 
 def _phrase(schema: tantivy.Schema, field: str, stems: list[str], common: frozenset[str]) -> tantivy.Query:
@@ -194,13 +197,13 @@ def ranked_ids(
     opened: OpenIndex, clauses: list[Clause], *, limit: int, offset: int, author: str | None
 ) -> list[tuple[int, float]]:
     """(paper id, score) best first, `limit` of them after skipping `offset`."""
-    if len(clauses) == 1 and not (author and author.strip()) and offset + limit <= TOP_K:
-        kept = _kept_prefix(opened, clauses[0])
-        if kept is not None:
-            return kept[offset:offset + limit]
     index = opened.index
     searcher = index.searcher()
     schema = index.schema
+    if len(clauses) == 1 and not (author and author.strip()) and offset + limit <= TOP_K:
+        kept = _kept(opened, searcher, clauses[0])
+        if kept is not None:
+            return kept[offset:offset + limit]
     parts = [q for q in (_clause_query(searcher, schema, c, opened.common) for c in clauses) if q is not None]
     if author:
         name_filter = _author_filter(schema, author)
@@ -212,11 +215,18 @@ def ranked_ids(
     return top_hits(searcher, query, limit, offset)
 
 
-def _kept_prefix(opened: OpenIndex, clause: Clause) -> list[tuple[int, float]] | None:
-    if not clause.prefix or not opened.top:
+def _kept(opened: OpenIndex, searcher: tantivy.Searcher, clause: Clause) -> list[tuple[int, float]] | None:
+    """The kept ranking that answers this clause exactly, if any: a common prefix's, or a common word's
+    when no author name is that word (the live query also scores the word among author names)."""
+    if not opened.top:
         return None
     stems = [s for w in clause.words for s in _STEM.analyze(w)]
     names = [s for w in clause.words for s in _NAME.analyze(w)]
-    if len(stems) != 1 or not names or not _is_gram(names[0]):  # as _clause_query picks the prefix fields
+    if len(stems) != 1 or not names:
         return None
-    return opened.top.get(names[0])
+    if clause.prefix:
+        return opened.top.get(names[0]) if _is_gram(names[0]) else None  # as _clause_query picks the prefix fields
+    kept = opened.top.get(WORD_KEY + stems[0])
+    if kept is None or searcher.doc_freq("authors", names[0]):
+        return None
+    return kept

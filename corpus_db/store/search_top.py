@@ -1,7 +1,8 @@
-"""Common prefixes ranked once: a 3-4 letter prefix found in a fifth of the papers or more has an IDF
-near zero, so WAND prunes almost nothing and the query costs tens of ms at 1M papers. Its best KEEP are
-ranked after each commit of the index, before the new version is named, and kept in the generation
-folder; search_engine answers the first TOP_K of such a prefix from there.
+"""Common prefixes and words ranked once: a 3-4 letter prefix or a word found in a fifth of the papers
+or more has an IDF near zero, so WAND prunes almost nothing and the query costs tens of ms at 1M papers.
+Its best KEEP are ranked after each commit of the index, before the new version is named, and kept in the
+generation folder; search_engine answers the first TOP_K of such a prefix or word from there. A key is
+the prefix ("lear") or "=" and the word's stem ("=learn").
 
 A full ranking (every common prefix over every paper) runs after a build, when the papers changed
 since the last one exceed FULL_SHARE of the corpus, or when re-scoring this update's candidates would
@@ -31,7 +32,9 @@ FULL_SHARE = 0.01  # changed papers since the last full ranking, against the cor
 # Seconds to re-score one candidate for one prefix, until an update has measured it (100k and 1M: ~9 us).
 RESCORE_SECONDS_GUESS = 9e-6
 TOP_FILE = "common-prefixes.json"
-FORMAT = 3
+FORMAT = 4  # 4: common words too
+WORD_KEY = "="  # a kept word's key is this and its stem: no prefix holds it
+COMMON_WORDS_LOOKED_AT = 2_000  # the most widespread terms of each field, of which those over TOP_SHARE are kept
 PREFIX_FIELDS = (("title_prefix", TITLE_BOOST), ("abstract_prefix", 1.0))
 PREFIX_LEN = 4  # the prefix fields hold each word's first 4 letters (see search_index.prefixes)
 
@@ -56,6 +59,28 @@ def prefix_query(searcher: tantivy.Searcher, schema: tantivy.Schema, gram: str) 
     ])
 
 
+def word_clauses(schema: tantivy.Schema, stem: str) -> list[tuple[tantivy.Query, float]]:
+    """One stemmed word over titles and abstracts (title weight 10), as search_engine asks for it beside
+    author names."""
+    return [(tantivy.Query.term_query(schema, "title", stem, index_option="freq"), TITLE_BOOST),
+            (tantivy.Query.term_query(schema, "abstract", stem, index_option="freq"), 1.0)]
+
+
+def one_of(clauses: list[tuple[tantivy.Query, float]]) -> tantivy.Query:
+    """Any of the clauses, each score multiplied by its boost."""
+    boosted = [q if boost == 1.0 else tantivy.Query.boost_query(q, boost) for q, boost in clauses]
+    if len(boosted) == 1:
+        return boosted[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in boosted])
+
+
+def kept_query(searcher: tantivy.Searcher, schema: tantivy.Schema, key: str) -> tantivy.Query:
+    """The query a kept key ranks: a common word's, or a prefix's."""
+    if key.startswith(WORD_KEY):
+        return one_of(word_clauses(schema, key[len(WORD_KEY):]))
+    return prefix_query(searcher, schema, key)
+
+
 def top_hits(searcher: tantivy.Searcher, query: tantivy.Query, limit: int, offset: int) -> list[tuple[int, float]]:
     """(paper id, score) best first: block-max WAND (count=False, else every match is visited)."""
     result = searcher.search(query, limit, count=False, offset=offset)
@@ -65,11 +90,14 @@ def top_hits(searcher: tantivy.Searcher, query: tantivy.Query, limit: int, offse
     return [(int(pid), float(score)) for pid, (score, _) in zip(ids, result.hits, strict=True)]
 
 
-def _common_grams(searcher: tantivy.Searcher) -> list[str]:
-    """4-letter grams in TOP_SHARE of the papers or more, and 3-letter ones whose terms' counts add up to
-    that (a sum over-counts papers with two of them: at worst a prefix is kept that need not be)."""
+def _common_keys(searcher: tantivy.Searcher) -> list[str]:
+    """The keys to keep: 4-letter grams in TOP_SHARE of the papers or more, 3-letter ones whose terms'
+    counts add up to that (a sum over-counts papers with two of them: at worst a prefix is kept that need
+    not be), and the stems of titles or abstracts in TOP_SHARE of the papers."""
     floor = TOP_SHARE * searcher.num_docs
-    common: set[str] = set()
+    common: set[str] = {WORD_KEY + term for field in ("title", "abstract")
+                        for term, count in searcher.terms_with_prefix(field, "", limit=COMMON_WORDS_LOOKED_AT)
+                        if count >= floor}
     for field, _ in PREFIX_FIELDS:
         starts: dict[str, int] = {}
         for term, count in searcher.terms_with_prefix(field, ""):
@@ -92,7 +120,7 @@ def _rescored(
     only = tantivy.Query.const_score_query(
         tantivy.Query.boolean_query([(tantivy.Occur.Should, by_id[pid]) for pid in ids]), 0.0)
     query = tantivy.Query.boolean_query([(tantivy.Occur.Must, only),
-                                         (tantivy.Occur.Must, prefix_query(searcher, schema, gram))])
+                                         (tantivy.Occur.Must, kept_query(searcher, schema, gram))])
     return top_hits(searcher, query, KEEP, 0)
 
 
@@ -121,7 +149,7 @@ def write_common_prefixes(index: tantivy.Index, path: Path) -> int:
     started = time.perf_counter()
     index.reload()
     searcher = index.searcher()
-    kept = _ranked(searcher, index.schema, _common_grams(searcher))
+    kept = _ranked(searcher, index.schema, _common_keys(searcher))
     previous = _read(path)
     _write(path, kept, 0, full_seconds=time.perf_counter() - started,
            rescore_seconds=previous["rescore_seconds"] if previous else RESCORE_SECONDS_GUESS)
@@ -132,7 +160,7 @@ def _ranked(searcher: tantivy.Searcher, schema: tantivy.Schema, grams: list[str]
     """Each prefix's best KEEP, on two threads: tantivy releases the GIL while it searches, and after an
     import the second core is idle (310 prefixes at 100k: 0.50 s -> 0.33-0.44 s, machine under load)."""
     with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
-        ranked = pool.map(lambda gram: top_hits(searcher, prefix_query(searcher, schema, gram), KEEP, 0), grams)
+        ranked = pool.map(lambda gram: top_hits(searcher, kept_query(searcher, schema, gram), KEEP, 0), grams)
         return dict(zip(grams, ranked, strict=True))
 
 
@@ -150,7 +178,7 @@ def update_common_prefixes(index: tantivy.Index, path: Path, changed: list[int])
     index.reload()
     searcher = index.searcher()
     since = (body["changed_since_full"] if body else 0) + len(changed)
-    grams = _common_grams(searcher)
+    grams = _common_keys(searcher)
     if (body is None or since > FULL_SHARE * searcher.num_docs
             or _rescoring_costs_more(body, len(grams), KEEP + len(changed))):
         write_common_prefixes(index, path)
@@ -167,7 +195,7 @@ def update_common_prefixes(index: tantivy.Index, path: Path, changed: list[int])
             rescored += len(candidates)
             hits = _rescored(searcher, index.schema, gram, candidates, by_id)
         if hits is None or len(hits) < MIN_KEPT:  # newly common, or its margin was unlisted
-            hits = top_hits(searcher, prefix_query(searcher, index.schema, gram), KEEP, 0)
+            hits = top_hits(searcher, kept_query(searcher, index.schema, gram), KEEP, 0)
         kept[gram] = hits
     took = time.perf_counter() - started
     _write(path, kept, since, full_seconds=body["full_seconds"],

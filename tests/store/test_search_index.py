@@ -241,6 +241,9 @@ def test_common_prefixes_are_ranked_once_and_answer_as_the_live_query_would(impo
     assert answered == live and len(live) == 20
     live, answered = _live_and_kept(imported, "pap*")  # 3 letters: the 4-letter grams it starts
     assert answered == live and len(live) == 20
+    assert "=paper" in kept and "=discuss" in kept and "=topic7" not in kept  # common words, by their stems
+    live, answered = _live_and_kept(imported, "papers")
+    assert answered == live and len(live) == 20
     # An edit reaches the kept ranking: a paper that says "paper" most now comes first.
     edited = list(RECORDS)
     edited[41] = ("Paper paper paper papers", "A paper on papers.")
@@ -248,6 +251,8 @@ def test_common_prefixes_are_ranked_once_and_answer_as_the_live_query_would(impo
     live, answered = _live_and_kept(imported, "pape*")
     assert answered == live
     assert search(imported, "pape*")[0].title == "Paper paper paper papers"
+    live, answered = _live_and_kept(imported, "paper")
+    assert answered == live and search(imported, "paper")[0].title == "Paper paper paper papers"
 
 
 # Scores that differ paper by paper: "paper" i times in abstract i (more of it ranks higher).
@@ -397,3 +402,21 @@ def test_prefixes_of_3_and_4_letters_find_what_fts5_finds(db_path: Path, tmp_pat
         assert page.engine == engine, page.fallback_reason
         found[engine] = sorted(h.title for h in page)
     assert found["tantivy"] == found["fts5"]
+
+
+def test_a_common_word_is_answered_from_its_kept_ranking(imported: Path) -> None:
+    from corpus_db.store import search_engine
+    from corpus_db.store.typed_query import parse
+
+    conn = sqlite3.connect(imported)
+    opened, reason = search_engine.current_index(conn, imported)
+    conn.close()
+    assert opened is not None, reason
+    kept = opened.top["=paper"]
+    opened.top["=paper"] = [(-1, 1.0)]  # a marker no live query returns
+    try:
+        assert search_engine.ranked_ids(opened, parse("papers"), limit=20, offset=0, author=None) == [(-1, 1.0)]
+        assert search_engine.ranked_ids(opened, parse("papers"), limit=20, offset=0, author="x") != [(-1, 1.0)]
+        assert search_engine.ranked_ids(opened, parse("papers"), limit=20, offset=100, author=None) != [(-1, 1.0)]
+    finally:
+        opened.top["=paper"] = kept
