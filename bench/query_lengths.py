@@ -1,4 +1,5 @@
-"""What people type beyond the main mix (4-letter prefixes, 2-word phrases): prefixes of 3, 5 and 7
+"""What people type beyond the main mix (4-letter prefixes, 2-word phrases, words past the 20 most
+frequent): the most frequent words alone and in twos, prefixes of 3, 5 and 7
 letters (one term of the prefix fields, or kept rankings for the common ones; the indexed words they start,
 expanded from the term dictionary) and phrases of 3 and 4 words (positions, filtered by the pair fields
 when every word is common). Per kind: p50/p95 on the CLI path and the FTS5 bm25 mass of the top 20, as for
@@ -45,7 +46,18 @@ def _figures(db: Path, report: Any, label: str, queries: list[str]) -> None:
                met=mean_mass >= 0.97, note=f"lowest {min(mass):.2f}, {len(mass)} queries")
 
 
+def common_word_queries(seed: int, count: int = QUERIES) -> tuple[list[str], list[str]]:
+    """The generator's 40 most frequent words ("the", "model", "learning"), which the main mix leaves out,
+    alone and two at a time."""
+    top = generate.WORDS[:40]
+    rng = random.Random(seed * 41)
+    return top[:count], [f"{rng.choice(top)} {rng.choice(top)}" for _ in range(count)]
+
+
 def bench_query_lengths(db: Path, report: Any, seed: int) -> None:
+    alone, two = common_word_queries(seed)
+    _figures(db, report, "one common word", alone)
+    _figures(db, report, "two common words", two)
     for length in PREFIX_LENGTHS:
         _figures(db, report, f"{length}-letter prefix", prefix_queries(length, seed))
     for length in PHRASE_LENGTHS:
