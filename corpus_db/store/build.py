@@ -51,8 +51,6 @@ class Build:
         # segments merged away, dropped indexes) and holds nothing a reader of the file could not see anyway:
         # 5% of the writer's CPU at 50k papers.
         conn.execute("PRAGMA secure_delete = OFF")
-        # Sorts of the indexes built at the end (store/indexes.py) may use the core the workers leave idle.
-        conn.execute("PRAGMA threads = 2")
         return conn
 
     def finish(self) -> None:
