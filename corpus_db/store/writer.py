@@ -50,9 +50,9 @@ BULK_SHARE_OF_EXISTING = 0.5
 FTS_BATCH = 20_000
 # Author ids the writer has stored or looked up, by name key: a name recurs paper after paper (a 100k
 # dump names 87k people 400k times), and each chunk upserted and looked up every name of its bylines.
-# Ids never change within a source's transaction. Capped so the writer's memory stays flat: 300k names
-# (~40 MB) cover every author of the 1M-paper benchmark dump.
-AUTHOR_CACHE = 300_000
+# Ids never change within a source's transaction. Capped so the writer's memory stays flat (~12 MB):
+# the first 30k names seen already serve 75% of the 400k look-ups of that dump (all of them: 78%).
+AUTHOR_CACHE = 100_000
 
 _PAPER_COLUMNS = (
     "id", "identity_key", *IDENTIFIERS, "title", "title_key", "abstract", "abstract_truncated", "published", "year",
