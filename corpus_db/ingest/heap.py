@@ -14,13 +14,18 @@ from contextlib import contextmanager
 IMPORT_THRESHOLDS = (50_000, 20, 100)
 
 
-@contextmanager
-def import_gc() -> Iterator[None]:
-    """Freeze what start-up allocated (the collector no longer walks it) and collect young objects less
-    often; the previous thresholds come back when the block ends."""
-    previous = gc.get_threshold()
+def tune_for_import() -> None:
+    """For a process that only imports (a worker): freeze what start-up allocated (the collector no longer
+    walks it) and collect young objects less often. Nothing to restore: the process ends with the import."""
     gc.freeze()  # no collect() first: start-up left little garbage, and an unchanged re-import pays nothing
     gc.set_threshold(*IMPORT_THRESHOLDS)
+
+
+@contextmanager
+def import_gc() -> Iterator[None]:
+    """tune_for_import() for the length of the block; the previous thresholds come back when it ends."""
+    previous = gc.get_threshold()
+    tune_for_import()
     try:
         yield
     finally:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from corpus_db.importers import FORMATS, Importer
 from corpus_db.ingest.files import open_dump
-from corpus_db.ingest.heap import import_gc
+from corpus_db.ingest.heap import tune_for_import
 from corpus_db.ingest.prepare import complete, prepare, text_hash
 from corpus_db.model import MergedId, PaperRecord, PreparedRecord, RawRecord, Rejected, Unchanged
 from corpus_db.rules.taxonomy import Taxonomy
@@ -169,13 +169,13 @@ def _work(job: Job, channel: multiprocessing.Queue, parent: int) -> None:
         nonlocal read
         read += n
 
+    tune_for_import()
     try:
-        with import_gc():
-            last = _last_import(job)
-            for batch in _batches(job, last, count):
-                done, read = read, 0
-                _send(channel, ("batch", batch, done), parent)
-            _send(channel, ("done", None, read), parent)
+        last = _last_import(job)
+        for batch in _batches(job, last, count):
+            done, read = read, 0
+            _send(channel, ("batch", batch, done), parent)
+        _send(channel, ("done", None, read), parent)
     except BaseException as exc:  # every failure goes to the writer, which reports it with the file
         _send(channel, ("error", _picklable(exc), read), parent)
 
