@@ -13,6 +13,7 @@ from pathlib import Path
 
 from corpus_db.importers import FORMATS, detect_format
 from corpus_db.ingest.files import content_hash, read_head
+from corpus_db.ingest.heap import import_gc
 from corpus_db.ingest.worker import Job, PreparationError, prepared_records
 from corpus_db.model import ImportCounts, ParseError
 from corpus_db.rules import similar_extra
@@ -210,7 +211,7 @@ def run_import(
     rules = taxonomy or Taxonomy.load()
     check_database(db_path)  # a foreign or newer file is refused before even its lock file is made
     command = as_text(command)
-    with writer_lock(db_path):
+    with writer_lock(db_path), import_gc():
         build = start_build(db_path)
         try:
             outcome = _run_locked(build.path if build else Path(db_path), build, tasks, command=command,

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from corpus_db.importers import FORMATS, Importer
 from corpus_db.ingest.files import open_dump
+from corpus_db.ingest.heap import tune_for_import
 from corpus_db.ingest.prepare import complete, prepare, text_hash
 from corpus_db.model import MergedId, PaperRecord, PreparedRecord, RawRecord, Rejected, Unchanged
 from corpus_db.rules.taxonomy import Taxonomy
@@ -168,6 +169,7 @@ def _work(job: Job, channel: multiprocessing.Queue, parent: int) -> None:
         nonlocal read
         read += n
 
+    tune_for_import()
     try:
         last = _last_import(job)
         for batch in _batches(job, last, count):

@@ -32,8 +32,14 @@ def fold_spaces(text: str) -> str:
     # ~3x faster than _SPACE.sub on a 1.5 KB abstract. An import folds each abstract twice (the importer,
     # then the paper's fields): long ASCII text that is folded already is recognised in 3 us instead of
     # folded again in 13 (short text is folded at once: checking would cost more than it saves).
-    if len(text) > 200 and text.isascii() and _folded_ascii(text):
-        return text
+    if len(text) > 200 and text.isascii():
+        if _folded_ascii(text):
+            return text
+        # Text wrapped at line ends (arXiv abstracts) is folded once its line breaks are spaces: 4 us
+        # instead of 13. Taken only when that leaves nothing but single spaces between words.
+        unwrapped = text.replace("\n", " ").strip(" ")
+        if unwrapped and _folded_ascii(unwrapped):
+            return unwrapped
     return " ".join(text.split())
 
 

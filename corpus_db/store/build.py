@@ -47,6 +47,10 @@ class Build:
         # written for a 660 MB build of 100k papers; 0.76 GB with 64 MB (and with 128 MB). It is the
         # writer's peak memory, less than half of it (the goal is < 300 MB).
         conn.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KIB}")
+        # This SQLite is compiled to zero every page it frees; a build frees pages by the thousand (FTS
+        # segments merged away, dropped indexes) and holds nothing a reader of the file could not see anyway:
+        # 5% of the writer's CPU at 50k papers.
+        conn.execute("PRAGMA secure_delete = OFF")
         return conn
 
     def finish(self) -> None:

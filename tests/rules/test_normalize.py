@@ -109,6 +109,10 @@ def test_fold_spaces_is_str_split_and_join_on_every_kind_of_space() -> None:
         text = "".join(rng.choice(pieces) for _ in range(rng.randrange(12)))
         if rng.random() < 0.2:
             text = rng.choice(spaces) + "w" * 150 + " word" * rng.randrange(20) + rng.choice(["", *spaces])
+        elif rng.random() < 0.2:  # wrapped at line ends, as arXiv abstracts are (the unwrapping shortcut)
+            words = ["w" * 40, *(rng.choice(["word", "a", "é", "bc"]) for _ in range(rng.randrange(60)))]
+            text = "".join(word + rng.choice([" ", " ", "\n", " \n", "\n ", "\t", "  "]) for word in words)
+            text = rng.choice(["", " ", "  ", "\n"]) + text
         folded = " ".join(text.split())
         assert fold_spaces(text) == folded
         assert fold_spaces(folded) == folded

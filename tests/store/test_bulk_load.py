@@ -62,8 +62,10 @@ def test_a_bulk_load_stores_what_triggers_store(tmp_path: Path, dumps: tuple[Pat
         fts.integrity_check(conn)
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []  # built without the look-ups
         assert fts.triggers_present(conn) == set(fts.TRIGGERS)
-        hash_size = conn.execute("SELECT v FROM papers_fts_config WHERE k = 'hashsize'").fetchone()[0]
-        assert hash_size == fts.DEFAULT_HASH_BYTES
+        config = dict(conn.execute("SELECT k, v FROM papers_fts_config"))
+        assert config["hashsize"] == fts.DEFAULT_HASH_BYTES
+        # The load merged nothing until its end; later small writes merge as FTS5 does by default.
+        assert (config["automerge"], config["crisismerge"]) == (fts.DEFAULT_AUTOMERGE, fts.DEFAULT_CRISIS_MERGE)
     finally:
         conn.close()
 
@@ -133,3 +135,23 @@ def test_a_paper_not_indexed_yet_whose_text_a_later_record_improves(tmp_path: Pa
             conn.close()
         stored[bulk] = contents(db)
     assert stored[True] == stored[False]
+
+
+def test_authors_are_the_same_whether_their_ids_are_remembered_or_looked_up(
+    tmp_path: Path, dumps: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer remembers author ids up to writer.AUTHOR_CACHE names and looks the rest up in the database;
+    a tiny cache (most names looked up, some remembered) and none at all must store the same rows."""
+    stored = {}
+    for cache in (0, 25):
+        monkeypatch.setattr(writer, "AUTHOR_CACHE", cache)
+        db = tmp_path / f"cache-{cache}.db"
+        _load(db, dumps, monkeypatch, bulk=True)
+        conn = sqlite3.connect(db)
+        try:  # the ids themselves too: the same names get the same ids in the same order
+            stored[cache] = (conn.execute("SELECT * FROM authors ORDER BY id").fetchall(),
+                             conn.execute("SELECT * FROM paper_authors ORDER BY paper_id, position").fetchall())
+        finally:
+            conn.close()
+    assert stored[0] == stored[25]
+    assert len(stored[0][1]) > len(stored[0][0]) > 25  # names recur, and more than the cache holds
