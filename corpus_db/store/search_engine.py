@@ -152,7 +152,7 @@ def _clause_query(
     if clause.prefix:
         phrase = [*stems[:-1], names[-1]]
         return one_of([(tantivy.Query.phrase_prefix_query(schema, "title", phrase), TITLE_BOOST),
-                        (tantivy.Query.phrase_prefix_query(schema, "abstract", phrase), 1.0)])
+                       (tantivy.Query.phrase_prefix_query(schema, "abstract", phrase), 1.0)])
     if len(stems) == 1:
         queries = word_clauses(schema, stems[0])
         if names:
