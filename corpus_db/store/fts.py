@@ -80,12 +80,8 @@ def end_bulk_load(conn: sqlite3.Connection) -> None:
     _set_hash_bytes(conn, DEFAULT_HASH_BYTES)
 
 
-def _set(conn: sqlite3.Connection, name: str, value: int) -> None:
-    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES (?, ?)", (name, value))
-
-
 def _set_hash_bytes(conn: sqlite3.Connection, size: int) -> None:
-    _set(conn, "hashsize", size)
+    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('hashsize', ?)", (size,))
 
 
 def optimize(conn: sqlite3.Connection) -> None:

@@ -32,6 +32,7 @@ from corpus_db.store.search_top import (
     load_top,
     one_of,
     prefix_query,
+    term_query,
     top_hits,
     word_clauses,
 )
@@ -100,10 +101,6 @@ def stems(word: str) -> list[str]:
     return _STEM.analyze(word)
 
 
-def _term(schema: tantivy.Schema, field: str, value: str) -> tantivy.Query:
-    return tantivy.Query.term_query(schema, field, value, index_option="freq")
-
-
 def _idf(docs: int, freq: int) -> float:
     """tantivy's (and FTS5's) BM25 idf for a term found in `freq` of `docs` documents."""
     return math.log(1.0 + (docs - freq + 0.5) / (freq + 0.5))
@@ -148,7 +145,7 @@ def _clause_query(
         expansion = _prefix_expansion(searcher, names[0])
         if not expansion:
             return tantivy.Query.empty_query()
-        return one_of([(_term(schema, field, word), boost) for field, word, boost in expansion])
+        return one_of([(term_query(schema, field, word), boost) for field, word, boost in expansion])
     if clause.prefix:
         phrase = [*stems[:-1], names[-1]]
         return one_of([(tantivy.Query.phrase_prefix_query(schema, "title", phrase), TITLE_BOOST),
@@ -156,11 +153,12 @@ def _clause_query(
     if len(stems) == 1:
         queries = word_clauses(schema, stems[0])
         if names:
-            queries.append((_term(schema, "authors", names[0]), AUTHOR_BOOST))
+            queries.append((term_query(schema, "authors", names[0]), AUTHOR_BOOST))
         return one_of(queries)
     if len(stems) == 2 and stems[0] in common and stems[1] in common:  # one term of the pair fields (stems)
         pair = "_".join(stems)
-        queries = [(_term(schema, "title_pairs", pair), TITLE_BOOST), (_term(schema, "abstract_pairs", pair), 1.0),
+        queries = [(term_query(schema, "title_pairs", pair), TITLE_BOOST),
+                   (term_query(schema, "abstract_pairs", pair), 1.0),
                    (tantivy.Query.phrase_query(schema, "authors", names), AUTHOR_BOOST)]
         return one_of(queries)
     queries = [(_phrase(schema, field, stems, common), boost)
@@ -178,8 +176,10 @@ def _phrase(schema: tantivy.Schema, field: str, stems: list[str], common: frozen
     phrase = tantivy.Query.phrase_query(schema, field, stems)
     if len(stems) < 3 or not all(stem in common for stem in stems):
         return phrase
-    filters = [(tantivy.Occur.Must, tantivy.Query.const_score_query(_term(schema, f"{field}_pairs", f"{a}_{b}"), 0.0))
-               for a, b in pairwise(stems)]
+    filters = [
+        (tantivy.Occur.Must, tantivy.Query.const_score_query(term_query(schema, f"{field}_pairs", f"{a}_{b}"), 0.0))
+        for a, b in pairwise(stems)
+    ]
     return tantivy.Query.boolean_query([(tantivy.Occur.Must, phrase), *filters])
 
 
@@ -189,7 +189,7 @@ def _author_filter(schema: tantivy.Schema, author: str) -> tantivy.Query | None:
     if not names:
         return None
     return tantivy.Query.const_score_query(
-        tantivy.Query.boolean_query([(tantivy.Occur.Must, _term(schema, "authors", n)) for n in names]), 0.0
+        tantivy.Query.boolean_query([(tantivy.Occur.Must, term_query(schema, "authors", n)) for n in names]), 0.0
     )
 
 

@@ -39,6 +39,11 @@ PREFIX_FIELDS = (("title_prefix", TITLE_BOOST), ("abstract_prefix", 1.0))
 PREFIX_LEN = 4  # the prefix fields hold each word's first 4 letters (see search_index.prefixes)
 
 
+def term_query(schema: tantivy.Schema, field: str, value: str) -> tantivy.Query:
+    """One term of a text field, scored by its frequency (no positions needed)."""
+    return tantivy.Query.term_query(schema, field, value, index_option="freq")
+
+
 def gram_terms(searcher: tantivy.Searcher, gram: str) -> list[str]:
     """The prefix fields' terms a 3-4 letter prefix stands for: a 4-letter one is its own term; a
     3-letter one, the 3-letter word and the 4-letter grams it starts (at most a few dozen)."""
@@ -54,7 +59,7 @@ def prefix_query(searcher: tantivy.Searcher, schema: tantivy.Schema, gram: str) 
         return tantivy.Query.empty_query()
     return tantivy.Query.boolean_query([
         (tantivy.Occur.Should, tantivy.Query.boost_query(
-            tantivy.Query.term_query(schema, field, term, index_option="freq"), boost))
+            term_query(schema, field, term), boost))
         for term in terms for field, boost in PREFIX_FIELDS
     ])
 
@@ -62,8 +67,7 @@ def prefix_query(searcher: tantivy.Searcher, schema: tantivy.Schema, gram: str) 
 def word_clauses(schema: tantivy.Schema, stem: str) -> list[tuple[tantivy.Query, float]]:
     """One stemmed word over titles and abstracts (title weight 10), as search_engine asks for it beside
     author names."""
-    return [(tantivy.Query.term_query(schema, "title", stem, index_option="freq"), TITLE_BOOST),
-            (tantivy.Query.term_query(schema, "abstract", stem, index_option="freq"), 1.0)]
+    return [(term_query(schema, "title", stem), TITLE_BOOST), (term_query(schema, "abstract", stem), 1.0)]
 
 
 def one_of(clauses: list[tuple[tantivy.Query, float]]) -> tantivy.Query:

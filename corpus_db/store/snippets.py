@@ -37,6 +37,13 @@ class Marker:
     starts: tuple[str, ...]
     pattern: re.Pattern[str]
 
+    @classmethod
+    def of(cls, starts: set[str]) -> Marker:
+        """The marker of these lower-case starts (longest first, as the regex tries them)."""
+        ordered = tuple(sorted(starts, key=len, reverse=True))
+        alternatives = "|".join(re.escape(s) for s in ordered)
+        return cls(ordered, re.compile(rf"(?<!\w)(?:{alternatives})\w*", re.IGNORECASE))
+
     def spans(self, text: str) -> list[Span]:
         low = text.lower()
         if len(low) != len(text):
@@ -63,9 +70,7 @@ def match_pattern(clauses: list[Clause], stems: list[str]) -> Marker | None:
     starts = {s.lower() for s in starts | set(stems) if s}
     if not starts:
         return None
-    ordered = tuple(sorted(starts, key=len, reverse=True))
-    alternatives = "|".join(re.escape(s) for s in ordered)
-    return Marker(ordered, re.compile(rf"(?<!\w)(?:{alternatives})\w*", re.IGNORECASE))
+    return Marker.of(starts)
 
 
 def _densest(matches: list[Span]) -> int:
