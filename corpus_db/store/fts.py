@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from corpus_db.store import fts_levels
+
 FTS_TABLE = "papers_fts"
 FTS_COLUMNS = ("title", "abstract")
 TOKENIZER = "porter unicode61 remove_diacritics 2"
@@ -40,6 +42,9 @@ END""",
 # merging: the index of 100k papers built with 30% less CPU at 16-32 MB, same size on disk.
 DEFAULT_HASH_BYTES = 1024 * 1024
 BULK_HASH_BYTES = 32 * 1024 * 1024
+DEFAULT_AUTOMERGE = 4
+DEFAULT_CRISIS_MERGE = 16
+BULK_CRISIS_MERGE = 1000
 _INSERT_TRIGGER = "papers_fts_ai"
 
 
@@ -60,10 +65,11 @@ def begin_bulk_load(conn: sqlite3.Connection) -> None:
     indexed earlier still go through their trigger. end_bulk_load() before committing."""
     conn.execute(f"DROP TRIGGER IF EXISTS {_INSERT_TRIGGER}")
     _set_hash_bytes(conn, BULK_HASH_BYTES)
-    # Merging stays on while loading (8% of the writer's CPU at 100k papers): FTS5's optimize puts the merged
-    # segment one level above the highest in use, and a load without merges left it on level 1, where the
-    # merges of the next small writes reach it within a few dozen flushes. A 1%-edited re-import at 100k
-    # then rewrote the whole index again and again: 1.23 s in the update trigger instead of 0.23 s.
+    # No merging while loading: each merge rewrites the segments it merges, once per level (8% of the writer's
+    # CPU at 100k papers); optimize() merges everything once at the end, and lifts the result out of the reach
+    # of later small writes' merges. FTS5 allows 2000 segments; a 1M load makes ~50.
+    _set(conn, "automerge", 0)
+    _set(conn, "crisismerge", BULK_CRISIS_MERGE)
 
 
 def index_papers_from(conn: sqlite3.Connection, first_id: int) -> None:
@@ -75,20 +81,29 @@ def index_papers_from(conn: sqlite3.Connection, first_id: int) -> None:
 
 
 def end_bulk_load(conn: sqlite3.Connection) -> None:
-    """Put the insert trigger back and the default buffer size (kept in the index's config table)."""
+    """Put the insert trigger back, and the default buffer size and merge settings (kept in the index's
+    config table)."""
     create_triggers(conn)
     _set_hash_bytes(conn, DEFAULT_HASH_BYTES)
+    _set(conn, "automerge", DEFAULT_AUTOMERGE)
+    _set(conn, "crisismerge", DEFAULT_CRISIS_MERGE)
 
 
 def _set_hash_bytes(conn: sqlite3.Connection, size: int) -> None:
-    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('hashsize', ?)", (size,))
+    _set(conn, "hashsize", size)
+
+
+def _set(conn: sqlite3.Connection, name: str, value: int) -> None:
+    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES (?, ?)", (name, value))
 
 
 def optimize(conn: sqlite3.Connection) -> None:
     """Merge the index into one segment. After a bulk load: its few large segments sit on one level, and
     the next small write would pay to merge them (990 edited papers of a 100k corpus: 2.1 s of CPU in the
-    update trigger instead of 0.2 s once merged); merging them here costs 1.2 s at 100k."""
+    update trigger instead of 0.2 s once merged); merging them here costs 1.2 s at 100k. The merged segment is
+    then lifted to a high level (store/fts_levels.py), where small writes' merges leave it alone."""
     conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+    fts_levels.lift_merged_segment(conn, FTS_TABLE)
 
 
 def rebuild(conn: sqlite3.Connection) -> None:
