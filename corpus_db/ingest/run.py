@@ -7,12 +7,13 @@ import sqlite3
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus_db.importers import FORMATS, detect_format
-from corpus_db.ingest.files import content_hash, read_head
+from corpus_db.ingest.files import content_hash, hash_ahead, read_head
 from corpus_db.ingest.heap import import_gc
 from corpus_db.ingest.worker import Job, PreparationError, prepared_records
 from corpus_db.model import ImportCounts, ParseError
@@ -47,6 +48,7 @@ class SourceTask:
     etag: str | None = None
     last_modified: str | None = None
     not_modified: bool = False
+    digest: Future[str] | None = field(default=None, repr=False, compare=False)  # its content hash, being taken
 
     @classmethod
     def for_path(cls, path: str | Path, **options: object) -> SourceTask:
@@ -54,6 +56,14 @@ class SourceTask:
         # A file name that is not UTF-8 (bytes the file system allows) is known by an escaped spelling:
         # the database, the terminal and the web take only text.
         return cls(path=resolved, locator=as_text(str(resolved)), **options)  # type: ignore[arg-type]
+
+
+def hash_ahead_of(tasks: Sequence[SourceTask]) -> None:
+    """Have the tasks' files hashed on a thread from now on (files.hash_ahead), in the order given."""
+    futures = hash_ahead([task.path for task in tasks if task.path is not None and not task.not_modified])
+    for task in tasks:
+        if task.path is not None and not task.not_modified:
+            task.digest = futures[task.path]
 
 
 @dataclass
@@ -96,7 +106,7 @@ def import_source(
             raise ParseError(str(path or task.locator), "no such file")
         if not path.is_file():
             raise ParseError(str(path), "not a regular file (a directory, a device or a pipe?); name a dump file")
-        digest = content_hash(path)
+        digest = task.digest.result() if task.digest is not None else content_hash(path)
         if known is not None and known.content_hash == digest and not force:
             _keep_unchanged(conn, task, known, result)
             if progress:
