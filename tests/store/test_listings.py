@@ -36,8 +36,8 @@ def test_listed_gives_the_keys_of_every_row_with_a_listed_text(
     monkeypatch.setattr(listings, "READ_ALL_RECORDS", 1_000 if read_all else 0)
     last = LastImport(db, str(dump.resolve()))
     try:
-        assert (last._all is not None) == read_all
         found = last.listed([*rows.values(), "not a fingerprint"])
+        assert (last._all is not None) == read_all
     finally:
         last.close()
     assert {digest: set(keys) for digest, keys in found.items()} == {
