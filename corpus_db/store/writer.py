@@ -103,7 +103,8 @@ class SourceWriter:
         self.first_rejects: list[Rejected] = []
         clear_rejects(conn, self.source_id)  # what the last import of this source rejected
         self._next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM papers").fetchone()[0]
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS seen_records (record_key TEXT PRIMARY KEY)")
+        # Without a rowid: one b-tree to insert every record key into, not a table and its key index.
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS seen_records (record_key TEXT PRIMARY KEY) WITHOUT ROWID")
         conn.execute("DELETE FROM temp.seen_records")
         self.bulk = self._choose_bulk_mode()
         self._deferred_indexes: list[str] = []
