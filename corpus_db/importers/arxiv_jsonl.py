@@ -130,7 +130,10 @@ def skim(fh: BinaryIO, path: str, recognise: Recogniser) -> Iterator[Any]:
     position = 0
     lines = enumerate(fh, start=1)
     while block := list(islice(lines, SKIM_BLOCK)):
-        tokens = recognise([_body(number, data) for number, data in block])
+        bodies = [data.rstrip(b"\r\n") for _, data in block]  # the bytes of the text split would make
+        if block[0][0] == 1:
+            bodies[0] = bodies[0].removeprefix(_BOM)
+        tokens = recognise(bodies)
         for (number, data), token in zip(block, tokens, strict=True):
             if token is not None and data.endswith(b"\n"):
                 position += 1
@@ -138,12 +141,6 @@ def skim(fh: BinaryIO, path: str, recognise: Recogniser) -> Iterator[Any]:
             elif (item := _cut(number, data, position + 1, path)) is not None:
                 position += 1
                 yield item
-
-
-def _body(number: int, data: bytes) -> bytes:
-    """The bytes of the text split would make of the line."""
-    body = data.rstrip(b"\r\n")
-    return body.removeprefix(_BOM) if number == 1 else body
 
 
 def _is_json(text: str) -> bool:

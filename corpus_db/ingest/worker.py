@@ -162,17 +162,19 @@ def _completed(job: Job, last: LastImport | _NothingListed, items: list[Item]) -
     prepared = [item.record_hash for item in items if isinstance(item, PreparedRecord)]
     known = last.listed(prepared) if prepared and not checked else {}
     batch = Batch()
+    keys, unchanged = batch.unchanged_keys, 0
     for item in items:
-        if isinstance(item, Unchanged):
-            batch.unchanged += 1
-            batch.unchanged_keys.extend(item.record_keys)
+        if type(item) is Unchanged:  # most items of a re-import: the cheapest test first
+            keys += item.record_keys
+            unchanged += 1
         elif not isinstance(item, PreparedRecord):
             batch.items.append(item)
         elif item.record_hash in known:
-            batch.unchanged += 1
-            batch.unchanged_keys.extend(known[item.record_hash])
+            keys += known[item.record_hash]
+            unchanged += 1
         else:
             batch.items.append(complete(item, job.taxonomy))
+    batch.unchanged = unchanged
     return batch
 
 
