@@ -89,6 +89,9 @@ class _NothingListed:
     def listed(self, hashes: list[str]) -> dict[str, tuple[str, ...]]:
         return {}
 
+    def keys_of(self, hashes: list[str]) -> list[tuple[str, ...] | None]:
+        return [None] * len(hashes)
+
     def close(self) -> None:
         pass
 
@@ -106,9 +109,8 @@ def _recogniser(last: LastImport | _NothingListed) -> Callable[[list[bytes]], li
     """For skim: which lines the source gave, listed, at its last import (fingerprinted as bytes)."""
 
     def recognise(lines: list[bytes]) -> list[Unchanged | None]:
-        hashes = [bytes_hash(line) for line in lines]
-        known = last.listed(hashes)
-        return [Unchanged(keys) if (keys := known.get(digest)) else None for digest in hashes]
+        keys = last.keys_of([bytes_hash(line) for line in lines])
+        return [Unchanged(found) if found else None for found in keys]
 
     return recognise
 

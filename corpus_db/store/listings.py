@@ -51,6 +51,13 @@ class LastImport:
         )
         return self._grouped(rows)
 
+    def keys_of(self, hashes: list[str]) -> list[tuple[str, ...] | None]:
+        """listed(), as a list beside `hashes` (None for a text not listed): one dict look-up a line
+        when the source's fingerprints were read at once."""
+        found = self._all if self._all is not None else self.listed(hashes)  # the first call reads them all
+        get = found.get
+        return [get(digest) for digest in hashes]
+
     def _read_all(self) -> Listed:
         rows = self.conn.execute(
             "SELECT record_hash, listed, record_key FROM paper_sources WHERE source_id = ?", (self.source_id,)

@@ -36,8 +36,10 @@ def test_listed_gives_the_keys_of_every_row_with_a_listed_text(
     monkeypatch.setattr(listings, "READ_ALL_RECORDS", 1_000 if read_all else 0)
     last = LastImport(db, str(dump.resolve()))
     try:
-        found = last.listed([*rows.values(), "not a fingerprint"])
+        asked = [*rows.values(), "not a fingerprint"]
+        found = last.listed(asked)
         assert (last._all is not None) == read_all
+        assert last.keys_of(asked) == [found.get(digest) for digest in asked]
     finally:
         last.close()
     assert {digest: set(keys) for digest, keys in found.items()} == {
