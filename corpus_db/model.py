@@ -133,11 +133,23 @@ class PreparedRecord:
     authors: list[tuple[str, str, str]] | None = None  # (raw name, name_key, display name), byline order
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unchanged:
-    """A record whose text the source gave, listed, at its last import: nothing to parse or store."""
+    """A record whose text the source gave, listed, at its last import: nothing to parse or store. It
+    carries the record keys the source's rows of that text were stored under (the writer marks them seen)."""
 
-    record_hash: str
+    record_keys: tuple[str, ...]
+
+
+@dataclass
+class Batch:
+    """A run of a source's records in file order, as the writer stores them (one chunk): the unchanged
+    ones only counted, with their record keys (100k Unchanged objects pickled across from the worker
+    and back cost more than the rest of an unchanged record's way), the others as items."""
+
+    items: list[Any] = field(default_factory=list)  # PreparedRecord | Rejected | MergedId, in file order
+    unchanged: int = 0
+    unchanged_keys: list[str] = field(default_factory=list)
 
 
 @dataclass

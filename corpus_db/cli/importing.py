@@ -11,7 +11,7 @@ from corpus_db.cli.args import MAX_REJECTS_HELP, WAIT_HELP, apply_wait, max_reje
 from corpus_db.cli.report import ImportOutput
 from corpus_db.importers import FORMATS
 from corpus_db.ingest.files import list_dumps
-from corpus_db.ingest.run import SourceTask, run_import
+from corpus_db.ingest.run import SourceTask, hash_ahead_of, run_import
 from corpus_db.rules.taxonomy import Taxonomy
 from corpus_db.store.lock import is_database_file
 from corpus_db.store.rejects import RejectLimit
@@ -53,6 +53,7 @@ def import_command(
     # Importing the folder that holds the database skips the database's own files.
     paths = [p for p in listing.files if not is_database_file(p, db_path)]
     tasks = [SourceTask.for_path(p, format=format_name, tags=tags) for p in paths]
+    hash_ahead_of(tasks)  # while the taxonomy loads and the run starts
     rules = Taxonomy.load(taxonomy)
 
     output = ImportOutput(paths, quiet=quiet, as_json=as_json)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
-from typing import BinaryIO
+from itertools import islice
+from typing import Any, BinaryIO
 
 import orjson
 
 from corpus_db.importers._arxiv import person, split_id, tags_of
 from corpus_db.importers._fields import clean_text
-from corpus_db.importers.base import Importer, excerpt, parse_by_split, record_or_reject
+from corpus_db.importers.base import Importer, Recogniser, excerpt, parse_by_split, record_or_reject
 from corpus_db.model import PaperRecord, ParseError, RawRecord, Rejected
 from corpus_db.rules.normalize import clean_title, normalize_doi
 
@@ -96,7 +97,7 @@ def split(fh: BinaryIO, path: str) -> Iterator[RawRecord | Rejected]:
     """Each non-blank line is a record, read line by line so a multi-GB snapshot streams; a line that is
     not UTF-8 is a reject (one mangled line of 2.7 million costs only itself)."""
     position = 0
-    for number, data in enumerate(fh, start=1):
+    for number, data in enumerate(fh, start=1):  # _cut's steps inline: a first import splits every line
         try:
             text = data.decode("utf-8").rstrip("\r\n")
         except UnicodeDecodeError as exc:
@@ -112,6 +113,47 @@ def split(fh: BinaryIO, path: str) -> Iterator[RawRecord | Rejected]:
             raise ParseError(path, "the file ends in the middle of a record (truncated?)", line=number)
         position += 1
         yield RawRecord(position, number, text)
+
+
+def _cut(number: int, data: bytes, position: int, path: str) -> RawRecord | Rejected | None:
+    """Line `number` as the record at `position`, or None for a blank line: split's steps for one line
+    (test_skim_is_split_with_known_lines_as_tokens holds the two to the same records)."""
+    try:
+        text = data.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        reason = f"not UTF-8 text ({exc.reason} at byte {exc.start} of the line)"
+        return Rejected(position, number, reason, excerpt(data.decode("utf-8", errors="replace")))
+    if number == 1:
+        text = text.removeprefix("\ufeff")
+    if not text.strip():
+        return None
+    if not data.endswith(b"\n") and not _is_json(text):  # the last line, cut short: the file is truncated
+        raise ParseError(path, "the file ends in the middle of a record (truncated?)", line=number)
+    return RawRecord(position, number, text)
+
+
+_BOM = "\ufeff".encode()
+SKIM_BLOCK = 500  # lines handed to the recogniser at once
+
+
+def skim(fh: BinaryIO, path: str, recognise: Recogniser) -> Iterator[Any]:
+    """split, except that a line whose bytes (without its line break; on line 1 without a BOM) the
+    recogniser knows is yielded as its token, not decoded: it was a record's text before, so it is UTF-8
+    and not blank. The last line, when it has no line break, always takes split's way (truncated?)."""
+    position = 0
+    lines = enumerate(fh, start=1)
+    while block := list(islice(lines, SKIM_BLOCK)):
+        bodies = [data.rstrip(b"\r\n") for _, data in block]  # the bytes of the text split would make
+        if block[0][0] == 1:
+            bodies[0] = bodies[0].removeprefix(_BOM)
+        tokens = recognise(bodies)
+        for (number, data), token in zip(block, tokens, strict=True):
+            if token is not None and data.endswith(b"\n"):
+                position += 1
+                yield token
+            elif (item := _cut(number, data, position + 1, path)) is not None:
+                position += 1
+                yield item
 
 
 def _is_json(text: str) -> bool:
@@ -151,4 +193,5 @@ IMPORTER = Importer(
     parse=parse,
     split=split,
     parse_one=parse_one,
+    skim=skim,
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reprlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from corpus_db.model import PaperRecord, ParseError, RawRecord, Rejected
 
@@ -14,6 +14,10 @@ Parser = Callable[[BinaryIO, str], Iterator[PaperRecord | Rejected]]
 Sniffer = Callable[[bytes, str], bool]
 Splitter = Callable[[BinaryIO, str], Iterator[RawRecord | Rejected]]
 RecordParser = Callable[[RawRecord, str], PaperRecord | Rejected]
+# Given a block of records' raw bytes, a token for each one the caller already knows (None: not known).
+Recogniser = Callable[[list[bytes]], list[Any]]
+# split, except that a record the recogniser knows is yielded as its token, never decoded.
+Skimmer = Callable[[BinaryIO, str, Recogniser], Iterator[Any]]
 
 EXCERPT_CHARS = 300  # what a Rejected keeps of its record
 MAX_NESTING = 200  # brackets or braces inside one another in one value; real records nest a few levels
@@ -40,7 +44,9 @@ class Importer:
     and raises ParseError when the dump is broken as a whole.
     A format whose records are cut out of the stream cheaply (one per line) may also offer split and
     parse_one, with parse(fh) == map(parse_one, split(fh)) and each record's raw == its RawRecord text:
-    re-imports then fingerprint records before parsing them."""
+    re-imports then fingerprint records before parsing them. A format whose record is one line may offer
+    skim as well: split over the lines whose bytes the caller does not recognise (a record's bytes are its
+    RawRecord text as UTF-8), so that a re-import neither decodes nor builds what it will skip."""
 
     name: str
     description: str
@@ -48,6 +54,7 @@ class Importer:
     parse: Parser
     split: Splitter | None = None
     parse_one: RecordParser | None = None
+    skim: Skimmer | None = None
 
 
 def excerpt(value: object) -> str:

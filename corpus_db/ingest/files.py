@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import stat
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,12 +24,49 @@ _READ_SIZE = 1024 * 1024
 
 
 def content_hash(path: Path) -> str:
-    """SHA-256 of the file's bytes as stored (compressed or not), read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(_READ_SIZE):
-            digest.update(block)
-    return digest.hexdigest()
+    """SHA-256 of the file's bytes as stored (compressed or not), read in blocks into one buffer (a new
+    1 MB block per read cost page faults: 0.13 s more system time for 222 MB)."""
+    with path.open("rb", buffering=0) as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+_AHEAD_BLOCK = 8 * 1024 * 1024
+
+
+def _regular_file_hash(path: Path) -> str:
+    """content_hash on a thread beside Python work: in blocks of 8 MiB, since the thread takes the GIL
+    back between blocks and waits up to the switch interval (5 ms) each time the main thread runs Python
+    (with file_digest's 256 KiB blocks it hashed little while the command started up). A file that is not
+    regular is refused at once (a FIFO would block this thread, and the files after it, until someone
+    wrote to it; the import says what it is instead)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with open(fd, "rb", buffering=0) as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path}: not a regular file")
+        digest = hashlib.sha256()
+        buffer = bytearray(_AHEAD_BLOCK)
+        view = memoryview(buffer)
+        while size := fh.readinto(buffer):
+            digest.update(view[:size])
+        return digest.hexdigest()
+
+
+def hash_ahead(paths: Sequence[Path]) -> dict[Path, Future[str]]:
+    """Start hashing the files, one after the other, on a thread of their own: the command's start-up
+    (taxonomy, lock, migrations, run row) and each earlier file's import run meanwhile. SHA-256 and
+    file reads release the GIL. An unchanged 100k dump's re-import is little more than its hash."""
+    futures: dict[Path, Future[str]] = {path: Future() for path in paths}
+
+    def run() -> None:
+        for path, future in futures.items():
+            try:
+                future.set_result(_regular_file_hash(path))
+            except BaseException as exc:  # the import of that file reports it, as it would its own hashing
+                future.set_exception(exc)
+
+    if futures:
+        threading.Thread(target=run, name="corpus-db hash ahead", daemon=True).start()
+    return futures
 
 
 class _CountingReader(io.RawIOBase):

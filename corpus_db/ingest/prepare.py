@@ -26,7 +26,12 @@ MAX_NAME_CHARS = 1_000  # one author name, tag or link
 
 def text_hash(text: str) -> str:
     """A fingerprint of a record's raw text: equal hashes mean nothing to redo for it."""
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    return bytes_hash(text.encode("utf-8"))
+
+
+def bytes_hash(data: bytes) -> str:
+    """The fingerprint of the text these UTF-8 bytes spell (no decoding needed)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def record_hash(record: PaperRecord) -> str:

@@ -22,12 +22,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
+from typing import BinaryIO
 
 from corpus_db.importers import FORMATS, Importer
 from corpus_db.ingest.files import open_dump
 from corpus_db.ingest.heap import tune_for_import
-from corpus_db.ingest.prepare import complete, prepare, text_hash
-from corpus_db.model import MergedId, PaperRecord, PreparedRecord, RawRecord, Rejected, Unchanged
+from corpus_db.ingest.prepare import bytes_hash, complete, prepare, text_hash
+from corpus_db.model import Batch, MergedId, PaperRecord, PreparedRecord, RawRecord, Rejected, Unchanged
 from corpus_db.rules.taxonomy import Taxonomy
 from corpus_db.store.listings import LastImport
 
@@ -85,8 +86,11 @@ Item = PreparedRecord | Unchanged | Rejected | MergedId  # the last two go to th
 class _NothingListed:
     """LastImport of a source never imported: every record is new."""
 
-    def listed_hashes(self, hashes: list[str]) -> set[str]:
-        return set()
+    def listed(self, hashes: list[str]) -> dict[str, tuple[str, ...]]:
+        return {}
+
+    def keys_of(self, hashes: list[str]) -> list[tuple[str, ...] | None]:
+        return [None] * len(hashes)
 
     def close(self) -> None:
         pass
@@ -101,6 +105,25 @@ def _splits(importer: Importer) -> bool:
     return importer.split is not None and importer.parse_one is not None
 
 
+def _recogniser(last: LastImport | _NothingListed) -> Callable[[list[bytes]], list[Unchanged | None]]:
+    """For skim: which lines the source gave, listed, at its last import (fingerprinted as bytes)."""
+
+    def recognise(lines: list[bytes]) -> list[Unchanged | None]:
+        keys = last.keys_of([bytes_hash(line) for line in lines])
+        return [Unchanged(found) if found else None for found in keys]
+
+    return recognise
+
+
+def _raws(importer: Importer, job: Job, last: LastImport | _NothingListed, stream: BinaryIO) -> Iterator[object]:
+    """The records cut out of the dump: on a re-import of a format that can skim, the lines the source
+    gave unchanged already as Unchanged (never decoded)."""
+    assert importer.split is not None
+    if importer.skim is not None and not job.fresh and not job.reprocess and job.parts == 1:
+        return importer.skim(stream, job.path, _recogniser(last))
+    return importer.split(stream, job.path)
+
+
 def _parsed(job: Job, last: LastImport | _NothingListed, progress: Progress | None) -> Iterator[list[Item]]:
     """This worker's batches of the dump's records, cheaply prepared. Where the format can cut records
     out before parsing them, those the source gave unchanged at its last import are not parsed at all."""
@@ -111,41 +134,53 @@ def _parsed(job: Job, last: LastImport | _NothingListed, progress: Progress | No
             while batch := list(islice(records, BATCH)):
                 yield batch
             return
-        raws = importer.split(stream, job.path)
+        raws = _raws(importer, job, last, stream)
         number = -1
         while batch := list(islice(raws, BATCH)):
             number += 1
             if number % job.parts != job.part:
                 continue  # another worker's batch
-            hashes = [text_hash(raw.text) if isinstance(raw, RawRecord) else "" for raw in batch]
-            known = set() if job.reprocess else last.listed_hashes(list(filter(None, hashes)))
-            yield [
-                raw if isinstance(raw, Rejected)
-                else Unchanged(digest) if digest in known
-                else _prepared(importer.parse_one(raw, job.path), job.path)
-                for raw, digest in zip(batch, hashes, strict=True)
-            ]
+            todo = [raw for raw in batch if isinstance(raw, RawRecord)]
+            if not todo:  # a re-import's usual batch: every line skimmed as Unchanged
+                yield batch
+                continue
+            hashes = [text_hash(raw.text) for raw in todo]
+            known = {} if job.reprocess else last.listed(hashes)
+            parsed = iter([
+                Unchanged(known[digest]) if digest in known else _prepared(importer.parse_one(raw, job.path), job.path)
+                for raw, digest in zip(todo, hashes, strict=True)
+            ])
+            yield [next(parsed) if isinstance(raw, RawRecord) else raw for raw in batch]
 
 
 def _prepared(record: PaperRecord | Rejected | MergedId, path: str) -> PreparedRecord | Rejected | MergedId:
     return prepare(record, path) if isinstance(record, PaperRecord) else record
 
 
-def _completed(job: Job, last: LastImport | _NothingListed, items: list[Item]) -> list[Item]:
+def _completed(job: Job, last: LastImport | _NothingListed, items: list[Item]) -> Batch:
     """A batch as the writer wants it: records the source gave unchanged last time become Unchanged
     (split formats did that before parsing), the rest get their dear facts."""
-    prepared = [item for item in items if isinstance(item, PreparedRecord)]
     checked = job.reprocess or _splits(FORMATS[job.format_name])
-    known = set() if checked else last.listed_hashes([item.record_hash for item in prepared])
-    return [
-        item if isinstance(item, Unchanged | Rejected | MergedId)
-        else Unchanged(item.record_hash) if item.record_hash in known
-        else complete(item, job.taxonomy)
-        for item in items
-    ]
+    prepared = [item.record_hash for item in items if isinstance(item, PreparedRecord)]
+    known = last.listed(prepared) if prepared and not checked else {}
+    batch = Batch()
+    keys, unchanged = batch.unchanged_keys, 0
+    for item in items:
+        if type(item) is Unchanged:  # most items of a re-import: the cheapest test first
+            keys += item.record_keys
+            unchanged += 1
+        elif not isinstance(item, PreparedRecord):
+            batch.items.append(item)
+        elif item.record_hash in known:
+            keys += known[item.record_hash]
+            unchanged += 1
+        else:
+            batch.items.append(complete(item, job.taxonomy))
+    batch.unchanged = unchanged
+    return batch
 
 
-def _batches(job: Job, last: LastImport | _NothingListed, progress: Progress | None) -> Iterator[list[Item]]:
+def _batches(job: Job, last: LastImport | _NothingListed, progress: Progress | None) -> Iterator[Batch]:
     for batch in _parsed(job, last, progress):
         yield _completed(job, last, batch)
 
@@ -194,14 +229,15 @@ def _picklable(exc: BaseException) -> BaseException:
 
 
 @contextmanager
-def prepared_records(job: Job, progress: Progress | None = None) -> Iterator[Iterator[Item]]:
-    """The dump's records, prepared and completed: in worker processes for large dumps, else lazily in
-    this one. Leaving the block stops the workers, done or not."""
+def prepared_records(job: Job, progress: Progress | None = None) -> Iterator[Iterator[Batch]]:
+    """The dump's records, prepared and completed, in batches of BATCH records in file order (the writer
+    stores each as one chunk): in worker processes for large dumps, else lazily in this one. Leaving the
+    block stops the workers, done or not."""
     path = Path(job.path)
     if path.stat().st_size < worker_min_bytes():
         last = _last_import(job)
         try:
-            yield (item for batch in _batches(job, last, progress) for item in batch)
+            yield _batches(job, last, progress)
         finally:
             last.close()
         return
@@ -231,7 +267,7 @@ def prepared_records(job: Job, progress: Progress | None = None) -> Iterator[Ite
 def _receive(
     channels: list[multiprocessing.Queue], workers: list[multiprocessing.process.BaseProcess],
     progress: Progress | None,
-) -> Iterator[Item]:
+) -> Iterator[Batch]:
     """Batches in file order: the first worker's first, the second's first, ..., the first's second.
     Every worker reads the whole file; the first one's byte counts are the progress."""
     turn = 0
@@ -246,7 +282,7 @@ def _receive(
         if progress and read and turn == 0:
             progress(read)
         if kind == "batch":
-            yield from payload
+            yield payload
             turn = (turn + 1) % len(channels)
         elif kind == "error":
             raise payload

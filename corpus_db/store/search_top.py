@@ -150,11 +150,15 @@ def _read(path: Path) -> dict | None:
 def write_common_prefixes(index: tantivy.Index, path: Path) -> int:
     """Rank every prefix found in TOP_SHARE of the papers or more into TOP_FILE (replaced atomically).
     Returns how many were ranked."""
-    started = time.perf_counter()
     index.reload()
     searcher = index.searcher()
-    kept = _ranked(searcher, index.schema, _common_keys(searcher))
-    previous = _read(path)
+    return _rank_all(searcher, index.schema, path, _common_keys(searcher), _read(path))
+
+
+def _rank_all(searcher: tantivy.Searcher, schema: tantivy.Schema, path: Path, grams: list[str],
+              previous: dict | None) -> int:
+    started = time.perf_counter()
+    kept = _ranked(searcher, schema, grams)
     _write(path, kept, 0, full_seconds=time.perf_counter() - started,
            rescore_seconds=previous["rescore_seconds"] if previous else RESCORE_SECONDS_GUESS)
     return len(kept)
@@ -185,7 +189,7 @@ def update_common_prefixes(index: tantivy.Index, path: Path, changed: list[int])
     grams = _common_keys(searcher)
     if (body is None or since > FULL_SHARE * searcher.num_docs
             or _rescoring_costs_more(body, len(grams), KEEP + len(changed))):
-        write_common_prefixes(index, path)
+        _rank_all(searcher, index.schema, path, grams, body)  # this searcher, keys and file: not read again
         return "full"
     started = time.perf_counter()
     old: dict[str, list[list[float]]] = body["prefixes"]

@@ -33,12 +33,14 @@ class KnownSource:
     format: str
     etag: str | None
     last_modified: str | None
+    imported_at: str | None = None  # when its last good import started (ISO 8601 UTC, to the second)
 
 
 def known_source(conn: sqlite3.Connection, locator: str) -> KnownSource | None:
     """The source's row, or None when it was never imported."""
     row = conn.execute(
-        "SELECT content_hash, record_count, format, etag, last_modified FROM sources WHERE locator = ?", (locator,)
+        "SELECT content_hash, record_count, format, etag, last_modified, imported_at FROM sources WHERE locator = ?",
+        (locator,),
     ).fetchone()
     return KnownSource(*row) if row else None
 

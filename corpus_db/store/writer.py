@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from itertools import islice
 from typing import Any
 
-from corpus_db.model import ImportCounts, MergedId, PreparedRecord, Rejected, Repo, Unchanged
+from corpus_db.model import Batch, ImportCounts, MergedId, PreparedRecord, Rejected, Repo
 from corpus_db.rules.identity import (
     IDENTIFIERS,
     Candidates,
@@ -38,7 +38,6 @@ from corpus_db.store.transaction import write_transaction
 
 TagsFor = Callable[[str, str | None], list[str]]  # taxonomy tags of a title and abstract
 
-CHUNK_SIZE = 500
 # A load this large (estimated records), and large against what is there, indexes each chunk's new
 # papers in one statement instead of by trigger (fts.begin_bulk_load); into an empty corpus it also
 # builds the secondary indexes once at the end (indexes.drop_deferrable).
@@ -60,14 +59,7 @@ _PAPER_COLUMNS = (
 )
 
 
-Item = PreparedRecord | Unchanged | Rejected | MergedId
 FIRST_REJECTS = 3  # kept to name in the error when a source has too many
-
-
-def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 def _json(values: Iterable[Any]) -> str:
@@ -111,7 +103,8 @@ class SourceWriter:
         self.first_rejects: list[Rejected] = []
         clear_rejects(conn, self.source_id)  # what the last import of this source rejected
         self._next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM papers").fetchone()[0]
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS seen_records (record_key TEXT PRIMARY KEY)")
+        # Without a rowid: one b-tree to insert every record key into, not a table and its key index.
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS seen_records (record_key TEXT PRIMARY KEY) WITHOUT ROWID")
         conn.execute("DELETE FROM temp.seen_records")
         self.bulk = self._choose_bulk_mode()
         self._deferred_indexes: list[str] = []
@@ -137,11 +130,12 @@ class SourceWriter:
 
     # -- the record stream ----------------------------------------------------------------------
 
-    def write(self, records: Iterable[Item], chunk_size: int = CHUNK_SIZE) -> ImportCounts:
-        """Store every record and reject, then mark what the source no longer lists and finish the source.
-        Raises TooManyRejects (the caller rolls back) when the rejects pass the limit."""
-        for chunk in _chunks(records, chunk_size):
-            self._write_chunk(chunk)
+    def write(self, batches: Iterable[Batch]) -> ImportCounts:
+        """Store every record and reject, a batch (as ingest cut them: 500 records) at a time, then mark
+        what the source no longer lists and finish the source. Raises TooManyRejects (the caller rolls
+        back) when the rejects pass the limit."""
+        for batch in batches:
+            self._write_chunk(batch)
         self._check_rejects(final=True)
         self._finish()
         return self.counts
@@ -184,17 +178,17 @@ class SourceWriter:
         if self.reject_limit is not None and self.counts.rejected:
             check_limit(self.reject_limit, self.counts, self.first_rejects, self.source.locator, final=final)
 
-    def _write_chunk(self, chunk: list[Item]) -> None:
+    def _write_chunk(self, batch: Batch) -> None:
+        chunk = batch.items
         merges = [item for item in chunk if isinstance(item, MergedId)]
         if merges:
             self._apply_merges(merges)
         prepared = [item for item in chunk if isinstance(item, PreparedRecord)]
-        unchanged = [item.record_hash for item in chunk if isinstance(item, Unchanged)]
         rejects = [item for item in chunk if isinstance(item, Rejected)]
         if rejects:
             self._save_rejects(rejects)
-        if unchanged:
-            self._keep_unchanged(unchanged)
+        if batch.unchanged:
+            self._keep_unchanged(batch.unchanged_keys, batch.unchanged)
         if not prepared:
             return
         if self._listing_date is None:
@@ -218,17 +212,16 @@ class SourceWriter:
         if todo:
             self._store_records(todo, links)
 
-    def _keep_unchanged(self, hashes: list[str]) -> None:
-        """Records recognised by their fingerprint before parsing: still listed, nothing to write.
-        (Two listings of one source with the very same text are both kept listed.)"""
+    def _keep_unchanged(self, keys: list[str], count: int) -> None:
+        """Records recognised by their fingerprint before parsing: still listed, nothing to write but the
+        record keys of the source's rows with their text as seen (two listings of one source with the
+        very same text are both kept listed). Ingest looked the keys up with the fingerprints: the rows
+        this transaction changed have their keys seen already, every other row reads as it did."""
         self.conn.execute(
-            """INSERT OR IGNORE INTO temp.seen_records (record_key)
-               SELECT record_key FROM paper_sources
-               WHERE source_id = ? AND record_hash IN (SELECT value FROM json_each(?))""",
-            (self.source_id, _json(hashes)),
+            "INSERT OR IGNORE INTO temp.seen_records (record_key) SELECT value FROM json_each(?)", (_json(keys),)
         )
-        self.counts.unchanged += len(hashes)
-        self._records_seen += len(hashes)
+        self.counts.unchanged += count
+        self._records_seen += count
 
     def _existing_links(self, prepared: list[PreparedRecord]) -> dict[str, dict[str, Any]]:
         rows = self.conn.execute(

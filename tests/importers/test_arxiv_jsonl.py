@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -145,3 +146,29 @@ def test_streams_first_record_before_reading_everything() -> None:
 @pytest.mark.parametrize("sample", all_sample_files(), ids=lambda p: p.name)
 def test_sniffer_accepts_only_the_snapshot(sample: Path) -> None:
     assert IMPORTER.sniff(head(sample), str(sample)) == sample.name.endswith("kaggle-snapshot-first200.jsonl")
+
+
+def test_skim_is_split_with_known_lines_as_tokens() -> None:
+    """Every line split makes a record of, whose text the recogniser knows, comes out of skim as its
+    token, in the same place; everything else as split gives it (a BOM, blank and space-only lines, a line
+    that is not UTF-8, CR LF endings, a last line without a line break)."""
+    lines = realdata(SNAPSHOT).read_text(encoding="utf-8").splitlines()[:5]
+    body = (
+        b"\xef\xbb\xbf" + lines[0].encode() + b"\r\n" + b"\n   \n" + "\u00a0\u2003".encode() + b"\n"
+        + lines[1].encode() + b"\n" + b"\xff not utf-8\n" + lines[2].encode() + b"\n" + lines[3].encode() + b"\n"
+        + lines[4].encode()
+    )
+    known = {lines[0], lines[2], lines[4]}  # the last one has no line break: split's way all the same
+
+    def recognise(block: list[bytes]) -> list[object]:
+        return [("known", data) if data.decode("utf-8", "replace") in known else None for data in block]
+
+    split = list(arxiv_jsonl.split(io.BytesIO(body), "s.jsonl"))
+    skimmed = list(arxiv_jsonl.skim(io.BytesIO(body), "s.jsonl", recognise))
+    assert len(split) == len(skimmed) == 6
+    for raw, item in zip(split, skimmed, strict=True):
+        if getattr(raw, "text", None) in known and raw.line != 9:
+            assert item == ("known", raw.text.encode())
+        else:
+            assert item == raw
+    assert [getattr(r, "position", None) for r in split] == [1, 2, 3, 4, 5, 6]

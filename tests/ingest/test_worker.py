@@ -3,10 +3,13 @@ and no worker left behind."""
 
 import multiprocessing
 import sqlite3
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 
+from corpus_db.ingest.files import content_hash
 from corpus_db.ingest.run import SourceTask, run_import
 from corpus_db.ingest.worker import WORKER_MIN_BYTES_ENV
 from tests.paths import SEEDS
@@ -137,6 +140,13 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _alive(pid: int) -> bool:
     try:
         state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -190,3 +200,49 @@ def test_paths_with_uri_characters_work(tmp_path: Path, monkeypatch: pytest.Monk
         _, [result] = run_import(db, [SourceTask.for_path(dump)], force=True)
         assert result.status == "imported", result.error
     assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM papers").fetchone() == (50,)
+
+
+def _slow_digest(path: Path, seconds: float) -> Future[str]:
+    """The content hash arriving `seconds` from now, as from a hash-ahead thread still at work."""
+
+    future: Future[str] = Future()
+    threading.Timer(seconds, lambda: future.set_result(content_hash(path))).start()
+    return future
+
+
+def test_a_dump_put_in_place_again_starts_its_worker_early_and_stops_it_when_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dump whose file was replaced since its last import has its worker started while the hash is
+    taken: stopped unused when the bytes are the same, its records written when they changed."""
+    import os
+    import time
+
+    monkeypatch.setenv(WORKER_MIN_BYTES_ENV, "0")
+    lines = snapshot_lines(1200)
+    dump = tmp_path / "snap.jsonl"
+    dump.write_text("\n".join(lines) + "\n")
+    db = tmp_path / "corpus.db"
+    run_import(db, [SourceTask.for_path(dump)])
+    time.sleep(1.1)  # the last import's time is kept to the second
+
+    def put_in_place(text: str) -> SourceTask:
+        fresh = tmp_path / "snap.jsonl.next"
+        fresh.write_text(text)
+        os.replace(fresh, dump)
+        task = SourceTask.for_path(dump)
+        task.digest = _slow_digest(dump, 0.5)
+        return task
+
+    _, [same] = run_import(db, [put_in_place("\n".join(lines) + "\n")])
+    assert same.status == "unchanged" and same.counts.unchanged == 1200, same.error
+    if Path("/proc/self/stat").exists():
+        workers = [pid for pid in _children(os.getpid()) if _alive(pid) and b"resource_tracker" not in _cmdline(pid)]
+        assert not workers  # the worker started early was stopped
+    lines[7] = lines[7].replace("Abstract of paper 8.", "A corrected abstract of paper 8.")
+    _, [edited] = run_import(db, [put_in_place("\n".join(lines) + "\n")])
+    assert edited.status == "imported" and (edited.counts.updated, edited.counts.unchanged) == (1, 1199)
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT abstract FROM papers WHERE arxiv_id = '2401.00008'").fetchone() == (
+        "A corrected abstract of paper 8.",
+    )
