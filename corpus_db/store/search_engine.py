@@ -15,6 +15,7 @@ from pathlib import Path
 
 import tantivy
 
+from corpus_db.store import search_all_words
 from corpus_db.store import search_outbox as outbox
 from corpus_db.store.search_index import (
     LAYOUT,
@@ -151,10 +152,7 @@ def _clause_query(
         return one_of([(tantivy.Query.phrase_prefix_query(schema, "title", phrase), TITLE_BOOST),
                        (tantivy.Query.phrase_prefix_query(schema, "abstract", phrase), 1.0)])
     if len(stems) == 1:
-        queries = word_clauses(schema, stems[0])
-        if names:
-            queries.append((term_query(schema, "authors", names[0]), AUTHOR_BOOST))
-        return one_of(queries)
+        return one_of(_word_terms(schema, stems[0], names))
     if len(stems) == 2 and stems[0] in common and stems[1] in common:  # one term of the pair fields (stems)
         pair = "_".join(stems)
         queries = [(term_query(schema, "title_pairs", pair), TITLE_BOOST),
@@ -166,6 +164,32 @@ def _clause_query(
     if len(names) > 1:
         queries.append((tantivy.Query.phrase_query(schema, "authors", names), AUTHOR_BOOST))
     return one_of(queries)
+
+
+def _word_terms(schema: tantivy.Schema, stem: str, names: list[str]) -> list[tuple[tantivy.Query, float]]:
+    """One word: its stem in titles and abstracts, the word among author names (in this order)."""
+    queries = word_clauses(schema, stem)
+    if names:
+        queries.append((term_query(schema, "authors", names[0]), AUTHOR_BOOST))
+    return queries
+
+
+def _common_words(searcher: tantivy.Searcher, schema: tantivy.Schema,
+                  clauses: list[Clause]) -> list[search_all_words.Word] | None:
+    """The words when every clause is one plain word found in MIN_SHARE of the papers or more (such an
+    AND is ranked through bounded steps: search_all_words); else None."""
+    floor = search_all_words.MIN_SHARE * searcher.num_docs
+    words = []
+    for clause in clauses:
+        stems = [s for w in clause.words for s in _STEM.analyze(w)]
+        names = [s for w in clause.words for s in _NAME.analyze(w)]
+        if clause.prefix or len(stems) != 1 or len(names) != 1:
+            return None
+        if max(searcher.doc_freq("title", stems[0]), searcher.doc_freq("abstract", stems[0])) < floor:
+            return None
+        terms = _word_terms(schema, stems[0], names)
+        words.append(search_all_words.Word(stems[0], terms, [terms[0], *terms[2:]]))  # all but the abstract's
+    return words
 
 
 def _phrase(schema: tantivy.Schema, field: str, stems: list[str], common: frozenset[str]) -> tantivy.Query:
@@ -204,6 +228,12 @@ def ranked_ids(
         kept = _kept(opened, searcher, clauses[0])
         if kept is not None:
             return kept[offset:offset + limit]
+    if len(clauses) > 1 and not (author and author.strip()):
+        words = _common_words(searcher, schema, clauses)
+        if words is not None:
+            ranked = search_all_words.ranked_all(searcher, schema, words, limit=limit, offset=offset)
+            if ranked is not None:
+                return ranked
     parts = [q for q in (_clause_query(searcher, schema, c, opened.common) for c in clauses) if q is not None]
     if author:
         name_filter = _author_filter(schema, author)
