@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from corpus_db.store.db import connect_read_only
-from corpus_db.store.search import MMAP_BYTES, SearchPage, search_connection
+from corpus_db.store.search import SearchPage, search_connection
 from corpus_db.web.search_json import json_body
 
 HEADER = struct.Struct(">I")  # a message's length
@@ -30,6 +30,12 @@ JSON, PAGE, ERROR = b"J", b"P", b"E"
 
 # One connection per database file, kept for the life of the process.
 _connections: dict[str, sqlite3.Connection] = {}
+# A worker lives as long as the server: it maps as much of the file as SQLite's build allows (2 GB; the
+# search() default is 1 GB; a 1M-paper file is 6.6 GB) and keeps 64 MB of pages: every B-tree's inner
+# pages (3.3 MB at 1M; the default 2 MB cache could not hold them) and the pages of recently shown
+# papers. At 1M: 2.10-2.14 ms of CPU a search instead of 2.29-2.38 (alternating, the bench's 200 queries).
+MMAP_BYTES = 1 << 31
+CACHE_KIB = 64 * 1024
 
 
 def _connection(db_path: str) -> sqlite3.Connection:
@@ -37,6 +43,7 @@ def _connection(db_path: str) -> sqlite3.Connection:
     if conn is None:
         conn = connect_read_only(db_path)
         conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         _connections[db_path] = conn
     return conn
 

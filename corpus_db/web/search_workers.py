@@ -11,6 +11,7 @@ the request it held is answered in Datasette's process, so no user sees an error
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import socket
 import subprocess
@@ -44,8 +45,14 @@ def configured_workers() -> int:
             return max(0, int(raw))
         except ValueError:
             return 0
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = _cores()
     return min(cores, MAX_DEFAULT_WORKERS) if cores > 1 else 0
+
+
+@functools.cache
+def _cores() -> int:
+    """Cores this process may run on (asked once: the route asks at every request)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 class _Worker:
