@@ -127,7 +127,8 @@ def test_a_new_event_loop_reads_the_same_workers(imported: Path, workers: Search
 def test_the_number_of_workers_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(search_workers.WORKERS_ENV, raising=False)
     cores = len(os.sched_getaffinity(0))
-    assert search_workers.configured_workers() == (min(cores, search_workers.MAX_DEFAULT_WORKERS) if cores > 1 else 0)
+    expected = min(cores + 1, search_workers.MAX_DEFAULT_WORKERS) if cores > 1 else 0
+    assert search_workers.configured_workers() == expected
     monkeypatch.setenv(search_workers.WORKERS_ENV, "0")
     assert search_workers.shared_workers() is None
     monkeypatch.setenv(search_workers.WORKERS_ENV, "3")
