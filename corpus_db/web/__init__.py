@@ -16,9 +16,10 @@ from datasette.utils.asgi import NotFound, Response
 from corpus_db.rules.normalize import tag_name
 from corpus_db.rules.tags import fold_key
 from corpus_db.store.search import MMAP_BYTES, register_functions
-from corpus_db.web import cells, charts, counts, pages, related, search_page, similar
+from corpus_db.web import cells, charts, counts, pages, related, search_page, search_workers, similar
 from corpus_db.web.empty_search import ASGIApp, drop_blank_search
 from corpus_db.web.readonly import make_read_only
+from corpus_db.web.search_fast import search_json_fast_path
 
 # Datasette mounts a plugin package's static/ folder here, under the distribution's name.
 STYLESHEET_PATH = "/-/static-plugins/corpus-db/corpus-db.css"
@@ -40,16 +41,22 @@ def prepare_connection(conn: sqlite3.Connection, database: str) -> None:
 @hookimpl
 def startup(datasette: Any) -> None:
     """Table counts kept per database version instead of recounted on every home/database page view
-    (see web/counts.py), for database files that can change (immutable ones have their inspect counts)."""
+    (see web/counts.py), for database files that can change (immutable ones have their inspect counts);
+    the search workers."""
     for name, db in datasette.databases.items():
         if name not in ("_internal", "_memory") and db.path and db.is_mutable:
             db.table_counts = counts.kept_table_counts(db)
+    # The search workers start now and open the databases and their indexes while the server starts.
+    search_workers.shared_workers(db.path for name, db in datasette.databases.items()
+                                  if name not in ("_internal", "_memory") and db.path and not db.is_memory)
 
 
 @hookimpl
-def asgi_wrapper() -> Callable[[ASGIApp], ASGIApp]:
-    """An empty table search shows the table instead of an FTS syntax error (see web/empty_search.py)."""
-    return drop_blank_search
+def asgi_wrapper(datasette: Any) -> Callable[[ASGIApp], ASGIApp]:
+    """An empty table search shows the table instead of an FTS syntax error (see web/empty_search.py);
+    anonymous GETs of search.json are answered before Datasette's routing (web/search_fast.py)."""
+    fast = search_json_fast_path(datasette)
+    return lambda app: fast(drop_blank_search(app))
 
 
 @hookimpl
