@@ -359,7 +359,9 @@ def serve_in_place(db: Path, port: int, workers: str | None = None) -> subproces
     processes (CORPUS_DB_SEARCH_WORKERS; None: the default)."""
     from corpus_db.cli.web import datasette_command
 
-    env = {**ENV, search_workers.WORKERS_ENV: workers} if workers is not None else ENV
+    # None: the server's own default, whatever this shell sets.
+    env = ({**ENV, search_workers.WORKERS_ENV: workers} if workers is not None
+           else {k: v for k, v in ENV.items() if k != search_workers.WORKERS_ENV})
     command = [*datasette_command(db, "127.0.0.1", port, None), "--plugins-dir", str(BENCH / "floor_plugin")]
     log = (db.parent / "serve.log").open("wb")
     server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)

@@ -24,6 +24,7 @@ from corpus_db.store.fts import FTS_TABLE
 from corpus_db.store.lock import writer_lock
 from corpus_db.store.search import MMAP_BYTES, search_connection, to_match_query
 from corpus_db.store.search_index import folder_size, index_root, read_state, update
+from corpus_db.web.search_workers import WORKERS_ENV, configured_workers
 
 TOP = 20
 REPEATS = 3  # timings per query on the CLI path; the median counts
@@ -179,19 +180,31 @@ Serve = Callable[..., subprocess.Popen[bytes]]
 FLOOR_PATH = "/-/bench-floor"  # bench/floor_plugin: a route that does nothing, Datasette's own cost
 
 
+def search_workers_default() -> int:
+    """How many search workers `corpus-db serve` starts here when not told ($CORPUS_DB_SEARCH_WORKERS unset)."""
+    told = os.environ.pop(WORKERS_ENV, None)
+    try:
+        return configured_workers()
+    finally:
+        if told is not None:
+            os.environ[WORKERS_ENV] = told
+
+
 def http_figures(db: Path, queries: list[str], kinds: Sequence[str], report: Any, serve: Serve, port: int,
                  loader: Loader, tool: str) -> None:
     """Every kind's queries against /corpus/search.json with CLIENTS keep-alive connections: the index
-    through two worker processes and in Datasette's process (the default), and FTS5 (`_engine=fts5`);
+    through the default worker processes, through two, and in Datasette's process, and FTS5 (`_engine=fts5`);
     first the framework's floor, a plugin route that does nothing, under the same load. The database
     is served where it lies: it must be named corpus.db."""
     by_kind = _by_kind(queries, kinds)
-    # Two workers as in earlier rounds (the default is now cores + 1: 3 on this 2-core machine); "0"
-    # searches in Datasette's process.
-    for label, workers in (("2 workers", "2"), ("in-process", "0")):
+    # The default (cores + 1 workers: 3 on this 2-core machine), two workers as in earlier rounds, and "0":
+    # searching in Datasette's process.
+    configurations: tuple[tuple[str, str | None], ...] = (
+        (f"default, {search_workers_default()} workers", None), ("2 workers", "2"), ("in-process", "0"))
+    for label, workers in configurations:
         server = serve(db, port, workers=workers)
         try:
-            first = workers == "2"
+            first = workers is None
             runs = [("tantivy", "")] + ([("FTS5", "&_engine=fts5")] if first else [])
             if first:
                 requests, seconds, p50, p95, errors = loader(port, [FLOOR_PATH], HTTP_SECONDS, CLIENTS)
