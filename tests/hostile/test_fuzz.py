@@ -104,3 +104,47 @@ def test_mutated_real_dumps(name: str) -> None:
 
 def test_seeds_are_there() -> None:
     assert len(SEEDS) >= 5
+
+
+_LINE_PARTS = st.one_of(
+    st.sampled_from([b'{"id": "2401.00001", "title": "A", "abstract": "B"}', b"\xef\xbb\xbf{}", b"", b"   ", b"[1]",
+                     "\u00a0\u2003".encode(), b"\xff\xfe not utf-8", b'{"title": "caf\xc3\xa9"}', b"{", b"\r"]),
+    st.binary(max_size=40),
+)
+
+
+def _outcome(items: object) -> list[object] | str:
+    try:
+        return list(items)  # type: ignore[call-overload]
+    except ParseError as exc:
+        return f"ParseError: {exc}"
+
+
+@given(lines=st.lists(st.tuples(_LINE_PARTS, st.sampled_from([b"\n", b"\r\n", b""])), max_size=12),
+       picks=st.lists(st.booleans(), max_size=12))
+def test_skim_is_split_with_the_known_lines_as_tokens(lines: list[tuple[bytes, bytes]], picks: list[bool]) -> None:
+    """A re-import skims lines as bytes: whatever the bytes, it yields split's records and rejects (or its
+    ParseError), except that a record whose text is known and whose line ends in a line break is its token."""
+    from corpus_db.importers import arxiv_jsonl
+
+    data = b"".join(body + end for body, end in lines)
+    split = _outcome(arxiv_jsonl.split(io.BytesIO(data), "fuzz.dump"))
+    texts = sorted({raw.text for raw in split if hasattr(raw, "text")}) if isinstance(split, list) else []
+    known = {text.encode() for text, pick in zip(texts, picks, strict=False) if pick}
+
+    def recognise(block: list[bytes]) -> list[object]:
+        return [("known", body) if body in known else None for body in block]
+
+    skimmed = _outcome(arxiv_jsonl.skim(io.BytesIO(data), "fuzz.dump", recognise))
+    if isinstance(split, str):
+        assert skimmed == split
+        return
+    assert isinstance(skimmed, list) and len(skimmed) == len(split)
+    last_line = data.count(b"\n") + 1  # the number of a last line without a line break
+    for raw, item in zip(split, skimmed, strict=True):
+        text = getattr(raw, "text", None)
+        unfinished = raw.line == last_line and not data.endswith(b"\n")
+        if text is not None and text.encode() in known and not unfinished:
+            assert item == ("known", text.encode())
+        else:
+            assert item == raw
