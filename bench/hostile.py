@@ -8,6 +8,7 @@ Each import runs as a CLI subprocess; its peak RSS comes from wait4. Goal: under
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -61,7 +62,8 @@ def bench_hostile(work: Path, add: Callable[..., None], env: dict[str, str] | No
     worst = 0.0
     for case in _cases():
         folder = work / "hostile" / case.filename.replace(".", "-")
-        folder.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)  # a database left by the last run would answer "unchanged"
+        folder.mkdir(parents=True)
         path = folder / case.filename
         # Written by a child process: on Linux a child starts with its parent's resident memory counted
         # in its peak, so the parent must never hold a case's bytes.
