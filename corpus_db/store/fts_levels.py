@@ -28,12 +28,12 @@ LIFTED_LEVEL = 12
 
 @dataclass(frozen=True)
 class Structure:
-    """The parts of a structure record this module reads: its header's length, the level count's place, and
-    per level (merging, segments) with where the level's header starts and ends."""
+    """The parts of a structure record this module reads: where the level count starts and ends, and per
+    level (merging, segments) with where the level's header starts and its segments end."""
 
     data: bytes
     levels_at: int
-    counters_end: int
+    levels_end: int
     levels: tuple[tuple[int, int, int, int], ...]  # (merging, segments, header start, segments end)
 
     @property
@@ -55,9 +55,9 @@ def parse_structure(data: bytes) -> Structure:
     at = 8 if second_version else 4
     levels_at = at
     count, at = _varint(data, at)
+    levels_end = at
     _, at = _varint(data, at)  # segments in all
     _, at = _varint(data, at)  # write counter
-    counters_end = at
     per_segment = 8 if second_version else 3
     levels = []
     for _ in range(count):
@@ -69,7 +69,7 @@ def parse_structure(data: bytes) -> Structure:
         levels.append((merging, segments, start, at))
     if at != len(data):
         raise ValueError(f"structure record: {len(data) - at} bytes left over")
-    return Structure(data, levels_at, counters_end, tuple(levels))
+    return Structure(data, levels_at, levels_end, tuple(levels))
 
 
 def lift_merged_segment(conn: sqlite3.Connection, table: str, level: int = LIFTED_LEVEL) -> bool:
@@ -89,17 +89,13 @@ def lift_merged_segment(conn: sqlite3.Connection, table: str, level: int = LIFTE
     lifted = (
         data[: structure.levels_at]
         + _put_varint(target + 1)
-        + data[_level_count_end(data, structure.levels_at) : last_level_start]
+        + data[structure.levels_end : last_level_start]
         + b"\x00\x00" * (target + 1 - len(per_level))  # empty levels: nothing merging, no segment
         + data[last_level_start:]
     )
     parse_structure(lifted)  # the same layout, or raise before writing anything
     conn.execute(f"UPDATE {table}_data SET block = ? WHERE id = ?", (lifted, STRUCTURE_ROWID))
     return True
-
-
-def _level_count_end(data: bytes, at: int) -> int:
-    return _varint(data, at)[1]
 
 
 def _varint(data: bytes, at: int) -> tuple[int, int]:
