@@ -1,5 +1,6 @@
 """Peak memory and time of importing each hostile case at full size (the issue's figures: a gzip that
-expands to 5 GB, nine levels of @string, 100k closing parentheses, 1 MB of dots, 1,000-level nesting).
+expands to 5 GB, nine levels of @string, 100k closing parentheses, 1 MB of dots, 1,000-level nesting,
+hundreds of lines each near a limit).
 Each import runs as a CLI subprocess; its peak RSS comes from wait4. Goal: under 300 MB for every case.
 
     PYTHONPATH=. python bench/run.py --only hostile        # or: make fuzz (runs it after the long fuzz)
@@ -31,8 +32,27 @@ def _cases() -> list:
         cases.Case("gzip bomb, one 5 GB line", "bomb-line.jsonl.gz",
                    lambda: cases.gzip_bomb(5 << 30, line=b"x", head=head), "failed"),
     ]
+    full += [
+        cases.Case(LONG_LINES, "long-lines.jsonl", lambda: _long_lines(120, 3_900_000), "imports"),
+        cases.Case("120 lines of 15 MB, each rejected", "near-limit.jsonl", lambda: _long_lines(120, 15_000_000),
+                   "failed"),
+    ]
     return full + cases.bomb_cases() + cases.deep_nesting_cases() + cases.quadratic_cases() \
         + cases.oversize_cases() + cases.reject_cases() + cases.control_char_cases()
+
+
+LONG_LINES = "120 lines of 3.9 MB, each stored"  # re-imported too: its unchanged lines are skimmed
+
+
+def _long_lines(count: int, pad: int) -> bytes:
+    """Lines near a limit: a raw record just under 4M characters is stored; a line of 15 MB is under the
+    16 MiB line limit but rejected. Hundreds of them must not gather in one batch, queue or skim block."""
+    from tests.hostile import cases
+
+    return cases.jsonl([
+        cases.jsonl_line(f"2001.{n:05d}", f"{cases.GOOD_TITLE} {n}", f', "comments": "{"c" * pad}"')
+        for n in range(1, count + 1)
+    ])
 
 
 def write_named(name: str, path: str) -> None:
@@ -74,5 +94,12 @@ def bench_hostile(work: Path, add: Callable[..., None], env: dict[str, str] | No
         worst = max(worst, rss)
         add(f"hostile: {case.name}", rss, "MB", goal=f"< {RSS_GOAL_MB} MB", met=rss < RSS_GOAL_MB,
             note=f"{seconds:.1f}s, exit {code}: {last[:90]}")
+        if case.name == LONG_LINES:
+            with path.open("a") as dump:
+                dump.write('{"id": "2001.99999", "title": "One more", "abstract": "Appended.", "versions": []}\n')
+            seconds, rss, code, last = measure(command, environment)
+            worst = max(worst, rss)
+            add(f"hostile: {case.name}, re-imported with a line appended", rss, "MB", goal=f"< {RSS_GOAL_MB} MB",
+                met=rss < RSS_GOAL_MB, note=f"{seconds:.1f}s, exit {code}: {last[:90]}")
         path.unlink()
     return worst

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
-from itertools import islice
 from typing import Any, BinaryIO
 
 import orjson
@@ -134,6 +133,7 @@ def _cut(number: int, data: bytes, position: int, path: str) -> RawRecord | Reje
 
 _BOM = "\ufeff".encode()
 SKIM_BLOCK = 500  # lines handed to the recogniser at once
+SKIM_BLOCK_BYTES = 4 << 20  # or fewer, once they hold this much: near-limit lines must not make a block of GBs
 
 
 def skim(fh: BinaryIO, path: str, recognise: Recogniser) -> Iterator[Any]:
@@ -141,8 +141,7 @@ def skim(fh: BinaryIO, path: str, recognise: Recogniser) -> Iterator[Any]:
     recogniser knows is yielded as its token, not decoded: it was a record's text before, so it is UTF-8
     and not blank. The last line, when it has no line break, always takes split's way (truncated?)."""
     position = 0
-    lines = enumerate(fh, start=1)
-    while block := list(islice(lines, SKIM_BLOCK)):
+    for block in _blocks(enumerate(fh, start=1)):
         bodies = [data.rstrip(b"\r\n") for _, data in block]  # the bytes of the text split would make
         if block[0][0] == 1:
             bodies[0] = bodies[0].removeprefix(_BOM)
@@ -154,6 +153,19 @@ def skim(fh: BinaryIO, path: str, recognise: Recogniser) -> Iterator[Any]:
             elif (item := _cut(number, data, position + 1, path)) is not None:
                 position += 1
                 yield item
+
+
+def _blocks(lines: Iterator[tuple[int, bytes]]) -> Iterator[list[tuple[int, bytes]]]:
+    block: list[tuple[int, bytes]] = []
+    size = 0
+    for line in lines:
+        block.append(line)
+        size += len(line[1])
+        if len(block) == SKIM_BLOCK or size >= SKIM_BLOCK_BYTES:
+            yield block
+            block, size = [], 0
+    if block:
+        yield block
 
 
 def _is_json(text: str) -> bool:

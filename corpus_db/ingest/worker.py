@@ -16,13 +16,13 @@ import multiprocessing
 import os
 import pickle
 import queue
+import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from itertools import islice
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from corpus_db.importers import FORMATS, Importer
 from corpus_db.ingest.files import open_dump
@@ -33,15 +33,21 @@ from corpus_db.rules.taxonomy import Taxonomy
 from corpus_db.store.listings import LastImport
 
 Progress = Callable[[int], None]
+T = TypeVar("T")
 
 WORKER_MIN_BYTES_ENV = "CORPUS_DB_WORKER_MIN_BYTES"
 DEFAULT_WORKER_MIN_BYTES = 8 * 1024 * 1024
 BATCH = 500
+# A batch also ends once its records' text passes this many bytes: 500 lines of a hostile dump, each
+# near the 16 MiB line limit, would otherwise be one 8 GB batch. Real batches (500 x 2.2 KB) never reach it.
+BATCH_BYTES = 4 << 20
 WORKERS_ENV = "CORPUS_DB_WORKERS"
 # Two workers beside the writer keep two cores busy: measured at 20k papers on 2 cores, the writer
 # waited 1.9 s for records instead of 4.6 s with one. More than 4 would outrun any writer.
 MAX_WORKERS = 4
 QUEUE_BATCHES = 8  # at most this many prepared batches wait for the writer: memory stays flat
+# A batch holds one queue place per BATCH_BYTES of text (the extra places are taken by empty markers
+# sent before it), so what waits for the writer stays near QUEUE_BATCHES * BATCH_BYTES whatever the lines.
 _PUT_TIMEOUT = 1.0
 _GET_TIMEOUT = 5.0
 
@@ -131,13 +137,10 @@ def _parsed(job: Job, last: LastImport | _NothingListed, progress: Progress | No
     with open_dump(Path(job.path), progress) as stream:
         if not _splits(importer):
             records = (_prepared(record, job.path) for record in importer.parse(stream, job.path))
-            while batch := list(islice(records, BATCH)):
-                yield batch
+            yield from _cut(records)
             return
         raws = _raws(importer, job, last, stream)
-        number = -1
-        while batch := list(islice(raws, BATCH)):
-            number += 1
+        for number, batch in enumerate(_cut(raws)):
             if number % job.parts != job.part:
                 continue  # another worker's batch
             todo = [raw for raw in batch if isinstance(raw, RawRecord)]
@@ -151,6 +154,35 @@ def _parsed(job: Job, last: LastImport | _NothingListed, progress: Progress | No
                 for raw, digest in zip(todo, hashes, strict=True)
             ])
             yield [next(parsed) if isinstance(raw, RawRecord) else raw for raw in batch]
+
+
+def text_bytes(item: object) -> int:
+    """The memory a record's text takes (O(1)): a RawRecord's line, a PreparedRecord's raw record."""
+    if isinstance(item, RawRecord):
+        return sys.getsizeof(item.text)
+    if isinstance(item, PreparedRecord):
+        return sys.getsizeof(item.raw)
+    return 0
+
+
+def _cut(items: Iterator[T]) -> Iterator[list[T]]:
+    """Batches in file order: BATCH items, or fewer once their text passes BATCH_BYTES. Cut only by
+    what the file holds, so every worker of a dump cuts it the same way."""
+    batch: list[T] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        size += text_bytes(item)
+        if len(batch) == BATCH or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def queue_places(batch: Batch) -> int:
+    """How many of a channel's QUEUE_BATCHES places a batch holds: one per BATCH_BYTES of text."""
+    return 1 + sum(map(text_bytes, batch.items)) // BATCH_BYTES
 
 
 def _prepared(record: PaperRecord | Rejected | MergedId, path: str) -> PreparedRecord | Rejected | MergedId:
@@ -209,6 +241,8 @@ def _work(job: Job, channel: multiprocessing.Queue, parent: int) -> None:
         last = _last_import(job)
         for batch in _batches(job, last, count):
             done, read = read, 0
+            for _ in range(queue_places(batch) - 1):
+                _send(channel, ("place", None, 0), parent)
             _send(channel, ("batch", batch, done), parent)
         _send(channel, ("done", None, read), parent)
     except BaseException as exc:  # every failure goes to the writer, which reports it with the file
@@ -230,7 +264,7 @@ def _picklable(exc: BaseException) -> BaseException:
 
 @contextmanager
 def prepared_records(job: Job, progress: Progress | None = None) -> Iterator[Iterator[Batch]]:
-    """The dump's records, prepared and completed, in batches of BATCH records in file order (the writer
+    """The dump's records, prepared and completed, in batches (see _cut) in file order (the writer
     stores each as one chunk): in worker processes for large dumps, else lazily in this one. Leaving the
     block stops the workers, done or not."""
     path = Path(job.path)
@@ -284,6 +318,8 @@ def _receive(
         if kind == "batch":
             yield payload
             turn = (turn + 1) % len(channels)
+        elif kind == "place":
+            continue  # a big batch's extra place in the queue; the batch follows
         elif kind == "error":
             raise payload
         else:
