@@ -32,7 +32,7 @@ from corpus_db.store.runs import RunTotals, begin_run, finish_run
 from corpus_db.store.search_index import refresh
 from corpus_db.store.sources import KnownSource, SourceInfo, known_source
 from corpus_db.store.vectors import embedding_enabled
-from corpus_db.store.writer import SourceWriter, refresh_unchanged_source, source_transaction
+from corpus_db.store.writer import ListingOrderConflict, SourceWriter, refresh_unchanged_source, source_transaction
 
 Progress = Callable[[int], None]
 
@@ -125,12 +125,20 @@ def import_source(
             limit = max_rejects if max_rejects is not None else RejectLimit()
             rules = {"tags_for": taxonomy.tags_for, "import_tags": task.tags, "reprocess": force,
                      "reject_limit": limit}
-            with source_transaction(conn, info, **rules) as writer:
-                if records is None:
-                    job = Job(importer.name, str(path), taxonomy, db_path_of(conn), task.locator, force,
-                              fresh=known is None)
-                    records = early.enter_context(prepared_records(job, progress))
-                result.counts = writer.write(records)
+            try:
+                with source_transaction(conn, info, **rules) as writer:
+                    if records is None:
+                        job = Job(importer.name, str(path), taxonomy, db_path_of(conn), task.locator, force,
+                                  fresh=known is None)
+                        records = early.enter_context(prepared_records(job, progress))
+                    result.counts = writer.write(records)
+            except ListingOrderConflict:
+                early.close()  # stop the first pass's worker
+                # Rolled back. Again without recognising unchanged records before the writer: every record is
+                # parsed and keyed in file order, and the writer still leaves the unchanged ones as they are.
+                job = Job(importer.name, str(path), taxonomy, db_path_of(conn), task.locator, force, fresh=True)
+                with source_transaction(conn, info, **rules) as writer, prepared_records(job) as records:
+                    result.counts = writer.write(records)
         result.status = "imported"
     except DatabaseBusyError as exc:
         result.error = str(exc)

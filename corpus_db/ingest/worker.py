@@ -66,7 +66,7 @@ class Job:
     db_path: str
     locator: str
     reprocess: bool
-    fresh: bool = False  # never imported before: nothing to look up (and a build's file is not read)
+    fresh: bool = False  # nothing to look up: never imported before (a build's file is not read), or keyed again
     part: int = 0  # this worker prepares batches part, part + parts, part + 2 * parts, ...
     parts: int = 1
 
