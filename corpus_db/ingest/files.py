@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from corpus_db.importers import FORMATS
-from corpus_db.importers._shape import read_head as sniff_head
 from corpus_db.ingest.digest import FileDigest, hash_file
 from corpus_db.ingest.limits import BoundedReader, DumpStream, max_expanded_bytes
 
@@ -90,6 +88,8 @@ def open_dump(path: Path, on_progress: Callable[[int], None] | None = None) -> I
 def read_head(path: Path) -> bytes:
     """The first bytes of the dump's content, for format sniffing: for JSON, as far as the end of its
     first record however long (importers/_shape.py), so that a long record cannot hide its keys."""
+    from corpus_db.importers._shape import read_head as sniff_head  # every format's module: not at start-up
+
     with open_dump(path) as fh:
         return sniff_head(fh)
 
@@ -133,6 +133,8 @@ def is_dump(path: Path) -> bool:
         head = read_head(path)
     except (OSError, EOFError, ValueError):
         return False
+    from corpus_db.importers import FORMATS
+
     return any(importer.sniff(head, str(path)) for importer in FORMATS.values())
 
 
