@@ -43,6 +43,10 @@ def apply_wait(seconds: float | None) -> None:
         os.environ[BUSY_TIMEOUT_ENV] = str(seconds)
 
 
+REHASH_HELP = (
+    "Read and hash every dump file, even one whose inode, size, mtime and ctime are those recorded when it was last "
+    "hashed (such a file is otherwise trusted unchanged without being read, as git trusts its index)."
+)
 WAIT_HELP = (
     "Wait up to SECONDS for another import or sync to finish, then give up with a message "
     f"(default: ${BUSY_TIMEOUT_ENV}, else {DEFAULT_BUSY_TIMEOUT:.0f})."

@@ -9,7 +9,14 @@ from pathlib import Path
 import click
 
 from corpus_db.cli.app import DB_OPTION, cli
-from corpus_db.cli.args import MAX_REJECTS_HELP, WAIT_HELP, apply_wait, max_rejects_option, split_database
+from corpus_db.cli.args import (
+    MAX_REJECTS_HELP,
+    REHASH_HELP,
+    WAIT_HELP,
+    apply_wait,
+    max_rejects_option,
+    split_database,
+)
 from corpus_db.cli.report import describe, summary_line
 from corpus_db.ingest.run import SourceResult
 from corpus_db.rules.credentials import redact_url
@@ -88,6 +95,7 @@ def _check(sources: Path) -> None:
 )
 @click.option("--wait", type=click.FloatRange(min=0), metavar="SECONDS", help=WAIT_HELP)
 @click.option("--force", is_flag=True, help="Download and re-read every source, even unchanged ones.")
+@click.option("--rehash", is_flag=True, help=REHASH_HELP)
 @click.option(
     "--every", metavar="DURATION", callback=_duration,
     help="Keep running: a round now, then one every DURATION (30m, 1h, 1d). Ctrl-C or SIGTERM stops it "
@@ -111,7 +119,7 @@ def _check(sources: Path) -> None:
               help=MAX_REJECTS_HELP)
 @click.option("--check", is_flag=True, help="Validate the sources file, list what it names, and stop.")
 def sync_command(
-    args: tuple[str, ...], db_option: str | None, sources: Path, wait: float | None, force: bool,
+    args: tuple[str, ...], db_option: str | None, sources: Path, wait: float | None, force: bool, rehash: bool,
     every: float | None, rounds: int | None, connect_timeout: float, read_timeout: float, retries: int,
     backoff: float, max_size: int, taxonomy: str | None, deadline: float, max_rejects: RejectLimit, check: bool,
 ) -> None:
@@ -132,6 +140,7 @@ def sync_command(
         fetch=FetchOptions(connect_timeout=connect_timeout, read_timeout=read_timeout, retries=retries,
                            backoff=backoff, max_bytes=max_size, deadline=deadline),
         force=force,
+        rehash=rehash,
         taxonomy=Taxonomy.load(taxonomy),
         max_rejects=max_rejects,
     )

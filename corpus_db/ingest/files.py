@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import stat
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
-from contextlib import contextmanager
+from concurrent.futures import Future, InvalidStateError
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from corpus_db.importers import FORMATS
-from corpus_db.importers._shape import read_head as sniff_head
+from corpus_db.ingest.digest import FileDigest, hash_file
 from corpus_db.ingest.limits import BoundedReader, DumpStream, max_expanded_bytes
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -30,39 +27,26 @@ def content_hash(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-_AHEAD_BLOCK = 8 * 1024 * 1024
-
-
-def _regular_file_hash(path: Path) -> str:
-    """content_hash on a thread beside Python work: in blocks of 8 MiB, since the thread takes the GIL
-    back between blocks and waits up to the switch interval (5 ms) each time the main thread runs Python
-    (with file_digest's 256 KiB blocks it hashed little while the command started up). A file that is not
-    regular is refused at once (a FIFO would block this thread, and the files after it, until someone
-    wrote to it; the import says what it is instead)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    with open(fd, "rb", buffering=0) as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"{path}: not a regular file")
-        digest = hashlib.sha256()
-        buffer = bytearray(_AHEAD_BLOCK)
-        view = memoryview(buffer)
-        while size := fh.readinto(buffer):
-            digest.update(view[:size])
-        return digest.hexdigest()
-
-
-def hash_ahead(paths: Sequence[Path]) -> dict[Path, Future[str]]:
+def hash_ahead(paths: Sequence[Path]) -> dict[Path, Future[FileDigest]]:
     """Start hashing the files, one after the other, on a thread of their own: the command's start-up
     (taxonomy, lock, migrations, run row) and each earlier file's import run meanwhile. SHA-256 and
-    file reads release the GIL. An unchanged 100k dump's re-import is little more than its hash."""
-    futures: dict[Path, Future[str]] = {path: Future() for path in paths}
+    file reads release the GIL. A future cancelled before its turn (the file was trusted by its identity,
+    digest.py) is skipped, and one cancelled during its turn stops being read."""
+    futures: dict[Path, Future[FileDigest]] = {path: Future() for path in paths}
 
     def run() -> None:
         for path, future in futures.items():
+            if future.cancelled():
+                continue
             try:
-                future.set_result(_regular_file_hash(path))
+                digest = hash_file(path, stop=future.cancelled)
+                if digest is not None:
+                    future.set_result(digest)
+            except InvalidStateError:  # cancelled as it finished
+                pass
             except BaseException as exc:  # the import of that file reports it, as it would its own hashing
-                future.set_exception(exc)
+                with suppress(InvalidStateError):
+                    future.set_exception(exc)
 
     if futures:
         threading.Thread(target=run, name="corpus-db hash ahead", daemon=True).start()
@@ -104,6 +88,8 @@ def open_dump(path: Path, on_progress: Callable[[int], None] | None = None) -> I
 def read_head(path: Path) -> bytes:
     """The first bytes of the dump's content, for format sniffing: for JSON, as far as the end of its
     first record however long (importers/_shape.py), so that a long record cannot hide its keys."""
+    from corpus_db.importers._shape import read_head as sniff_head  # every format's module: not at start-up
+
     with open_dump(path) as fh:
         return sniff_head(fh)
 
@@ -147,6 +133,8 @@ def is_dump(path: Path) -> bool:
         head = read_head(path)
     except (OSError, EOFError, ValueError):
         return False
+    from corpus_db.importers import FORMATS
+
     return any(importer.sniff(head, str(path)) for importer in FORMATS.values())
 
 

@@ -4,6 +4,7 @@ transaction; one failing source is rolled back and reported while the others go 
 from __future__ import annotations
 
 import sqlite3
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -12,12 +13,11 @@ from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from corpus_db.importers import FORMATS, detect_format
-from corpus_db.importers.base import Importer
-from corpus_db.ingest.files import content_hash, hash_ahead, read_head
+from corpus_db.ingest.digest import FileDigest, current_identity, hash_file
+from corpus_db.ingest.files import hash_ahead, read_head
 from corpus_db.ingest.heap import import_gc
-from corpus_db.ingest.worker import Job, PreparationError, prepared_records
 from corpus_db.model import Batch, ImportCounts, ParseError
 from corpus_db.rules import similar_extra
 from corpus_db.rules.credentials import redact_text
@@ -33,6 +33,13 @@ from corpus_db.store.search_index import refresh
 from corpus_db.store.sources import KnownSource, SourceInfo, known_source
 from corpus_db.store.vectors import embedding_enabled
 from corpus_db.store.writer import ListingOrderConflict, SourceWriter, refresh_unchanged_source, source_transaction
+
+if TYPE_CHECKING:
+    from corpus_db.importers.base import Importer
+
+# The importers and the worker (every format's parser, multiprocessing, the record preparation: ~45 ms of
+# a ~180 ms unchanged re-import) are imported where records are read: a re-import of untouched files
+# never needs them.
 
 Progress = Callable[[int], None]
 
@@ -50,7 +57,7 @@ class SourceTask:
     etag: str | None = None
     last_modified: str | None = None
     not_modified: bool = False
-    digest: Future[str] | None = field(default=None, repr=False, compare=False)  # its content hash, being taken
+    digest: Future[FileDigest] | None = field(default=None, repr=False, compare=False)  # its hash, being taken
 
     @classmethod
     def for_path(cls, path: str | Path, **options: object) -> SourceTask:
@@ -59,12 +66,25 @@ class SourceTask:
         # the database, the terminal and the web take only text.
         return cls(path=resolved, locator=as_text(str(resolved)), **options)  # type: ignore[arg-type]
 
+    @property
+    def is_local(self) -> bool:
+        """Known by its own path (not a URL downloaded to a temp file): its file's identity means something
+        at the next import."""
+        return self.path is not None and self.locator == as_text(str(self.path))
 
-def hash_ahead_of(tasks: Sequence[SourceTask]) -> None:
-    """Have the tasks' files hashed on a thread from now on (files.hash_ahead), in the order given."""
-    futures = hash_ahead([task.path for task in tasks if task.path is not None and not task.not_modified])
-    for task in tasks:
-        if task.path is not None and not task.not_modified:
+
+def hash_ahead_of(conn: sqlite3.Connection, tasks: Sequence[SourceTask], *, trust_identity: bool) -> None:
+    """Have the tasks' files hashed on a thread from now on (files.hash_ahead), in the order given, but
+    for those whose identity says they are untouched since their last import: their turn in
+    import_source finds them unchanged without reading them, so the thread must not read them either."""
+    pending = [
+        task for task in tasks
+        if task.path is not None and not task.not_modified and task.digest is None
+        and not (trust_identity and _untouched(task, task.path, known_source(conn, task.locator)))
+    ]
+    futures = hash_ahead([task.path for task in pending if task.path is not None])
+    for task in pending:
+        if task.path is not None:
             task.digest = futures[task.path]
 
 
@@ -89,10 +109,13 @@ def import_source(
     force: bool = False,
     progress: Progress | None = None,
     max_rejects: RejectLimit | None = None,
+    rehash: bool = False,
 ) -> SourceResult:
     """Import one source in its own transaction. Never raises for anything the source does: bad input,
     an importer's bug, recursion or memory running out all become a failed result with a clear error (the
-    traceback, if any, in `details`). Only Ctrl-C and the like go through."""
+    traceback, if any, in `details`). Only Ctrl-C and the like go through. A local file whose identity
+    is the one recorded with its last import's hash is unchanged without being read, unless `rehash` or
+    `force`."""
     started = time.monotonic()
     result = SourceResult(locator=task.locator, status="failed", format=task.format)
     writer: SourceWriter | None = None
@@ -108,11 +131,23 @@ def import_source(
             raise ParseError(str(path or task.locator), "no such file")
         if not path.is_file():
             raise ParseError(str(path), "not a regular file (a directory, a device or a pipe?); name a dump file")
+        if not (force or rehash) and _untouched(task, path, known):
+            if task.digest is not None:
+                task.digest.cancel()  # not read at all if its turn has not come yet
+            assert known is not None
+            _keep_unchanged(conn, task, known, result)
+            if progress:
+                progress(path.stat().st_size)
+            return result
         with ExitStack() as early:
             records = _prepare_early(early, conn, task, path, known, taxonomy, progress) if not force else None
-            digest = task.digest.result() if task.digest is not None else content_hash(path)
+            hashed = task.digest.result() if task.digest is not None else hash_file(path)
+            assert hashed is not None  # only a stop() ends a hash early, and none was given or cancelled
+            digest = hashed.sha256
+            identity = hashed.identity_text if task.is_local else None
             if known is not None and known.content_hash == digest and not force:
-                _keep_unchanged(conn, task, known, result)  # leaving the block stops what was started early
+                new_identity = identity if identity != known.file_identity else None
+                _keep_unchanged(conn, task, known, result, new_identity)  # leaving the block stops what started
                 if progress:
                     progress(path.stat().st_size)
                 return result
@@ -120,11 +155,13 @@ def import_source(
             result.format = importer.name
             info = SourceInfo(
                 locator=task.locator, format=importer.name, content_hash=digest, name=task.name, etag=task.etag,
-                last_modified=task.last_modified, size_hint=path.stat().st_size,
+                last_modified=task.last_modified, size_hint=path.stat().st_size, file_identity=identity,
             )
             limit = max_rejects if max_rejects is not None else RejectLimit()
             rules = {"tags_for": taxonomy.tags_for, "import_tags": task.tags, "reprocess": force,
                      "reject_limit": limit}
+            from corpus_db.ingest.worker import Job, prepared_records
+
             try:
                 with source_transaction(conn, info, **rules) as writer:
                     if records is None:
@@ -162,7 +199,20 @@ def import_source(
     return result
 
 
+def _untouched(task: SourceTask, path: Path, known: KnownSource | None) -> bool:
+    """The file at `path` has the identity recorded when the last import's hash was taken from it: same
+    device, inode, size, mtime and ctime (digest.py; racy identities were never recorded)."""
+    if known is None or known.file_identity is None or not task.is_local:
+        return False
+    try:
+        return current_identity(path).text() == known.file_identity
+    except OSError:
+        return False
+
+
 def _importer(task: SourceTask, path: Path) -> Importer:
+    from corpus_db.importers import FORMATS, detect_format
+
     return FORMATS[task.format] if task.format else detect_format(read_head(path), str(path))
 
 
@@ -185,6 +235,8 @@ def _prepare_early(
         importer = _importer(task, path)
     except (ParseError, OSError, ValueError):
         return None
+    from corpus_db.ingest.worker import Job, prepared_records
+
     job = Job(importer.name, str(path), taxonomy, db_path_of(conn), task.locator, False)
     return stack.enter_context(prepared_records(job, progress))
 
@@ -205,18 +257,24 @@ def _unexpected(exc: BaseException, format_name: str | None) -> str:
         return f"{importer} met data nested too deeply to read (RecursionError)"
     if isinstance(exc, MemoryError):
         return f"{importer} ran out of memory (MemoryError)"
-    if isinstance(exc, PreparationError):
+    worker = sys.modules.get("corpus_db.ingest.worker")  # not imported: no worker ran, none failed
+    if worker is not None and isinstance(exc, worker.PreparationError):
         return str(exc)
     text = str(exc).splitlines()[0][:200] if str(exc) else ""
     return f"{importer} failed unexpectedly ({type(exc).__name__}{': ' + text if text else ''})"
 
 
-def _keep_unchanged(conn: sqlite3.Connection, task: SourceTask, known: KnownSource, result: SourceResult) -> None:
+def _keep_unchanged(
+    conn: sqlite3.Connection, task: SourceTask, known: KnownSource, result: SourceResult,
+    file_identity: str | None = None,
+) -> None:
     """A source whose bytes are those of its last import: apply new import tags, keep the server's latest
-    validators (so the next conditional GET can be answered 304), and write nothing else."""
+    validators (so the next conditional GET can be answered 304) and the file's new identity (so the next
+    import need not read it), and write nothing else."""
     fresh_validators = task.not_modified or task.etag is not None or task.last_modified is not None
     new_validators = fresh_validators and (task.etag, task.last_modified) != (known.etag, known.last_modified)
-    refresh_unchanged_source(conn, task.locator, task.tags, (task.etag, task.last_modified) if new_validators else None)
+    refresh_unchanged_source(conn, task.locator, task.tags, (task.etag, task.last_modified) if new_validators else None,
+                             file_identity)
     result.status, result.format = "unchanged", known.format
     result.counts.unchanged = known.record_count
 
@@ -254,12 +312,15 @@ def run_import(
     progress: Progress | None = None,
     on_result: Callable[[SourceResult], None] | None = None,
     max_rejects: RejectLimit | None = None,
+    rehash: bool = False,
+    hash_early: bool = False,
 ) -> tuple[RunTotals, list[SourceResult]]:
     """Take the writer lock, migrate if behind, close the rows of runs that died, then import every task,
     recording the run in import_runs. Into a new or empty database the run is built beside it and renamed
     into place at the end (store/build.py): a kill leaves nothing or everything. `tasks` is consumed lazily,
     under the lock; an item that is already a SourceResult (a download that failed, say) is recorded as it
-    is. Raises DatabaseBusyError when another writer holds the database for longer than the busy timeout."""
+    is. `hash_early`: hash the files of a list of tasks on a thread from the start (hash_ahead_of). Raises
+    DatabaseBusyError when another writer holds the database for longer than the busy timeout."""
     rules = taxonomy or Taxonomy.load()
     check_database(db_path)  # a foreign or newer file is refused before even its lock file is made
     command = as_text(command)
@@ -268,7 +329,7 @@ def run_import(
         try:
             outcome = _run_locked(build.path if build else Path(db_path), build, tasks, command=command,
                                   taxonomy=rules, force=force, progress=progress, on_result=on_result,
-                                  max_rejects=max_rejects)
+                                  max_rejects=max_rejects, rehash=rehash, hash_early=hash_early)
         except BaseException:
             if build:
                 build.discard()
@@ -291,6 +352,8 @@ def _run_locked(
     progress: Progress | None,
     on_result: Callable[[SourceResult], None] | None,
     max_rejects: RejectLimit | None,
+    rehash: bool,
+    hash_early: bool,
 ) -> tuple[RunTotals, list[SourceResult]]:
     totals = RunTotals(counts=ImportCounts())
     before = current_revision(db_path)
@@ -298,6 +361,9 @@ def _run_locked(
         totals.schema_upgrade = (before, SCHEMA_HEAD)
     conn = build.connect() if build else connect(db_path)
     try:
+        if hash_early and isinstance(tasks, Sequence):
+            files = [task for task in tasks if isinstance(task, SourceTask)]
+            hash_ahead_of(conn, files, trust_identity=not (force or rehash))  # beside the run row's commit
         run_id, totals.interrupted_runs = begin_run(conn, db_path, command)
         results: list[SourceResult] = []
         try:
@@ -306,7 +372,8 @@ def _run_locked(
                     result = item
                 else:
                     result = import_source(
-                        conn, item, taxonomy=taxonomy, force=force, progress=progress, max_rejects=max_rejects
+                        conn, item, taxonomy=taxonomy, force=force, progress=progress, max_rejects=max_rejects,
+                        rehash=rehash,
                     )
                 results.append(result)
                 totals.add(result.status, result.counts)

@@ -58,6 +58,9 @@ sources = sa.Table(
     sa.Column("imported_at", sa.Text, nullable=False),
     sa.Column("etag", sa.Text),
     sa.Column("last_modified", sa.Text),
+    # The dump file's identity when content_hash was taken from it (ingest/digest.py): an import that finds
+    # the same identity trusts the hash without reading the file. Always written with content_hash.
+    sa.Column("file_identity", sa.Text),
 )
 
 paper_sources = sa.Table(

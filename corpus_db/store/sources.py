@@ -22,6 +22,7 @@ class SourceInfo:
     etag: str | None = None
     last_modified: str | None = None
     size_hint: int = 0  # bytes, to choose between per-row triggers and one FTS rebuild
+    file_identity: str | None = None  # of the file content_hash was taken from, when it may be trusted
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,14 @@ class KnownSource:
     etag: str | None
     last_modified: str | None
     imported_at: str | None = None  # when its last good import started (ISO 8601 UTC, to the second)
+    file_identity: str | None = None  # the file's identity when content_hash was taken (ingest/digest.py)
 
 
 def known_source(conn: sqlite3.Connection, locator: str) -> KnownSource | None:
     """The source's row, or None when it was never imported."""
     row = conn.execute(
-        "SELECT content_hash, record_count, format, etag, last_modified, imported_at FROM sources WHERE locator = ?",
+        "SELECT content_hash, record_count, format, etag, last_modified, imported_at, file_identity FROM sources "
+        "WHERE locator = ?",
         (locator,),
     ).fetchone()
     return KnownSource(*row) if row else None
@@ -70,16 +73,24 @@ def set_validators(conn: sqlite3.Connection, locator: str, etag: str | None, las
     conn.execute("UPDATE sources SET etag = ?, last_modified = ? WHERE locator = ?", (etag, last_modified, locator))
 
 
+def set_file_identity(conn: sqlite3.Connection, locator: str, file_identity: str) -> None:
+    """Record the identity of a file found to hold the bytes of the source's last import."""
+    conn.execute("UPDATE sources SET file_identity = ? WHERE locator = ?", (file_identity, locator))
+
+
 def upsert_source(conn: sqlite3.Connection, source: SourceInfo, now: str) -> int:
-    """Create or refresh the source's row for the import starting now; its id."""
+    """Create or refresh the source's row for the import starting now; its id. The file identity is
+    written with the content hash, NULL included: an old identity must never vouch for a new hash."""
     conn.execute(
         """INSERT INTO sources (locator, name, format, content_hash, record_count, imported_at, etag,
-                                last_modified)
-           VALUES (?, ?, ?, ?, 0, ?, ?, ?)
+                                last_modified, file_identity)
+           VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)
            ON CONFLICT (locator) DO UPDATE SET name = COALESCE(excluded.name, name), format = excluded.format,
              content_hash = excluded.content_hash, imported_at = excluded.imported_at,
-             etag = excluded.etag, last_modified = excluded.last_modified""",
-        (source.locator, source.name, source.format, source.content_hash, now, source.etag, source.last_modified),
+             etag = excluded.etag, last_modified = excluded.last_modified,
+             file_identity = excluded.file_identity""",
+        (source.locator, source.name, source.format, source.content_hash, now, source.etag, source.last_modified,
+         source.file_identity),
     )
     return conn.execute("SELECT id FROM sources WHERE locator = ?", (source.locator,)).fetchone()[0]
 

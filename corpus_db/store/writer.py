@@ -26,7 +26,14 @@ from corpus_db.rules.taxonomy import TAXONOMY_ORIGIN
 from corpus_db.store import fts, indexes, search_outbox
 from corpus_db.store.db import utc_now
 from corpus_db.store.rejects import RejectLimit, check_limit, clear_rejects, save_rejects
-from corpus_db.store.sources import SourceInfo, finish_source, record_count, set_validators, upsert_source
+from corpus_db.store.sources import (
+    SourceInfo,
+    finish_source,
+    record_count,
+    set_file_identity,
+    set_validators,
+    upsert_source,
+)
 from corpus_db.store.tags import (
     SOURCE_TAG_ORIGIN,
     apply_import_tags,
@@ -596,14 +603,18 @@ def source_transaction(
 
 
 def refresh_unchanged_source(
-    conn: sqlite3.Connection, locator: str, import_tags: Sequence[str], validators: tuple[str | None, str | None] | None
+    conn: sqlite3.Connection, locator: str, import_tags: Sequence[str],
+    validators: tuple[str | None, str | None] | None, file_identity: str | None = None,
 ) -> None:
-    """A source whose bytes are those of its last import: apply new import tags and keep the server's
-    latest validators (None: leave them), and write nothing else."""
-    if not import_tags and validators is None:
+    """A source whose bytes are those of its last import: apply new import tags, keep the server's
+    latest validators (None: leave them) and the identity of the file just hashed (None: leave it), and
+    write nothing else."""
+    if not import_tags and validators is None and file_identity is None:
         return
     with write_transaction(conn, locator):
         if import_tags:
             apply_import_tags(conn, locator, import_tags)
         if validators is not None:
             set_validators(conn, locator, *validators)
+        if file_identity is not None:
+            set_file_identity(conn, locator, file_identity)

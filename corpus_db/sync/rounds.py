@@ -31,6 +31,7 @@ class SyncOptions:
 
     fetch: FetchOptions = field(default_factory=FetchOptions)
     force: bool = False  # re-download and re-read every source
+    rehash: bool = False  # read every local file, even one whose identity says it is untouched
     taxonomy: Taxonomy | None = None
     max_rejects: RejectLimit | None = None  # None: the default (1% of a source's records, at least 10)
 
@@ -118,6 +119,7 @@ def sync_once(
             db_path, plan_sources(entries, db_path, Path(workdir), opts, {Path(sources_path).resolve()}),
             command=command,
             taxonomy=opts.taxonomy, force=opts.force, on_result=on_result, max_rejects=opts.max_rejects,
+            rehash=opts.rehash,
         )
 
 

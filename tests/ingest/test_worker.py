@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus_db.ingest.files import content_hash
+from corpus_db.ingest.digest import FileDigest, hash_file
 from corpus_db.ingest.run import SourceTask, run_import
 from corpus_db.ingest.worker import WORKER_MIN_BYTES_ENV
 from tests.paths import SEEDS
@@ -202,11 +202,11 @@ def test_paths_with_uri_characters_work(tmp_path: Path, monkeypatch: pytest.Monk
     assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM papers").fetchone() == (50,)
 
 
-def _slow_digest(path: Path, seconds: float) -> Future[str]:
+def _slow_digest(path: Path, seconds: float) -> Future[FileDigest]:
     """The content hash arriving `seconds` from now, as from a hash-ahead thread still at work."""
 
-    future: Future[str] = Future()
-    threading.Timer(seconds, lambda: future.set_result(content_hash(path))).start()
+    future: Future[FileDigest] = Future()
+    threading.Timer(seconds, lambda: future.set_result(hash_file(path))).start()
     return future
 
 
