@@ -96,3 +96,12 @@ def test_the_snippet_marker_finds_what_its_regex_finds(words: list[str], text: s
 
     marker = Marker.of({w.lower() for w in words})
     assert marker.spans(text) == [m.span() for m in marker.pattern.finditer(text)]
+
+
+def test_a_hits_source_count_reads_the_index_alone(conn: sqlite3.Connection) -> None:
+    """The count of sources listing a hit must not read paper_sources rows (the raw records make that the
+    largest table: one more page read a hit at 1M papers)."""
+    from corpus_db.store.search import ROWS_SQL
+
+    plan = " | ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + ROWS_SQL, ("[1, 2]",)))
+    assert "ps USING COVERING INDEX ix_paper_sources_paper_id_source_id_listed" in plan, plan
