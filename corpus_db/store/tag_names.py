@@ -9,6 +9,7 @@ the version check and the page's statement). corpus-db itself only ever adds tag
 from __future__ import annotations
 
 import sqlite3
+import threading
 from dataclasses import dataclass
 
 Names = dict[int, tuple[str, bool]]  # id -> (name, is a source's free keyword)
@@ -23,6 +24,7 @@ class _Map:
 
 
 _maps: dict[int, _Map] = {}
+_lock = threading.Lock()  # Datasette searches on several threads, one connection each
 
 
 def _read(conn: sqlite3.Connection) -> Names:
@@ -35,9 +37,11 @@ def tag_names(conn: sqlite3.Connection, ids: set[int]) -> Names:
     data_version = conn.execute("PRAGMA data_version").fetchone()[0]
     kept = _maps.get(id(conn))
     if kept is None or kept.conn is not conn or kept.data_version != data_version or not ids <= kept.names.keys():
-        if len(_maps) >= _KEPT and id(conn) not in _maps:
-            del _maps[next(iter(_maps))]  # the oldest
-        kept = _maps[id(conn)] = _Map(conn, data_version, _read(conn))
+        kept = _Map(conn, data_version, _read(conn))
+        with _lock:
+            if len(_maps) >= _KEPT and id(conn) not in _maps:
+                del _maps[next(iter(_maps))]  # the oldest
+            _maps[id(conn)] = kept
     return kept.names
 
 
