@@ -81,8 +81,9 @@ paper_sources = sa.Table(
     # Covering: a re-import asks "listed?" and "which key?" of every fingerprint it recognises (revision 0015).
     sa.Index("ix_paper_sources_source_id_record_hash_listed_record_key", "source_id", "record_hash", "listed",
              "record_key"),
-    # "Is this paper listed by that source" without reading the (large) row.
-    sa.Index("ix_paper_sources_paper_id_source_id", "paper_id", "source_id"),
+    # "Is this paper listed by that source" and "how many list it" (every search hit) without reading the
+    # (large) row (revision 0017 added `listed`).
+    sa.Index("ix_paper_sources_paper_id_source_id_listed", "paper_id", "source_id", "listed"),
 )
 
 tags = sa.Table(

@@ -1,3 +1,4 @@
+import json
 import sqlite3
 from pathlib import Path
 
@@ -96,3 +97,48 @@ def test_the_snippet_marker_finds_what_its_regex_finds(words: list[str], text: s
 
     marker = Marker.of({w.lower() for w in words})
     assert marker.spans(text) == [m.span() for m in marker.pattern.finditer(text)]
+
+
+def test_a_hits_source_count_reads_the_index_alone(conn: sqlite3.Connection) -> None:
+    """The count of sources listing a hit must not read paper_sources rows (the raw records make that the
+    largest table: one more page read a hit at 1M papers)."""
+    from corpus_db.store.search import ROWS_SQL
+
+    plan = " | ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + ROWS_SQL, ("[1, 2]",)))
+    assert "ps USING COVERING INDEX ix_paper_sources_paper_id_source_id_listed" in plan, plan
+
+
+def test_tags_named_from_ids_match_the_statement_that_joined_them(conn: sqlite3.Connection) -> None:
+    """Every paper's tags as hits name them (ids from the index, names from tag_names) equal what SQL's
+    join with DISTINCT and ORDER BY name gives."""
+    from corpus_db.store.tag_names import tag_names, tags_of
+
+    joined = """SELECT p.id, (SELECT json_group_array(json_array(name, keyword)) FROM (SELECT DISTINCT t.name,
+      t.kind = 'keyword' AS keyword FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.paper_id = p.id
+      ORDER BY t.name)), (SELECT json_group_array(tag_id) FROM paper_tags WHERE paper_id = p.id) FROM papers p"""
+    rows = [(pid, json.loads(named), json.loads(ids)) for pid, named, ids in conn.execute(joined)]
+    names = tag_names(conn, {i for _, _, ids in rows for i in ids})
+    assert sum(len(ids) for _, _, ids in rows) > len(rows)
+    for _, named, ids in rows:
+        assert tags_of(names, ids) == ([n for n, k in named if not k], [n for n, k in named if k])
+
+
+def test_a_kept_connection_names_tags_as_committed_since(seeded_db: Path) -> None:
+    from corpus_db.store.db import connect_read_only
+
+    kept = connect_read_only(seeded_db)
+    [hit] = search_connection(kept, '"Granary" speech', limit=1)
+    assert "speech" in hit.tags
+    writer = sqlite3.connect(seeded_db)
+    with writer:  # renamed by hand by another connection
+        writer.execute("UPDATE tags SET name = 'speech-audio' WHERE name = 'speech'")
+    [again] = search_connection(kept, '"Granary" speech', limit=1)
+    assert again.id == hit.id and "speech-audio" in again.tags and "speech" not in again.tags
+    with writer:  # a new tag
+        tag_id = writer.execute("INSERT INTO tags (name, fold_key, kind) VALUES ('zz-new', 'zz-new', 'curated') "
+                                "RETURNING id").fetchone()[0]
+        writer.execute("INSERT INTO paper_tags (paper_id, tag_id, origin) VALUES (?, ?, 'import --tag')",
+                       (hit.id, tag_id))
+    [again] = search_connection(kept, '"Granary" speech', limit=1)
+    assert again.tags[-1] == "zz-new"
+    kept.close()

@@ -81,6 +81,33 @@ def test_a_change_made_in_sql_falls_back_to_fts5_until_the_index_catches_up(impo
     assert update(imported).action == "none"  # idempotent
 
 
+def test_a_kept_connection_sees_each_commit_and_a_removed_index(imported: Path) -> None:
+    """A search worker keeps one connection and skips reading the index state while nothing was committed:
+    a commit by another connection (SQL edit, update) or a removed folder must still reach its next search."""
+    from corpus_db.store.db import connect_read_only
+    from corpus_db.store.search import search_connection
+
+    kept = connect_read_only(imported)
+
+    def engine(query: str) -> tuple[str, list[str]]:
+        page = search_connection(kept, query, db_path=imported)
+        return page.engine, [h.title for h in page]
+
+    assert engine("topic4") == ("tantivy", [RECORDS[3][0]])
+    assert engine("topic4") == ("tantivy", [RECORDS[3][0]])  # the state unread: the same answer
+    conn = sqlite3.connect(imported)
+    with conn:
+        conn.execute("UPDATE papers SET title = 'Airships at altitude' WHERE title = ?", (RECORDS[4][0],))
+    assert engine("airships") == ("fts5", ["Airships at altitude"])
+    with writer_lock(imported):
+        assert update(imported).action == "applied"
+    assert engine("airships") == ("tantivy", ["Airships at altitude"])
+    shutil.rmtree(index_root(imported))
+    page = search_connection(kept, "airships", db_path=imported)
+    assert page.engine == "fts5" and "missing" in page.fallback_reason
+    kept.close()
+
+
 def test_a_missing_or_broken_index_falls_back_to_fts5_and_index_rebuilds_it(imported: Path) -> None:
     assert titles(imported, "topic9") == [RECORDS[8][0]]
     shutil.rmtree(index_root(imported))
