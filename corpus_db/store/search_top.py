@@ -94,12 +94,14 @@ def top_hits(searcher: tantivy.Searcher, query: tantivy.Query, limit: int, offse
     return [(int(pid), float(score)) for pid, (score, _) in zip(ids, result.hits, strict=True)]
 
 
-def _common_prefixes(searcher: tantivy.Searcher) -> list[str]:
-    """The prefix keys to keep: 4-letter grams in TOP_SHARE of the papers or more, and 3-letter ones whose
-    terms' counts add up to that (a sum over-counts papers with two of them: at worst a prefix is kept that
-    need not be). The prefix fields hold a few thousand terms: ~5 ms."""
+def _common_keys(searcher: tantivy.Searcher) -> list[str]:
+    """The keys to keep: 4-letter grams in TOP_SHARE of the papers or more, 3-letter ones whose terms'
+    counts add up to that (a sum over-counts papers with two of them: at worst a prefix is kept that need
+    not be), and the stems of titles or abstracts in TOP_SHARE of the papers."""
     floor = TOP_SHARE * searcher.num_docs
-    common: set[str] = set()
+    common: set[str] = {WORD_KEY + term for field in ("title", "abstract")
+                        for term, count in searcher.terms_with_prefix(field, "", limit=COMMON_WORDS_LOOKED_AT)
+                        if count >= floor}
     for field, _ in PREFIX_FIELDS:
         starts: dict[str, int] = {}
         for term, count in searcher.terms_with_prefix(field, ""):
@@ -108,20 +110,6 @@ def _common_prefixes(searcher: tantivy.Searcher) -> list[str]:
             starts[term[:PREFIX_LEN - 1]] = starts.get(term[:PREFIX_LEN - 1], 0) + count
         common.update(start for start, count in starts.items() if count >= floor)
     return sorted(common)
-
-
-def _common_words(searcher: tantivy.Searcher) -> list[str]:
-    """The word keys to keep: the stems of titles or abstracts in TOP_SHARE of the papers. Finding the most
-    widespread terms walks both fields' whole dictionaries (~0.08 s at 100k)."""
-    floor = TOP_SHARE * searcher.num_docs
-    return sorted({WORD_KEY + term for field in ("title", "abstract")
-                   for term, count in searcher.terms_with_prefix(field, "", limit=COMMON_WORDS_LOOKED_AT)
-                   if count >= floor})
-
-
-def _common_keys(searcher: tantivy.Searcher) -> list[str]:
-    """Every key to keep, prefixes and words (a word key starts with WORD_KEY, which no prefix holds)."""
-    return sorted(_common_prefixes(searcher) + _common_words(searcher))
 
 
 def _rescored(
@@ -164,40 +152,24 @@ def write_common_prefixes(index: tantivy.Index, path: Path) -> int:
     Returns how many were ranked."""
     index.reload()
     searcher = index.searcher()
-    return _rank_all(searcher, index.schema, path, _common_prefixes(searcher), None, _read(path))
+    return _rank_all(searcher, index.schema, path, _common_keys(searcher), _read(path))
 
 
-def _rank_all(searcher: tantivy.Searcher, schema: tantivy.Schema, path: Path, prefixes: list[str],
-              words: list[str] | None, previous: dict | None) -> int:
-    """Rank the prefixes and the words (None: listed here, while the prefixes rank) into TOP_FILE."""
+def _rank_all(searcher: tantivy.Searcher, schema: tantivy.Schema, path: Path, grams: list[str],
+              previous: dict | None) -> int:
     started = time.perf_counter()
-    kept, listing = _ranked(searcher, schema, prefixes, words)
-    _write(path, kept, 0, full_seconds=time.perf_counter() - started - listing,
+    kept = _ranked(searcher, schema, grams)
+    _write(path, kept, 0, full_seconds=time.perf_counter() - started,
            rescore_seconds=previous["rescore_seconds"] if previous else RESCORE_SECONDS_GUESS)
     return len(kept)
 
 
-def _ranked(searcher: tantivy.Searcher, schema: tantivy.Schema, prefixes: list[str],
-            words: list[str] | None) -> tuple[dict[str, list[tuple[int, float]]], float]:
-    """Each key's best KEEP, on two threads: tantivy releases the GIL while it searches, and after an
-    import the second core is idle (310 prefixes at 100k: 0.50 s -> 0.33-0.44 s, machine under load).
-    The prefixes start ranking before the words are listed (the walk of two whole term dictionaries,
-    ~0.08 s at 100k, which the ranking no longer waits for). Also returns the listing's seconds: the
-    last full ranking's time, which decides between re-scoring and ranking, leaves it out, as before."""
-
-    def rank(key: str) -> list[tuple[int, float]]:
-        return top_hits(searcher, kept_query(searcher, schema, key), KEEP, 0)
-
-    listing = 0.0
+def _ranked(searcher: tantivy.Searcher, schema: tantivy.Schema, grams: list[str]) -> dict[str, list[tuple[int, float]]]:
+    """Each prefix's best KEEP, on two threads: tantivy releases the GIL while it searches, and after an
+    import the second core is idle (310 prefixes at 100k: 0.50 s -> 0.33-0.44 s, machine under load)."""
     with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
-        prefix_hits = pool.map(rank, prefixes)  # every prefix submitted now, its hits read below
-        if words is None:
-            started = time.perf_counter()
-            words = _common_words(searcher)
-            listing = time.perf_counter() - started
-        word_hits = pool.map(rank, words)
-        ranked = dict(zip(prefixes, prefix_hits, strict=True)) | dict(zip(words, word_hits, strict=True))
-    return {key: ranked[key] for key in sorted(ranked)}, listing  # the file's order as before: sorted keys
+        ranked = pool.map(lambda gram: top_hits(searcher, kept_query(searcher, schema, gram), KEEP, 0), grams)
+        return dict(zip(grams, ranked, strict=True))
 
 
 def _rescoring_costs_more(body: dict, grams: int, candidates: int) -> bool:
@@ -214,17 +186,10 @@ def update_common_prefixes(index: tantivy.Index, path: Path, changed: list[int])
     index.reload()
     searcher = index.searcher()
     since = (body["changed_since_full"] if body else 0) + len(changed)
-    prefixes = _common_prefixes(searcher)
-    candidates = KEEP + len(changed)
-    # The prefixes alone may already make re-scoring dearer than a full ranking (at 100k papers, always):
-    # the words are then listed while the prefixes rank.
-    if body is None or since > FULL_SHARE * searcher.num_docs or _rescoring_costs_more(body, len(prefixes), candidates):
-        _rank_all(searcher, index.schema, path, prefixes, None, body)  # this searcher and file: not read again
-        return "full"
-    words = _common_words(searcher)
-    grams = sorted(prefixes + words)
-    if _rescoring_costs_more(body, len(grams), candidates):
-        _rank_all(searcher, index.schema, path, prefixes, words, body)
+    grams = _common_keys(searcher)
+    if (body is None or since > FULL_SHARE * searcher.num_docs
+            or _rescoring_costs_more(body, len(grams), KEEP + len(changed))):
+        _rank_all(searcher, index.schema, path, grams, body)  # this searcher, keys and file: not read again
         return "full"
     started = time.perf_counter()
     old: dict[str, list[list[float]]] = body["prefixes"]

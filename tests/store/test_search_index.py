@@ -381,44 +381,6 @@ def test_an_update_ranks_in_full_when_re_scoring_would_cost_more(imported: Path)
     assert search_top.load_top(path)["pape"][:20] == _live_and_kept(imported, "pape*")[0]
 
 
-def test_a_full_ranking_in_an_update_equals_one_from_scratch(imported: Path) -> None:
-    """An update's full ranking ranks the prefixes while it lists the common words: the kept file must be
-    the one a ranking from scratch writes, key for key, ids and scores."""
-    from corpus_db.store import search_top
-    from corpus_db.store.search_index import open_index
-
-    path = index_root(imported) / read_state(sqlite3.connect(imported)).generation
-    assert search_top.update_common_prefixes(open_index(path), path, [1]) == "full"  # cheaper at this size
-    updated = _kept_body(imported)
-    search_top.write_common_prefixes(open_index(path), path)
-    scratch = _kept_body(imported)
-    assert updated["prefixes"] == scratch["prefixes"]
-    assert list(updated["prefixes"]) == sorted(updated["prefixes"])
-    words = [key for key in scratch["prefixes"] if key.startswith(search_top.WORD_KEY)]
-    assert words and len(words) < len(scratch["prefixes"])
-    assert updated["full_seconds"] > 0
-
-
-def test_the_common_words_count_in_the_choice_of_a_full_ranking(imported: Path) -> None:
-    """Re-scoring the prefixes alone would be cheaper than the last full ranking, with the words dearer:
-    the update ranks in full."""
-    from corpus_db.store import search_top
-    from corpus_db.store.search_index import open_index
-
-    path = index_root(imported) / read_state(sqlite3.connect(imported)).generation
-    body = _kept_body(imported)
-    keys = len(body["prefixes"])
-    prefixes = len([key for key in body["prefixes"] if not key.startswith(search_top.WORD_KEY)])
-    per_key = 1.0 / ((search_top.KEEP + 1) * (prefixes + keys) / 2)  # halfway between the two costs
-    costs = {"rescore_seconds": per_key, "full_seconds": 1.0}
-    assert search_top._rescoring_costs_more(costs, keys, search_top.KEEP + 1)
-    assert not search_top._rescoring_costs_more(costs, prefixes, search_top.KEEP + 1)
-    (path / search_top.TOP_FILE).write_text(json.dumps({**body, "full_seconds": 1.0, "rescore_seconds": per_key}))
-    assert search_top.update_common_prefixes(open_index(path), path, [1]) == "full"
-    (path / search_top.TOP_FILE).write_text(json.dumps({**body, "full_seconds": 3600.0, "rescore_seconds": per_key}))
-    assert search_top.update_common_prefixes(open_index(path), path, [1]) == "rescored"
-
-
 def test_a_long_prefix_finds_the_words_it_starts_and_the_stem_it_stands_for(db_path: Path, tmp_path: Path) -> None:
     records = [
         ("Lithium batteries", "Cells of lithium."),  # starts with "lith", not with "lithly"
