@@ -7,8 +7,10 @@ workers, batch by batch in turn (every worker reads the whole file, cheaply, and
 batches), and the writer takes the batches back in file order: the result is the same as with one.
 A record whose fingerprint the source gave, listed, at its last committed import becomes Unchanged
 (before it is parsed, where the format can cut records out cheaply); every other record is completed
-here (tags, links, author keys), so the writer only writes. Small dumps run the same stream
-in-process, where starting a process would cost more than it saves."""
+here (tags, links, author keys), so the writer only writes; on a skimmed re-import, the few other
+records are parsed and completed by finish() in the writer's process, beside the worker's pass over
+every line. Small dumps run the same stream in-process, where starting a process would cost more
+than it saves."""
 
 from __future__ import annotations
 
