@@ -25,7 +25,7 @@ from corpus_db.store.fts import integrity_check
 ROOT = Path(__file__).resolve().parent.parent
 REALDATA = ROOT.parent / "shared" / "realdata"
 # Columns that hold the clock or the machine's paths: not part of what an import decides.
-_SKIP_COLUMNS = {"first_seen", "last_updated", "imported_at", "unlisted_at", "locator"}
+_SKIP_COLUMNS = {"first_seen", "last_updated", "imported_at", "unlisted_at", "locator", "file_identity"}
 _SKIP_TABLES = {"import_runs", "alembic_version"}
 
 
