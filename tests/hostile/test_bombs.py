@@ -61,3 +61,21 @@ def test_a_gzip_bomb_is_refused_past_the_expansion_limit(tmp_path: Path, monkeyp
     monkeypatch.setenv(MAX_EXPANSION_ENV, "2000")  # a real dump that compresses this well can still be read
     with open_dump(path) as fh:
         assert sum(len(block) for block in iter(lambda: fh.read(1 << 20), b"")) == 256 << 20
+
+
+@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "gzip"])
+def test_a_long_line_error_names_its_line_past_the_first_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compressed: bool
+) -> None:
+    from corpus_db.ingest.limits import MAX_LINE_ENV
+
+    monkeypatch.setenv(MAX_LINE_ENV, str(2 << 20))
+    short = b"".join(b'{"n": %d, "pad": "%s"}\n' % (n, b"p" * 2000) for n in range(1, 1201))  # 2.4 MB: 3 blocks
+    data = short + b'{"long": "' + b"x" * (3 << 20) + b'"}\n' + b'{"n": 0}\n'
+    path = tmp_path / ("long.jsonl.gz" if compressed else "long.jsonl")
+    path.write_bytes(gzip.compress(data) if compressed else data)
+    with pytest.raises(ParseError, match=r"line longer than 2\.0 MiB") as caught, open_dump(path) as fh:
+        for _line in fh:
+            pass
+    assert caught.value.line == 1201
+    assert f"{path}:1201:" in str(caught.value)
