@@ -14,6 +14,7 @@ from corpus_db.importers._fields import clean_text
 from corpus_db.importers.base import Importer, Recogniser, excerpt, parse_by_split, record_or_reject
 from corpus_db.model import PaperRecord, ParseError, RawRecord, Rejected
 from corpus_db.rules.normalize import clean_title, normalize_doi
+from corpus_db.runs import runs
 
 # Fields copied to `extra` under these names when present; the rest map to record fields.
 _EXTRA_FIELDS = {
@@ -163,16 +164,7 @@ def skim(fh: BinaryIO, path: str, recognise: Recogniser) -> Iterator[Any]:
 
 
 def _blocks(lines: Iterator[tuple[int, bytes]]) -> Iterator[list[tuple[int, bytes]]]:
-    block: list[tuple[int, bytes]] = []
-    size = 0
-    for line in lines:
-        block.append(line)
-        size += len(line[1])
-        if len(block) == SKIM_BLOCK or size >= SKIM_BLOCK_BYTES:
-            yield block
-            block, size = [], 0
-    if block:
-        yield block
+    return runs(lines, SKIM_BLOCK, SKIM_BLOCK_BYTES, lambda line: len(line[1]))
 
 
 def _is_json(text: str) -> bool:

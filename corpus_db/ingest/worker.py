@@ -33,6 +33,7 @@ from corpus_db.ingest.heap import tune_for_import
 from corpus_db.ingest.prepare import bytes_hashes, complete, prepare, text_hash
 from corpus_db.model import Batch, MergedId, PaperRecord, PreparedRecord, RawRecord, Rejected, Unchanged
 from corpus_db.rules.taxonomy import Taxonomy
+from corpus_db.runs import runs
 from corpus_db.store.listings import LastImport
 
 Progress = Callable[[int], None]
@@ -220,16 +221,7 @@ def text_bytes(item: object) -> int:
 def _cut(items: Iterator[T]) -> Iterator[list[T]]:
     """Batches in file order: BATCH items, or fewer once their text passes BATCH_BYTES. Cut only by
     what the file holds, so every worker of a dump cuts it the same way."""
-    batch: list[T] = []
-    size = 0
-    for item in items:
-        batch.append(item)
-        size += text_bytes(item)
-        if len(batch) == BATCH or size >= BATCH_BYTES:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
+    return runs(items, BATCH, BATCH_BYTES, text_bytes)
 
 
 def queue_places(batch: Batch) -> int:
