@@ -36,6 +36,7 @@ from corpus_db.store.writer import ListingOrderConflict, SourceWriter, refresh_u
 
 if TYPE_CHECKING:
     from corpus_db.importers.base import Importer
+    from corpus_db.ingest.worker import Job
 
 # The importers and the worker (every format's parser, multiprocessing, the record preparation: ~45 ms of
 # a ~180 ms unchanged re-import) are imported where records are read: a re-import of untouched files
@@ -160,20 +161,19 @@ def import_source(
             limit = max_rejects if max_rejects is not None else RejectLimit()
             rules = {"tags_for": taxonomy.tags_for, "import_tags": task.tags, "reprocess": force,
                      "reject_limit": limit}
-            from corpus_db.ingest.worker import Job, prepared_records
+            from corpus_db.ingest.worker import prepared_records
 
             try:
                 with source_transaction(conn, info, **rules) as writer:
                     if records is None:
-                        job = Job(importer.name, str(path), taxonomy, db_path_of(conn), task.locator, force,
-                                  fresh=known is None)
+                        job = _job(conn, task, importer, path, taxonomy, force, fresh=known is None)
                         records = early.enter_context(prepared_records(job, progress))
                     result.counts = writer.write(records)
             except ListingOrderConflict:
                 early.close()  # stop the first pass's worker
                 # Rolled back. Again without recognising unchanged records before the writer: every record is
                 # parsed and keyed in file order, and the writer still leaves the unchanged ones as they are.
-                job = Job(importer.name, str(path), taxonomy, db_path_of(conn), task.locator, force, fresh=True)
+                job = _job(conn, task, importer, path, taxonomy, force, fresh=True)
                 with source_transaction(conn, info, **rules) as writer, prepared_records(job) as records:
                     result.counts = writer.write(records)
         result.status = "imported"
@@ -235,10 +235,19 @@ def _prepare_early(
         importer = _importer(task, path)
     except (ParseError, OSError, ValueError):
         return None
-    from corpus_db.ingest.worker import Job, prepared_records
+    from corpus_db.ingest.worker import prepared_records
 
-    job = Job(importer.name, str(path), taxonomy, db_path_of(conn), task.locator, False)
+    job = _job(conn, task, importer, path, taxonomy, False, fresh=False)
     return stack.enter_context(prepared_records(job, progress))
+
+
+def _job(
+    conn: sqlite3.Connection, task: SourceTask, importer: Importer, path: Path, taxonomy: Taxonomy, force: bool,
+    *, fresh: bool,
+) -> Job:
+    from corpus_db.ingest.worker import Job
+
+    return Job(importer.name, str(path), taxonomy, db_path_of(conn), task.locator, force, fresh=fresh)
 
 
 def as_text(text: str) -> str:
