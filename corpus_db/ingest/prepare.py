@@ -30,15 +30,16 @@ def text_hash(text: str) -> str:
 
 
 def bytes_hash(data: bytes) -> str:
-    """The fingerprint of the text these UTF-8 bytes spell (no decoding needed)."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    """The fingerprint of the text these UTF-8 bytes spell (no decoding needed): SHA-256's first 128 bits,
+    as hex. SHA-256 runs on the CPU's SHA extensions, twice BLAKE2b's speed here (revision 0018)."""
+    return hashlib.sha256(data).digest()[:16].hex()
 
 
 def bytes_hashes(lines: list[bytes]) -> list[str]:
     """bytes_hash of each, in one call for a block of lines (a call per line cost a re-import at 100k
-    lines ~0.03 s beside the hashing's 0.3 s)."""
-    blake2b = hashlib.blake2b
-    return [blake2b(data, digest_size=16).hexdigest() for data in lines]
+    lines ~0.03 s beside the hashing's 0.2 s)."""
+    sha256 = hashlib.sha256
+    return [sha256(data).digest()[:16].hex() for data in lines]
 
 
 def record_hash(record: PaperRecord) -> str:
