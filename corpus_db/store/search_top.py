@@ -11,7 +11,12 @@ cheaper one for any update, at 1M re-scoring wins below a few hundred changed pa
 re-scores only the candidates: the
 kept KEEP plus the changed papers, exactly, with the current searcher (the same scores a live query
 gives). A paper outside both can only rise by corpus statistics shifting, and it lies below KEEP: the
-margin KEEP - TOP_K and the FULL_SHARE bound keep it out of the served TOP_K."""
+margin KEEP - TOP_K and the FULL_SHARE bound keep it out of the served TOP_K.
+
+Which keys are common is found again (a walk of the term dictionaries, ~0.1 s at 100k) only when the
+papers changed since the last time exceed KEYS_SHARE of the corpus; an update in between ranks the keys
+the file holds. That stays exact: every kept key is ranked against the current index, a key that became common
+since is searched live until then, and one that stopped being common is still ranked right."""
 
 from __future__ import annotations
 
@@ -29,10 +34,11 @@ TOP_K = 100  # served: five pages of 20
 KEEP = 200  # kept: the margin a small update re-scores within
 MIN_KEPT = 150  # a prefix whose kept list fell below this (papers unlisted) is ranked again in full
 FULL_SHARE = 0.01  # changed papers since the last full ranking, against the corpus, that call for a new one
+KEYS_SHARE = 0.05  # changed papers since the common keys were found that call for finding them again
 # Seconds to re-score one candidate for one prefix, until an update has measured it (100k and 1M: ~9 us).
 RESCORE_SECONDS_GUESS = 9e-6
 TOP_FILE = "common-prefixes.json"
-FORMAT = 4  # 4: common words too
+FORMAT = 5  # 4: common words too; 5: changes since the keys were found
 WORD_KEY = "="  # a kept word's key is this and its stem: no prefix holds it
 COMMON_WORDS_LOOKED_AT = 2_000  # the most widespread terms of each field, of which those over TOP_SHARE are kept
 PREFIX_FIELDS = (("title_prefix", TITLE_BOOST), ("abstract_prefix", 1.0))
@@ -128,10 +134,11 @@ def _rescored(
     return top_hits(searcher, query, KEEP, 0)
 
 
-def _write(path: Path, kept: dict[str, list[tuple[int, float]]], changed: int, *, full_seconds: float,
-           rescore_seconds: float) -> None:
+def _write(path: Path, kept: dict[str, list[tuple[int, float]]], changed: int, *, keys_changed: int,
+           full_seconds: float, rescore_seconds: float) -> None:
     partial = path / (TOP_FILE + ".partial")
     body = {"format": FORMAT, "generation": path.name, "changed_since_full": changed,
+            "changed_since_keys": keys_changed,
             "full_seconds": full_seconds, "rescore_seconds": rescore_seconds, "prefixes": kept}
     partial.write_bytes(orjson.dumps(body))  # ~300 x 200 pairs: json took 50 ms each way at 100k, orjson ~5
     os.replace(partial, path / TOP_FILE)
@@ -152,14 +159,14 @@ def write_common_prefixes(index: tantivy.Index, path: Path) -> int:
     Returns how many were ranked."""
     index.reload()
     searcher = index.searcher()
-    return _rank_all(searcher, index.schema, path, _common_keys(searcher), _read(path))
+    return _rank_all(searcher, index.schema, path, _common_keys(searcher), _read(path), keys_changed=0)
 
 
 def _rank_all(searcher: tantivy.Searcher, schema: tantivy.Schema, path: Path, grams: list[str],
-              previous: dict | None) -> int:
+              previous: dict | None, *, keys_changed: int) -> int:
     started = time.perf_counter()
     kept = _ranked(searcher, schema, grams)
-    _write(path, kept, 0, full_seconds=time.perf_counter() - started,
+    _write(path, kept, 0, keys_changed=keys_changed, full_seconds=time.perf_counter() - started,
            rescore_seconds=previous["rescore_seconds"] if previous else RESCORE_SECONDS_GUESS)
     return len(kept)
 
@@ -186,10 +193,15 @@ def update_common_prefixes(index: tantivy.Index, path: Path, changed: list[int])
     index.reload()
     searcher = index.searcher()
     since = (body["changed_since_full"] if body else 0) + len(changed)
-    grams = _common_keys(searcher)
+    keys_changed = (body["changed_since_keys"] if body else 0) + len(changed)
+    if body is None or keys_changed > KEYS_SHARE * searcher.num_docs:
+        grams, keys_changed = _common_keys(searcher), 0
+    else:
+        grams = sorted(body["prefixes"])
     if (body is None or since > FULL_SHARE * searcher.num_docs
             or _rescoring_costs_more(body, len(grams), KEEP + len(changed))):
-        _rank_all(searcher, index.schema, path, grams, body)  # this searcher, keys and file: not read again
+        # this searcher, keys and file: not read again
+        _rank_all(searcher, index.schema, path, grams, body, keys_changed=keys_changed)
         return "full"
     started = time.perf_counter()
     old: dict[str, list[list[float]]] = body["prefixes"]
@@ -206,7 +218,7 @@ def update_common_prefixes(index: tantivy.Index, path: Path, changed: list[int])
             hits = top_hits(searcher, kept_query(searcher, index.schema, gram), KEEP, 0)
         kept[gram] = hits
     took = time.perf_counter() - started
-    _write(path, kept, since, full_seconds=body["full_seconds"],
+    _write(path, kept, since, keys_changed=keys_changed, full_seconds=body["full_seconds"],
            rescore_seconds=took / rescored if rescored else body["rescore_seconds"])
     return "rescored"
 

@@ -447,3 +447,25 @@ def test_a_common_word_is_answered_from_its_kept_ranking(imported: Path) -> None
         assert search_engine.ranked_ids(opened, parse("papers"), limit=20, offset=100, author=None) != [(-1, 1.0)]
     finally:
         opened.top["=paper"] = kept
+
+
+def test_an_update_ranks_the_kept_keys_and_finds_common_ones_again_after_enough_changes(imported: Path) -> None:
+    from corpus_db.store import search_top
+    from corpus_db.store.search_index import open_index
+
+    path = index_root(imported) / read_state(sqlite3.connect(imported)).generation
+    body = _kept_body(imported)
+    assert "pape" in body["prefixes"] and body["changed_since_keys"] == 0
+    without = {key: hits for key, hits in body["prefixes"].items() if key != "pape"}
+    # A key missing from the file (not common when the keys were found) stays out of a small update:
+    # it is searched live meanwhile, with the same answer.
+    (path / search_top.TOP_FILE).write_text(json.dumps({**body, "prefixes": without}))
+    search_top.update_common_prefixes(open_index(path), path, [1])
+    assert "pape" not in _kept_body(imported)["prefixes"] and _kept_body(imported)["changed_since_keys"] == 1
+    live, answered = _live_and_kept(imported, "pape*")
+    assert answered == live
+    # Past KEYS_SHARE of the corpus changed since, the keys are found again.
+    (path / search_top.TOP_FILE).write_text(json.dumps({**_kept_body(imported), "changed_since_keys": 10**6}))
+    search_top.update_common_prefixes(open_index(path), path, [1])
+    assert "pape" in _kept_body(imported)["prefixes"] and _kept_body(imported)["changed_since_keys"] == 0
+    _assert_kept_is_live(imported)
