@@ -32,9 +32,9 @@ class FormatChoice(click.Choice):
 
     @property  # type: ignore[override]
     def choices(self) -> tuple[str, ...]:
-        from corpus_db.importers import FORMATS
+        from corpus_db.importers import FORMAT_NAMES
 
-        return tuple(sorted(FORMATS))
+        return tuple(sorted(FORMAT_NAMES))
 
     @choices.setter
     def choices(self, _value: object) -> None:

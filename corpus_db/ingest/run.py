@@ -211,9 +211,9 @@ def _untouched(task: SourceTask, path: Path, known: KnownSource | None) -> bool:
 
 
 def _importer(task: SourceTask, path: Path) -> Importer:
-    from corpus_db.importers import FORMATS, detect_format
+    from corpus_db.importers import detect_format, importer_named
 
-    return FORMATS[task.format] if task.format else detect_format(read_head(path), str(path))
+    return importer_named(task.format) if task.format else detect_format(read_head(path), str(path))
 
 
 def _prepare_early(

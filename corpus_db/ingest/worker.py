@@ -27,7 +27,7 @@ from itertools import chain
 from pathlib import Path
 from typing import TypeVar
 
-from corpus_db.importers import FORMATS, Importer
+from corpus_db.importers import Importer, importer_named
 from corpus_db.ingest.files import open_dump
 from corpus_db.ingest.heap import tune_for_import
 from corpus_db.ingest.prepare import bytes_hashes, complete, prepare, text_hash
@@ -137,7 +137,7 @@ def _skims(importer: Importer, job: Job) -> bool:
 def _parsed(job: Job, last: LastImport | _NothingListed, progress: Progress | None) -> Iterator[list[Item]]:
     """This worker's batches of the dump's records, cheaply prepared. Where the format can cut records
     out before parsing them, those the source gave unchanged at its last import are not parsed at all."""
-    importer = FORMATS[job.format_name]
+    importer = importer_named(job.format_name)
     with open_dump(Path(job.path), progress) as stream:
         if not _splits(importer):
             records = (_prepared(record, job.path) for record in importer.parse(stream, job.path))
@@ -172,7 +172,7 @@ def _skimmed(job: Job, last: LastImport | _NothingListed, progress: Progress | N
     as skim gave them, for finish() to parse. At 100k lines with 1% edited, every batch holds a few
     edited lines: making and taking apart an Unchanged per line cost the worker, which the writer waits
     on, ~0.1 s of CPU."""
-    importer = FORMATS[job.format_name]
+    importer = importer_named(job.format_name)
     assert importer.skim is not None
     with open_dump(Path(job.path), progress) as stream:
         tokens: list[Known] = []
@@ -198,7 +198,7 @@ def finish(job: Job, last: LastImport | _NothingListed, batch: Batch) -> Batch:
     of a re-import are parsed beside it instead of after it (~0.2 s at 100k with 1% edited)."""
     if not any(type(item) is RawRecord for item in batch.items):
         return batch
-    done = _completed(job, last, _parsed_raws(FORMATS[job.format_name], job, last, batch.items))
+    done = _completed(job, last, _parsed_raws(importer_named(job.format_name), job, last, batch.items))
     done.unchanged += batch.unchanged
     done.unchanged_keys = [*batch.unchanged_keys, *done.unchanged_keys]
     return done
@@ -236,7 +236,7 @@ def _prepared(record: PaperRecord | Rejected | MergedId, path: str) -> PreparedR
 def _completed(job: Job, last: LastImport | _NothingListed, items: list[Item]) -> Batch:
     """A batch as the writer wants it: records the source gave unchanged last time become Unchanged
     (split formats did that before parsing), the rest get their dear facts."""
-    checked = job.reprocess or _splits(FORMATS[job.format_name])
+    checked = job.reprocess or _splits(importer_named(job.format_name))
     prepared = [item.record_hash for item in items if isinstance(item, PreparedRecord)]
     known = last.listed(prepared) if prepared and not checked else {}
     batch = Batch()
@@ -257,7 +257,7 @@ def _completed(job: Job, last: LastImport | _NothingListed, items: list[Item]) -
 
 
 def _batches(job: Job, last: LastImport | _NothingListed, progress: Progress | None) -> Iterator[Batch]:
-    if _skims(FORMATS[job.format_name], job):
+    if _skims(importer_named(job.format_name), job):
         yield from _skimmed(job, last, progress)
         return
     for batch in _parsed(job, last, progress):
@@ -319,13 +319,13 @@ def prepared_records(job: Job, progress: Progress | None = None) -> Iterator[Ite
         last = _last_import(job)
         try:
             batches = _batches(job, last, progress)
-            yield _finished(job, last, batches) if _skims(FORMATS[job.format_name], job) else batches
+            yield _finished(job, last, batches) if _skims(importer_named(job.format_name), job) else batches
         finally:
             last.close()
         return
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited locks or connections
     # A re-import skips most records by fingerprint: one worker does that sooner than a second starts.
-    parts = worker_count(FORMATS[job.format_name]) if job.fresh or job.reprocess else 1
+    parts = worker_count(importer_named(job.format_name)) if job.fresh or job.reprocess else 1
     channels = [context.Queue(maxsize=QUEUE_BATCHES) for _ in range(parts)]
     workers = [
         context.Process(
@@ -338,7 +338,7 @@ def prepared_records(job: Job, progress: Progress | None = None) -> Iterator[Ite
         worker.start()
     # A skimmed batch's few edited records are parsed here, looked up batch by batch (reading every
     # fingerprint at once would cost this process 0.1 s before its first batch).
-    skimmed = _skims(FORMATS[job.format_name], replace(job, parts=parts))
+    skimmed = _skims(importer_named(job.format_name), replace(job, parts=parts))
     last = LastImport(job.db_path, job.locator, read_all=False) if skimmed else None
     try:
         batches = _receive(channels, workers, progress)

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from corpus_db.importers import FORMATS
+from corpus_db.importers import FORMAT_NAMES
 from corpus_db.ingest.files import dump_files
 from corpus_db.rules.credentials import redact_url
 
@@ -99,8 +99,8 @@ def _check_entry(raw: Any, base: Path) -> SourceEntry | str:
             return f"{kind} {value!r} looks like a URL: use url: for downloads"
         location = str((base / Path(value).expanduser()).resolve()) if kind == "path" else _absolute(base, value)
     fmt = raw.get("format")
-    if fmt is not None and (not isinstance(fmt, str) or fmt not in FORMATS):
-        return f"unknown format {fmt!r} (known: {', '.join(sorted(FORMATS))}; one name, or leave it out to detect)"
+    if fmt is not None and (not isinstance(fmt, str) or fmt not in FORMAT_NAMES):
+        return f"unknown format {fmt!r} (known: {', '.join(sorted(FORMAT_NAMES))}; one name, or leave it out to detect)"
     tags = raw.get("tags", [])
     if isinstance(tags, str):
         tags = [tags]

@@ -72,3 +72,29 @@ def test_a_current_openalex_api_page_is_not_csl_json(tmp_path: Path) -> None:
     head = read_head(FIXTURES / "openalex-api-page.json")
     assert not FORMATS["csl-json"].sniff(head, "page.json")
     assert detect_format(head, "page.json").name == "openalex"
+
+
+def test_the_registry_names_each_importer_by_its_own_name_in_sniffing_order() -> None:
+    from corpus_db.importers import FORMAT_NAMES, importer_named
+
+    assert list(FORMATS) == list(FORMAT_NAMES) and FORMAT_NAMES[-1] == "listing"
+    assert all(importer_named(name) is FORMATS[name] and FORMATS[name].name == name for name in FORMAT_NAMES)
+    with pytest.raises(KeyError):
+        importer_named("no-such-format")
+
+
+def test_a_worker_preparing_one_format_imports_no_other_format_module() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from corpus_db.ingest import worker\n"
+        "from corpus_db.importers import importer_named\n"
+        "importer_named('arxiv-jsonl')\n"
+        "print(sorted(m for m in sys.modules if m.startswith('corpus_db.importers.')))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert "corpus_db.importers.arxiv_jsonl" in loaded
+    others = ("bibtex", "crossref", "dblp", "pubmed", "ris")
+    assert not any(f"corpus_db.importers.{other}'" in loaded for other in others), loaded
