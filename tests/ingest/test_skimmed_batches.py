@@ -1,5 +1,5 @@
 """A re-import's batches come from skim's tokens in bulk (worker._skimmed), their edited records parsed
-where they are written (worker.finish): they must be the batches the split path makes (every line
+by worker.finish in the same process: they must be the batches the split path makes (every line
 decoded, looked up by its text's fingerprint), cut at the same records."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from corpus_db.importers import FORMATS
 from corpus_db.ingest import worker
 from corpus_db.ingest.files import open_dump
 from corpus_db.ingest.run import SourceTask, run_import
-from corpus_db.ingest.worker import Job, _batches, _completed, _cut, _parsed, _parsed_raws, _recogniser, _skims, finish
+from corpus_db.ingest.worker import Job, _batches, _completed, _cut, _parsed, _parsed_raws, _recogniser, _skims
 from corpus_db.model import Batch, Unchanged
 from corpus_db.rules.taxonomy import Taxonomy
 from corpus_db.store.listings import LastImport
@@ -32,7 +32,7 @@ def _batches_both_ways(dump: Path, db: Path) -> tuple[list[Batch], list[Batch]]:
     assert _skims(FORMATS[job.format_name], job)
     last = LastImport(db, job.locator)
     try:
-        skimmed = [finish(job, last, batch) for batch in _batches(job, last, None)]
+        skimmed = list(_batches(job, last, None))  # finished: the edited records parsed
         split = [_completed(job, last, items) for items in _parsed(job, last, None)]  # never skims
     finally:
         last.close()
@@ -90,7 +90,7 @@ def test_a_batch_passing_its_byte_budget_is_cut_where_unchanged_records_weighed_
     assert importer.skim is not None
     last = LastImport(db, job.locator)
     try:
-        skimmed = [finish(job, last, batch) for batch in _batches(job, last, None)]
+        skimmed = list(_batches(job, last, None))  # finished: the edited records parsed
         with open_dump(dump) as stream:
             records = (Unchanged(t) if type(t) is tuple else t
                        for t in importer.skim(stream, str(dump), _recogniser(last)))
