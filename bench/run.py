@@ -20,6 +20,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,6 +58,7 @@ SECTIONS = (
 # Run only when named (--only hostile, --only formats, or make fuzz): not part of the default benchmark;
 # `--only similar-models` adds the (slow) transformer to the similar quality table.
 SMALL_SIZE = 10_000  # a second import size, so "memory flat as N grows" has two points in every run
+REIMPORT_RUNS = 3  # an edited or grown re-import, timed this many times: the median is reported
 
 
 @dataclass
@@ -458,13 +460,19 @@ def bench(size: int, seed: int, sections: set[str], data_root: Path) -> Report:
         scratch = work / "scratch.db"
         for label, variant, goal in (("1% of records edited", data.edited, 0.10),
                                      (f"a day appended (+{data.append:,} papers)", data.appended, None)):
-            copy_db(db, scratch)
-            place(variant, live)
-            result = corpus_import(scratch, live)
-            share = result.seconds / first.seconds
-            report.add(f"re-import, {label}", result.seconds, "s",
+            # The median of REIMPORT_RUNS, each from a fresh copy: one run of ~2 s moved by +-0.3 s on this
+            # shared machine, more than the margin the goal is judged by.
+            seconds = []
+            for _ in range(REIMPORT_RUNS):
+                copy_db(db, scratch)
+                place(variant, live)
+                seconds.append(corpus_import(scratch, live).seconds)
+            median = statistics.median(seconds)
+            share = median / first.seconds
+            report.add(f"re-import, {label}", median, "s",
                        goal=f"< {goal:.0%} of first import" if goal else "",
-                       met=share < goal if goal else None, note=f"{share:.2%}")
+                       met=share < goal if goal else None,
+                       note=f"{share:.2%}; median of {', '.join(f'{t:.2f}' for t in sorted(seconds))} s")
         place(data.base, live)
         # One listing day of 50 entries: the last 25 papers of the corpus and 25 new ones.
         days = generate.write_hf_days(data.hf_days, 1, seed=seed, first=max(0, size - 25))
