@@ -35,11 +35,20 @@ def _edit(db: Path, count: int, deletes: int, rng: random.Random) -> list[int]:
                          "WHERE id = ?", (rng.choice(ids), pid))
         if deletes:
             path = index_root(db) / read_state(conn).generation
-            kept = search_top.load_top(path)
+            kept = search_top.load_top(path, None)
             tops = sorted({hits[0][0] for hits in kept.values() if hits})[:deletes]
             conn.executemany("DELETE FROM papers WHERE id = ?", [(pid,) for pid in tops])
     conn.close()
     return chosen
+
+
+def _version(db: Path) -> int:
+    """The index version now: a full ranking for it is what the next update re-scores."""
+    conn = sqlite3.connect(db)
+    try:
+        return read_state(conn).version
+    finally:
+        conn.close()
 
 
 def _timed_update(db: Path) -> float:
@@ -55,7 +64,7 @@ def _wrong_prefixes(path: Path) -> int:
     index = open_index(path)
     index.reload()
     searcher = index.searcher()
-    kept = search_top.load_top(path)
+    kept = search_top.load_top(path, None)
     return sum(
         [pid for pid, _ in hits[:search_top.TOP_K]]
         != [pid for pid, _ in search_top.top_hits(searcher, search_top.kept_query(searcher, index.schema, gram),
@@ -96,22 +105,24 @@ def main() -> None:
     for _ in range(3):
         for mode in ("before", "after"):
             search_top.FULL_SHARE = 0.0 if mode == "before" else share
-            search_top.write_common_prefixes(open_index(path), path)  # each starts from a full ranking
+            # each starts from a full ranking
+            search_top.write_common_prefixes(open_index(path), path, version=_version(db))
             changed = _edit(db, args.edits, 0, rng)
             whole = _timed_update(db)
             started = time.perf_counter()
-            action = search_top.update_common_prefixes(open_index(path), path, changed)  # the ranking alone, again
+            # the ranking alone, again
+            action = search_top.update_common_prefixes(open_index(path), path, changed, version=None)
             assert mode == "after" or action == "full", action
             timings[mode].append((whole, time.perf_counter() - started))
             actions[mode].append(action)
     search_top.FULL_SHARE = share
-    count = len(search_top.load_top(path))
+    count = len(search_top.load_top(path, None))
     print(f"{args.edits} edited papers, {count} common prefixes, medians of 3: whole index update / its ranking")
     for mode, label in (("before", "full ranking (before)"), ("after", "the cheaper of the two (after)")):
         print(f"  {label:36} {statistics.median(w for w, _ in timings[mode]):6.2f} s / "
               f"{statistics.median(r for _, r in timings[mode]):6.3f} s  ({', '.join(actions[mode])})")
 
-    search_top.write_common_prefixes(open_index(path), path)
+    search_top.write_common_prefixes(open_index(path), path, version=_version(db))
     changed_total = worst = 0
     for round_ in range(args.rounds):
         _edit(db, args.edits, 5, rng)

@@ -121,11 +121,12 @@ def _read_current(conn: sqlite3.Connection, db_path: str | Path) -> tuple[OpenIn
         opened = _cache.get(path)
         try:
             if opened is None:
-                opened = _cache[path] = OpenIndex(open_index(path), version, load_common(path), load_top(path), path)
+                opened = _cache[path] = OpenIndex(open_index(path), version, load_common(path),
+                                                  load_top(path, version), path)
             elif opened.version != version:
                 opened.index.reload()  # a commit since we last looked: see it now, not after a watcher's delay
                 opened.version = version
-                opened.top = load_top(path)
+                opened.top = load_top(path, version)
         except (OSError, ValueError) as exc:
             _cache.pop(path, None)
             return None, f"the search index at {path} cannot be opened ({exc})"

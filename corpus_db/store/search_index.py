@@ -197,6 +197,7 @@ class IndexUpdate:
     seconds: float
     generation: str | None
     size_bytes: int = 0
+    ranking: str = ""  # the kept rankings of common prefixes: "full", "rescored", "deferred" (see refresh)
 
 
 ROWS_SQL = f"""
@@ -277,12 +278,14 @@ def _apply(conn: sqlite3.Connection, path: Path, ids: list[int]) -> int:
     return written
 
 
-def _rank_common_prefixes(path: Path, changed: list[int] | None = None) -> None:
-    """All of them after a build (changed None); after an update, only the candidates the changes touch."""
+def _rank_common_prefixes(path: Path, version: int, changed: list[int] | None = None, *,
+                          defer_full: bool = False) -> str:
+    """All of them after a build (changed None); after an update, only the candidates the changes touch,
+    or all of them (maybe left to a background process: "deferred"). For index `version`."""
     if changed is None:
-        search_top.write_common_prefixes(open_index(path), path)
-    else:
-        search_top.update_common_prefixes(open_index(path), path, changed)
+        search_top.write_common_prefixes(open_index(path), path, version=version)
+        return "full"
+    return search_top.update_common_prefixes(open_index(path), path, changed, version=version, defer_full=defer_full)
 
 
 def _commit_state(conn: sqlite3.Connection, db_path: Path, generation: str, papers: int, *, rebuilt: bool) -> None:
@@ -320,8 +323,10 @@ def _usable(path: Path) -> bool:
     return True
 
 
-def update(db_path: str | Path, *, rebuild: bool = False) -> IndexUpdate:
-    """Bring the index up to date with the database. The caller holds the writer lock."""
+def update(db_path: str | Path, *, rebuild: bool = False, defer_ranking: bool = False) -> IndexUpdate:
+    """Bring the index up to date with the database. The caller holds the writer lock. `defer_ranking`:
+    when an update of a corpus of BACKGROUND_MIN_PAPERS or more calls for ranking every common prefix
+    again, leave that to rank_kept() (ranking "deferred")."""
     started = time.perf_counter()
     db_path = Path(db_path)
     root = index_root(db_path)
@@ -335,6 +340,7 @@ def update(db_path: str | Path, *, rebuild: bool = False) -> IndexUpdate:
         queued = [pid for (pid,) in conn.execute(f"SELECT paper_id FROM {outbox.OUTBOX_TABLE}")]
         papers = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
         current = root / state.generation if state else None
+        version = state.version + 1 if state else 1  # what _commit_state makes it
         full = (
             rebuild
             or current is None
@@ -344,7 +350,7 @@ def update(db_path: str | Path, *, rebuild: bool = False) -> IndexUpdate:
         )
         if full:
             generation, written = build_generation(conn, root)
-            _rank_common_prefixes(root / generation)
+            _rank_common_prefixes(root / generation, version)
             _commit_state(conn, db_path, generation, written, rebuilt=True)
             _remove_other_generations(root, generation)
             return IndexUpdate("rebuilt", written, time.perf_counter() - started, generation,
@@ -354,9 +360,10 @@ def update(db_path: str | Path, *, rebuild: bool = False) -> IndexUpdate:
         if not queued:
             return IndexUpdate("none", 0, time.perf_counter() - started, state.generation)
         written = _apply(conn, current, sorted(queued))
-        _rank_common_prefixes(current, sorted(queued))
+        ranking = _rank_common_prefixes(current, version, sorted(queued),
+                                        defer_full=defer_ranking and papers >= BACKGROUND_MIN_PAPERS)
         _commit_state(conn, db_path, state.generation, papers, rebuilt=False)
-        return IndexUpdate("applied", written, time.perf_counter() - started, state.generation)
+        return IndexUpdate("applied", written, time.perf_counter() - started, state.generation, ranking=ranking)
     finally:
         conn.close()
 
@@ -399,42 +406,81 @@ def _needs_big_rebuild(db_path: Path) -> bool:
         conn.close()
 
 
-def rebuild_in_background(db_path: Path) -> int:
-    """Start `python -m corpus_db.store.search_index DB` on its own: it waits for the writer lock, which
-    the caller still holds and is about to release. Returns its pid."""
+RANK_KEPT = "--rank-kept"  # main()'s flag for rank_kept()
+
+
+def rebuild_in_background(db_path: Path, *flags: str) -> int:
+    """Start `python -m corpus_db.store.search_index [FLAGS] DB` on its own: it waits for the writer lock,
+    which the caller still holds and is about to release. Returns its pid."""
     log = index_root(db_path).with_name(index_root(db_path).name + ".log")
     with log.open("ab") as out:
-        child = subprocess.Popen([sys.executable, "-m", "corpus_db.store.search_index", str(db_path)],
+        child = subprocess.Popen([sys.executable, "-m", "corpus_db.store.search_index", *flags, str(db_path)],
                                  stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                  start_new_session=True)
     return child.pid
+
+
+def rank_kept(db_path: str | Path) -> str:
+    """Rank every common prefix of the current index, when its kept file is of another version (an update
+    left it, "deferred"), and name a new version for it: readers that found no ranking for the old one
+    (and searched live) load it at once. The caller holds the writer lock. Idempotent, and nothing to do
+    while changes wait in the queue (the update that applies them ranks)."""
+    db_path = Path(db_path)
+    conn = connect(db_path)
+    try:
+        state = read_state(conn) if outbox.has_outbox(conn) else None
+        if state is None or conn.execute(f"SELECT 1 FROM {outbox.OUTBOX_TABLE} LIMIT 1").fetchone():
+            return "kept rankings: nothing to do (no index, or changes not yet applied)"
+        path = index_root(db_path) / state.generation
+        if not _usable(path) or search_top.ranked_for(path) == state.version:
+            return "kept rankings: nothing to do (no usable index, or already ranked)"
+        started = time.perf_counter()
+        ranked = search_top.write_common_prefixes(open_index(path), path, version=state.version + 1)
+        with write_transaction(conn, db_path):
+            conn.execute(f"UPDATE {outbox.STATE_TABLE} SET version = version + 1, updated_at = ? "
+                         "WHERE id = 1 AND version = ?", (utc_now(), state.version))
+        return f"kept rankings: {ranked} common prefixes ranked in {time.perf_counter() - started:.2f}s"
+    finally:
+        conn.close()
 
 
 def refresh(db_path: str | Path, *, background: bool = True) -> str:
     """update() after a write command: a failure here must not fail the import that already committed.
     The queue stays, so searches use FTS5 and the next command (or `corpus-db index`) tries again.
     A full rebuild of a big corpus (after a bulk load) runs in a process of its own, so that the import
-    command ends when its data is committed; searches use FTS5 until the new index is in place."""
+    command ends when its data is committed; searches use FTS5 until the new index is in place. So does
+    a full ranking of the common prefixes after an update of a big corpus (rank_kept): the update's
+    papers are searchable at once, and those prefixes are searched live, with the same answers, until
+    their ranking is written."""
     db_path = Path(db_path)
     try:
-        if background and os.environ.get(INLINE_ENV) != "1" and _needs_big_rebuild(db_path):
+        inline = not background or os.environ.get(INLINE_ENV) == "1"
+        if not inline and _needs_big_rebuild(db_path):
             pid = rebuild_in_background(db_path)
             return (f"search index: rebuilding in the background (pid {pid}, log {index_root(db_path)}.log); "
                     "searches use FTS5 until it is done")
-        return describe(update(db_path))
+        result = update(db_path, defer_ranking=not inline)
+        if result.ranking != "deferred":
+            return describe(result)
+        pid = rebuild_in_background(db_path, RANK_KEPT)
+        return (f"{describe(result)}; common prefixes ranking in the background (pid {pid}), "
+                "searched live until then")
     except (OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
         return (f"search index not updated ({type(exc).__name__}: {exc}); "
                 "searches use FTS5 until `corpus-db index` succeeds")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m corpus_db.store.search_index DB`: the background rebuild refresh() starts."""
+    """`python -m corpus_db.store.search_index [--rank-kept] DB`: the background rebuild, or ranking, that
+    refresh() starts."""
     from corpus_db.store.lock import writer_lock
 
-    [db_path] = argv if argv is not None else sys.argv[1:]
+    args = argv if argv is not None else sys.argv[1:]
+    *flags, db_path = args
     started = time.strftime("%Y-%m-%d %H:%M:%S")
     with writer_lock(db_path, timeout=24 * 3600):  # however long the import that started it still runs
-        print(f"[{started}] {db_path}: {describe(update(db_path))}", flush=True)
+        done = rank_kept(db_path) if flags == [RANK_KEPT] else describe(update(db_path))
+        print(f"[{started}] {db_path}: {done}", flush=True)
     return 0
 
 

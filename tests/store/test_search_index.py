@@ -293,6 +293,23 @@ def _kept_body(db_path: Path) -> dict:
     return json.loads((index_root(db_path) / state.generation / search_top.TOP_FILE).read_text())
 
 
+def _update_kept(db_path: Path, changed: list[int]) -> str:
+    """update_common_prefixes as update() runs it: for the next index version, which it then names."""
+    from corpus_db.store import search_outbox, search_top
+    from corpus_db.store.search_index import open_index
+
+    conn = sqlite3.connect(db_path)
+    try:
+        state = read_state(conn)
+        path = index_root(db_path) / state.generation
+        action = search_top.update_common_prefixes(open_index(path), path, changed, version=state.version + 1)
+        with conn:
+            conn.execute(f"UPDATE {search_outbox.STATE_TABLE} SET version = version + 1 WHERE id = 1")
+        return action
+    finally:
+        conn.close()
+
+
 def _assert_kept_is_live(db_path: Path) -> None:
     live, answered = _live_and_kept(db_path, "pape*")
     assert [pid for pid, _ in answered] == [pid for pid, _ in live] and len(live) == 20
@@ -349,36 +366,34 @@ def test_a_kept_file_from_another_generation_or_format_is_ranked_again(
     from corpus_db.store import search_top
 
     monkeypatch.setattr(search_top, "_rescoring_costs_more", lambda body, grams, candidates: False)
-    from corpus_db.store.search_index import open_index
 
     path = index_root(imported) / read_state(sqlite3.connect(imported)).generation
     body = _kept_body(imported)
     (path / search_top.TOP_FILE).write_text(json.dumps({**body, "generation": "v5-0-other"}))
-    assert search_top.load_top(path) == {}  # stale: searched live meanwhile
-    assert search_top.update_common_prefixes(open_index(path), path, [1]) == "full"
+    assert search_top.load_top(path, None) == {}  # stale: searched live meanwhile
+    assert _update_kept(imported, [1]) == "full"
     (path / search_top.TOP_FILE).write_text(json.dumps(body["prefixes"]))  # round 3's layout
-    assert search_top.update_common_prefixes(open_index(path), path, [1]) == "full"
-    assert search_top.update_common_prefixes(open_index(path), path, []) == "rescored"
-    assert search_top.load_top(path)["pape"][:20] == _live_and_kept(imported, "pape*")[0]
+    assert _update_kept(imported, [1]) == "full"
+    assert _update_kept(imported, []) == "rescored"
+    assert search_top.load_top(path, None)["pape"][:20] == _live_and_kept(imported, "pape*")[0]
 
 
 def test_an_update_ranks_in_full_when_re_scoring_would_cost_more(imported: Path) -> None:
     from corpus_db.store import search_top
-    from corpus_db.store.search_index import open_index
 
     path = index_root(imported) / read_state(sqlite3.connect(imported)).generation
     body = _kept_body(imported)
     assert body["full_seconds"] > 0 and body["rescore_seconds"] == search_top.RESCORE_SECONDS_GUESS
     # A full ranking that took an hour: re-scoring is cheaper, and it measures its own cost per candidate.
     (path / search_top.TOP_FILE).write_text(json.dumps({**body, "full_seconds": 3600.0}))
-    assert search_top.update_common_prefixes(open_index(path), path, [1]) == "rescored"
+    assert _update_kept(imported, [1]) == "rescored"
     measured = _kept_body(imported)
     assert measured["rescore_seconds"] != search_top.RESCORE_SECONDS_GUESS and measured["full_seconds"] == 3600.0
     # Re-scoring that takes a second a candidate: the full ranking is cheaper, and it answers the same.
     (path / search_top.TOP_FILE).write_text(json.dumps({**measured, "rescore_seconds": 1.0}))
-    assert search_top.update_common_prefixes(open_index(path), path, [1]) == "full"
+    assert _update_kept(imported, [1]) == "full"
     assert _kept_body(imported)["changed_since_full"] == 0
-    assert search_top.load_top(path)["pape"][:20] == _live_and_kept(imported, "pape*")[0]
+    assert search_top.load_top(path, None)["pape"][:20] == _live_and_kept(imported, "pape*")[0]
 
 
 def test_a_long_prefix_finds_the_words_it_starts_and_the_stem_it_stands_for(db_path: Path, tmp_path: Path) -> None:
@@ -451,7 +466,6 @@ def test_a_common_word_is_answered_from_its_kept_ranking(imported: Path) -> None
 
 def test_an_update_ranks_the_kept_keys_and_finds_common_ones_again_after_enough_changes(imported: Path) -> None:
     from corpus_db.store import search_top
-    from corpus_db.store.search_index import open_index
 
     path = index_root(imported) / read_state(sqlite3.connect(imported)).generation
     body = _kept_body(imported)
@@ -460,12 +474,67 @@ def test_an_update_ranks_the_kept_keys_and_finds_common_ones_again_after_enough_
     # A key missing from the file (not common when the keys were found) stays out of a small update:
     # it is searched live meanwhile, with the same answer.
     (path / search_top.TOP_FILE).write_text(json.dumps({**body, "prefixes": without}))
-    search_top.update_common_prefixes(open_index(path), path, [1])
+    _update_kept(imported, [1])
     assert "pape" not in _kept_body(imported)["prefixes"] and _kept_body(imported)["changed_since_keys"] == 1
     live, answered = _live_and_kept(imported, "pape*")
     assert answered == live
     # Past KEYS_SHARE of the corpus changed since, the keys are found again.
     (path / search_top.TOP_FILE).write_text(json.dumps({**_kept_body(imported), "changed_since_keys": 10**6}))
-    search_top.update_common_prefixes(open_index(path), path, [1])
+    _update_kept(imported, [1])
     assert "pape" in _kept_body(imported)["prefixes"] and _kept_body(imported)["changed_since_keys"] == 0
     _assert_kept_is_live(imported)
+
+
+def test_a_full_ranking_after_an_update_of_a_big_corpus_runs_in_the_background(
+    imported: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from corpus_db.store import search_index, search_top
+
+    monkeypatch.setattr(search_index, "BACKGROUND_MIN_PAPERS", 50)
+    monkeypatch.delenv(search_index.INLINE_ENV, raising=False)
+    conn = sqlite3.connect(imported)
+    with conn:  # an edit that makes paper 5 the best "pape*" paper
+        conn.execute("UPDATE papers SET title = 'Paper papers paper', abstract = 'Papers on papers.' WHERE id = 5")
+    version = read_state(conn).version
+    path = index_root(imported) / read_state(conn).generation
+    with writer_lock(imported):  # as run_import calls it: the child waits for this lock
+        message = search_index.refresh(imported)
+        assert "1 changed papers applied" in message and "ranking in the background" in message, message
+        time.sleep(0.5)
+        # Applied and searchable at once; the kept rankings are of the version before: searched live.
+        assert read_state(conn).version == version + 1 and search_top.ranked_for(path) == version
+        live, answered = _live_and_kept(imported, "pape*")
+        assert answered == live and search(imported, "pape*")[0].title == "Paper papers paper"
+    deadline = time.monotonic() + 60
+    while search_top.ranked_for(path) != read_state(conn).version and time.monotonic() < deadline:
+        time.sleep(0.2)
+    # The ranking names a version of its own: a reader that found none for the last one loads it now.
+    assert read_state(conn).version == version + 2 == search_top.ranked_for(path)
+    _assert_kept_is_live(imported)
+    assert search(imported, "pape*")[0].title == "Paper papers paper"
+    with writer_lock(imported):
+        assert "nothing to do" in search_index.rank_kept(imported)  # idempotent
+    assert read_state(conn).version == version + 2
+    conn.close()
+
+
+def test_a_ranking_killed_before_it_named_its_version_is_done_again(imported: Path) -> None:
+    from corpus_db.store import search_index, search_top
+    from corpus_db.store.search_index import open_index
+
+    conn = sqlite3.connect(imported)
+    state = read_state(conn)
+    path = index_root(imported) / state.generation
+    # Written for the next version, killed before the state row named it: readers ignore it.
+    search_top.write_common_prefixes(open_index(path), path, version=state.version + 1)
+    assert search_top.load_top(path, state.version) == {}
+    with conn:  # and a change waits in the queue: the update that applies it ranks, not rank_kept
+        conn.execute("UPDATE papers SET abstract = 'Papers, again.' WHERE id = 7")
+    with writer_lock(imported):
+        assert "nothing to do" in search_index.rank_kept(imported)
+        assert update(imported).ranking in {"full", "rescored"}
+    assert search_top.ranked_for(path) == read_state(conn).version
+    _assert_kept_is_live(imported)
+    conn.close()
