@@ -210,12 +210,19 @@ def settle_ranking(result: Run, db: Path) -> float:
 
 
 def _wait_for_exit(pid: int) -> None:
+    """Until the process has ended. A zombie has: the background process is no child of ours, and its
+    reaper here (PID 1 of the sandbox) took up to 2 s to collect it, which kill(pid, 0) counted as alive."""
+    stat = Path(f"/proc/{pid}/stat")
     while True:
         try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+            if stat.exists():
+                if stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                    return
+            else:
+                os.kill(pid, 0)
+        except (ProcessLookupError, FileNotFoundError):
             return
-        time.sleep(0.1)
+        time.sleep(0.02)
 
 
 def _take_writer_lock(db: Path) -> None:
