@@ -10,7 +10,6 @@ that every kept prefix's served TOP_K equals what a full ranking gives now. It r
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import shutil
 import sqlite3
@@ -130,7 +129,7 @@ def main() -> None:
         changed_total += args.edits + 5
         wrong = _wrong_prefixes(path)
         worst = max(worst, wrong)
-        since = json.loads((path / search_top.TOP_FILE).read_text())["changed_since_full"]
+        since = search_top.read_header(path)["changed_since_full"]
         print(f"  round {round_ + 1}: {changed_total:,} changed papers ({changed_total / papers:.2%}), "
               f"{'full ranking' if since == 0 else 're-scored'}, "
               f"prefixes whose top {search_top.TOP_K} differs from a full ranking now: {wrong}")

@@ -43,7 +43,7 @@ KEYS_SHARE = 0.05  # changed papers since the common keys were found that call f
 # Seconds to re-score one candidate for one prefix, until an update has measured it (100k and 1M: ~9 us).
 RESCORE_SECONDS_GUESS = 9e-6
 TOP_FILE = "common-prefixes.json"
-FORMAT = 6  # 4: common words too; 5: changes since the keys were found; 6: the index version
+FORMAT = 7  # 4: common words too; 5: changes since the keys were found; 6: the index version; 7: a header line
 WORD_KEY = "="  # a kept word's key is this and its stem: no prefix holds it
 COMMON_WORDS_LOOKED_AT = 2_000  # the most widespread terms of each field, of which those over TOP_SHARE are kept
 PREFIX_FIELDS = (("title_prefix", TITLE_BOOST), ("abstract_prefix", 1.0))
@@ -141,22 +141,40 @@ def _rescored(
 
 def _write(path: Path, kept: dict[str, list[tuple[int, float]]], changed: int, *, version: int | None,
            keys_changed: int, full_seconds: float, rescore_seconds: float) -> None:
+    """A header line (what an update decides by, and the keys), then the rankings: parsing those takes
+    ~50 ms at 100k papers (460 keys x 200 pairs), which an update that only decides need not spend."""
     partial = path / (TOP_FILE + ".partial")
-    body = {"format": FORMAT, "generation": path.name, "version": version, "changed_since_full": changed,
-            "changed_since_keys": keys_changed,
-            "full_seconds": full_seconds, "rescore_seconds": rescore_seconds, "prefixes": kept}
-    partial.write_bytes(orjson.dumps(body))  # ~300 x 200 pairs: json took 50 ms each way at 100k, orjson ~5
+    header = {"format": FORMAT, "generation": path.name, "version": version, "changed_since_full": changed,
+              "changed_since_keys": keys_changed, "full_seconds": full_seconds, "rescore_seconds": rescore_seconds,
+              "keys": sorted(kept)}
+    partial.write_bytes(orjson.dumps(header) + b"\n" + orjson.dumps(kept))
     os.replace(partial, path / TOP_FILE)
 
 
-def _read(path: Path) -> dict | None:
+def _usable_header(header: object, path: Path) -> bool:
+    return isinstance(header, dict) and header.get("format") == FORMAT and header.get("generation") == path.name
+
+
+def read_header(path: Path) -> dict | None:
+    """The kept file's header line (None: no usable file)."""
     try:
-        body = orjson.loads((path / TOP_FILE).read_bytes())
+        with (path / TOP_FILE).open("rb") as kept:
+            header = orjson.loads(kept.readline())
     except (OSError, orjson.JSONDecodeError):
         return None
-    if not isinstance(body, dict) or body.get("format") != FORMAT or body.get("generation") != path.name:
+    return header if _usable_header(header, path) else None
+
+
+def _read(path: Path) -> dict | None:
+    """The header with the rankings under "prefixes" (None: no usable file)."""
+    try:
+        first, _, rest = (path / TOP_FILE).read_bytes().partition(b"\n")
+        header, prefixes = orjson.loads(first), orjson.loads(rest)
+    except (OSError, orjson.JSONDecodeError):
         return None
-    return body
+    if not _usable_header(header, path) or not isinstance(prefixes, dict):
+        return None
+    return {**header, "prefixes": prefixes}
 
 
 def write_common_prefixes(index: tantivy.Index, path: Path, *, version: int | None) -> int:
@@ -164,14 +182,14 @@ def write_common_prefixes(index: tantivy.Index, path: Path, *, version: int | No
     index `version`. Returns how many were ranked."""
     index.reload()
     searcher = index.searcher()
-    return _rank_all(searcher, index.schema, path, _common_keys(searcher), _read(path), version=version,
+    return _rank_all(searcher, index.schema, path, _common_keys(searcher), read_header(path), version=version,
                      keys_changed=0)
 
 
 def ranked_for(path: Path) -> int | None:
     """The index version the kept file was ranked for (None: no usable file)."""
-    body = _read(path)
-    return body["version"] if body else None
+    header = read_header(path)
+    return header["version"] if header else None
 
 
 def _rank_all(searcher: tantivy.Searcher, schema: tantivy.Schema, path: Path, grams: list[str],
@@ -204,7 +222,7 @@ def update_common_prefixes(index: tantivy.Index, path: Path, changed: list[int],
     take longer than the last full ranking took. `defer_full`: leave a full ranking to the caller's
     background process (write_common_prefixes) and the file as it is, of an older version. Returns "full",
     "rescored" or "deferred"."""
-    body = _read(path)
+    body = read_header(path)
     if body is not None and version is not None and body["version"] != version - 1:
         # Ranked for another index version (a deferred ranking not written yet): the papers changed since are
         # not among its candidates, so re-scoring it would not be exact.
@@ -213,19 +231,21 @@ def update_common_prefixes(index: tantivy.Index, path: Path, changed: list[int],
     searcher = index.searcher()
     since = (body["changed_since_full"] if body else 0) + len(changed)
     keys_changed = (body["changed_since_keys"] if body else 0) + len(changed)
+    full = body is None or since > FULL_SHARE * searcher.num_docs
+    if full and defer_full:
+        return "deferred"  # before the keys are found: the background ranking finds them
     if body is None or keys_changed > KEYS_SHARE * searcher.num_docs:
         grams, keys_changed = _common_keys(searcher), 0
     else:
-        grams = sorted(body["prefixes"])
-    if (body is None or since > FULL_SHARE * searcher.num_docs
-            or _rescoring_costs_more(body, len(grams), KEEP + len(changed))):
+        grams = body["keys"]
+    if full or _rescoring_costs_more(body, len(grams), KEEP + len(changed)):
         if defer_full:
             return "deferred"
         # this searcher, keys and file: not read again
         _rank_all(searcher, index.schema, path, grams, body, version=version, keys_changed=keys_changed)
         return "full"
     started = time.perf_counter()
-    old: dict[str, list[list[float]]] = body["prefixes"]
+    old: dict[str, list[list[float]]] = (_read(path) or {}).get("prefixes", {})
     kept: dict[str, list[tuple[int, float]]] = {}
     by_id: dict[int, tantivy.Query] = {}
     rescored = 0

@@ -261,7 +261,7 @@ def test_common_prefixes_are_ranked_once_and_answer_as_the_live_query_would(impo
 
     state = read_state(sqlite3.connect(imported))
     kept_file = index_root(imported) / state.generation / search_top.TOP_FILE
-    kept = json.loads(kept_file.read_text())["prefixes"]
+    kept = search_top._read(kept_file.parent)["prefixes"]
     assert "pape" in kept and "pap" in kept and "topi" in kept  # in every paper: kept
     assert not any(gram.startswith("zep") for gram in kept)  # in none: searched live
     live, answered = _live_and_kept(imported, "pape*")
@@ -290,7 +290,18 @@ def _kept_body(db_path: Path) -> dict:
     from corpus_db.store import search_top
 
     state = read_state(sqlite3.connect(db_path))
-    return json.loads((index_root(db_path) / state.generation / search_top.TOP_FILE).read_text())
+    body = search_top._read(index_root(db_path) / state.generation)
+    assert body is not None
+    return body
+
+
+def _put_kept(path: Path, body: dict) -> None:
+    """Write a kept file as search_top does (its header line, then the rankings), from a body as read."""
+    from corpus_db.store import search_top
+
+    header = {key: value for key, value in body.items() if key != "prefixes"}
+    header["keys"] = sorted(body["prefixes"])
+    (path / search_top.TOP_FILE).write_text(json.dumps(header) + "\n" + json.dumps(body["prefixes"]))
 
 
 def _update_kept(db_path: Path, changed: list[int]) -> str:
@@ -369,7 +380,7 @@ def test_a_kept_file_from_another_generation_or_format_is_ranked_again(
 
     path = index_root(imported) / read_state(sqlite3.connect(imported)).generation
     body = _kept_body(imported)
-    (path / search_top.TOP_FILE).write_text(json.dumps({**body, "generation": "v5-0-other"}))
+    _put_kept(path, {**body, "generation": "v5-0-other"})
     assert search_top.load_top(path, None) == {}  # stale: searched live meanwhile
     assert _update_kept(imported, [1]) == "full"
     (path / search_top.TOP_FILE).write_text(json.dumps(body["prefixes"]))  # round 3's layout
@@ -385,12 +396,12 @@ def test_an_update_ranks_in_full_when_re_scoring_would_cost_more(imported: Path)
     body = _kept_body(imported)
     assert body["full_seconds"] > 0 and body["rescore_seconds"] == search_top.RESCORE_SECONDS_GUESS
     # A full ranking that took an hour: re-scoring is cheaper, and it measures its own cost per candidate.
-    (path / search_top.TOP_FILE).write_text(json.dumps({**body, "full_seconds": 3600.0}))
+    _put_kept(path, {**body, "full_seconds": 3600.0})
     assert _update_kept(imported, [1]) == "rescored"
     measured = _kept_body(imported)
     assert measured["rescore_seconds"] != search_top.RESCORE_SECONDS_GUESS and measured["full_seconds"] == 3600.0
     # Re-scoring that takes a second a candidate: the full ranking is cheaper, and it answers the same.
-    (path / search_top.TOP_FILE).write_text(json.dumps({**measured, "rescore_seconds": 1.0}))
+    _put_kept(path, {**measured, "rescore_seconds": 1.0})
     assert _update_kept(imported, [1]) == "full"
     assert _kept_body(imported)["changed_since_full"] == 0
     assert search_top.load_top(path, None)["pape"][:20] == _live_and_kept(imported, "pape*")[0]
@@ -465,7 +476,6 @@ def test_a_common_word_is_answered_from_its_kept_ranking(imported: Path) -> None
 
 
 def test_an_update_ranks_the_kept_keys_and_finds_common_ones_again_after_enough_changes(imported: Path) -> None:
-    from corpus_db.store import search_top
 
     path = index_root(imported) / read_state(sqlite3.connect(imported)).generation
     body = _kept_body(imported)
@@ -473,13 +483,13 @@ def test_an_update_ranks_the_kept_keys_and_finds_common_ones_again_after_enough_
     without = {key: hits for key, hits in body["prefixes"].items() if key != "pape"}
     # A key missing from the file (not common when the keys were found) stays out of a small update:
     # it is searched live meanwhile, with the same answer.
-    (path / search_top.TOP_FILE).write_text(json.dumps({**body, "prefixes": without}))
+    _put_kept(path, {**body, "prefixes": without})
     _update_kept(imported, [1])
     assert "pape" not in _kept_body(imported)["prefixes"] and _kept_body(imported)["changed_since_keys"] == 1
     live, answered = _live_and_kept(imported, "pape*")
     assert answered == live
     # Past KEYS_SHARE of the corpus changed since, the keys are found again.
-    (path / search_top.TOP_FILE).write_text(json.dumps({**_kept_body(imported), "changed_since_keys": 10**6}))
+    _put_kept(path, {**_kept_body(imported), "changed_since_keys": 10**6})
     _update_kept(imported, [1])
     assert "pape" in _kept_body(imported)["prefixes"] and _kept_body(imported)["changed_since_keys"] == 0
     _assert_kept_is_live(imported)
