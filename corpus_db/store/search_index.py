@@ -358,7 +358,14 @@ def update(db_path: str | Path, *, rebuild: bool = False, defer_ranking: bool = 
         assert state is not None and current is not None
         _remove_other_generations(root, state.generation)
         if not queued:
-            return IndexUpdate("none", 0, time.perf_counter() - started, state.generation)
+            # Nothing to apply, but maybe no ranking of the common prefixes for this version: one was
+            # deferred and its process killed, or an upgrade changed the kept file's format.
+            ranking = ""
+            if search_top.ranked_for(current) != state.version:
+                ranking = "deferred" if defer_ranking and papers >= BACKGROUND_MIN_PAPERS else "full"
+                if ranking == "full":
+                    _rank_for_a_new_version(conn, db_path, state, current)
+            return IndexUpdate("none", 0, time.perf_counter() - started, state.generation, ranking=ranking)
         written = _apply(conn, current, sorted(queued))
         ranking = _rank_common_prefixes(current, version, sorted(queued),
                                         defer_full=defer_ranking and papers >= BACKGROUND_MIN_PAPERS)
@@ -387,7 +394,7 @@ def copy_current(db_path: str | Path, conn: sqlite3.Connection, target_db: Path)
 
 def describe(result: IndexUpdate) -> str:
     if result.action == "none":
-        return "search index: up to date"
+        return "search index: up to date" + (", common prefixes ranked again" if result.ranking == "full" else "")
     if result.action == "rebuilt":
         return (f"search index: rebuilt ({result.papers} papers, {result.size_bytes / 1e6:.1f} MB) "
                 f"in {result.seconds:.2f}s")
@@ -435,13 +442,20 @@ def rank_kept(db_path: str | Path) -> str:
         if not _usable(path) or search_top.ranked_for(path) == state.version:
             return "kept rankings: nothing to do (no usable index, or already ranked)"
         started = time.perf_counter()
-        ranked = search_top.write_common_prefixes(open_index(path), path, version=state.version + 1)
-        with write_transaction(conn, db_path):
-            conn.execute(f"UPDATE {outbox.STATE_TABLE} SET version = version + 1, updated_at = ? "
-                         "WHERE id = 1 AND version = ?", (utc_now(), state.version))
+        ranked = _rank_for_a_new_version(conn, db_path, state, path)
         return f"kept rankings: {ranked} common prefixes ranked in {time.perf_counter() - started:.2f}s"
     finally:
         conn.close()
+
+
+def _rank_for_a_new_version(conn: sqlite3.Connection, db_path: Path, state: IndexState, path: Path) -> int:
+    """Rank every common prefix for the next version, then name that version (the ranking first: a kill
+    in between leaves a file readers ignore). Returns how many were ranked."""
+    ranked = search_top.write_common_prefixes(open_index(path), path, version=state.version + 1)
+    with write_transaction(conn, db_path):
+        conn.execute(f"UPDATE {outbox.STATE_TABLE} SET version = version + 1, updated_at = ? "
+                     "WHERE id = 1 AND version = ?", (utc_now(), state.version))
+    return ranked
 
 
 def refresh(db_path: str | Path, *, background: bool = True) -> str:

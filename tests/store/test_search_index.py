@@ -548,3 +548,21 @@ def test_a_ranking_killed_before_it_named_its_version_is_done_again(imported: Pa
     assert search_top.ranked_for(path) == read_state(conn).version
     _assert_kept_is_live(imported)
     conn.close()
+
+
+def test_an_index_without_rankings_for_its_version_ranks_on_the_next_update(imported: Path) -> None:
+    from corpus_db.store import search_top
+
+    conn = sqlite3.connect(imported)
+    before = read_state(conn).version
+    path = index_root(imported) / read_state(conn).generation
+    (path / search_top.TOP_FILE).write_text(json.dumps({"format": 4, "prefixes": {}}))  # an older corpus-db's
+    assert search_top.ranked_for(path) is None
+    with writer_lock(imported):
+        result = update(imported)  # nothing queued: `corpus-db index`, or the refresh after any import
+    assert (result.action, result.ranking) == ("none", "full")
+    assert search_top.ranked_for(path) == read_state(conn).version == before + 1
+    _assert_kept_is_live(imported)
+    with writer_lock(imported):
+        assert update(imported).ranking == ""
+    conn.close()
