@@ -40,9 +40,15 @@ if TYPE_CHECKING:
     FORMATS: dict[str, Importer]
 
 
-@cache
 def importer_named(name: str) -> Importer:
-    """The importer of one format, importing its module only. KeyError for a name no format has."""
+    """The importer of one format, importing its module only (or from FORMATS, once that is made: a
+    caller may have registered a format of its own there). KeyError for a name no format has."""
+    formats = globals().get("FORMATS")
+    return formats[name] if formats is not None else _load(name)
+
+
+@cache
+def _load(name: str) -> Importer:
     module, attribute = _WHERE[name]
     return getattr(importlib.import_module(f"corpus_db.importers.{module}"), attribute)
 
@@ -51,7 +57,7 @@ def __getattr__(attribute: str) -> object:
     """FORMATS (every format's importer, in sniffing order) is made, importing every module, when first used."""
     if attribute != "FORMATS":
         raise AttributeError(f"module {__name__!r} has no attribute {attribute!r}")
-    formats = {name: importer_named(name) for name in FORMAT_NAMES}
+    formats = {name: _load(name) for name in FORMAT_NAMES}
     globals()["FORMATS"] = formats
     return formats
 

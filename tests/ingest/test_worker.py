@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from corpus_db.ingest import worker
 from corpus_db.ingest.digest import FileDigest, hash_file
 from corpus_db.ingest.run import SourceTask, run_import
 from corpus_db.ingest.worker import WORKER_MIN_BYTES_ENV
@@ -113,8 +112,7 @@ def test_unchanged_lines_are_recognised_before_parsing(
         parsed.append(raw.position)
         return importer.parse_one(raw, path)
 
-    spy = dataclasses.replace(importer, parse_one=counting)
-    monkeypatch.setattr(worker, "importer_named", lambda name: spy if name == "arxiv-jsonl" else FORMATS[name])
+    monkeypatch.setitem(FORMATS, "arxiv-jsonl", dataclasses.replace(importer, parse_one=counting))
     _, [result] = run_import(db, [SourceTask.for_path(dump)])
     assert (result.counts.updated, result.counts.unchanged, result.counts.unlisted) == (1, 1198, 1)
     if threshold != "0":  # the worker is another process: only the in-process path can be watched
