@@ -416,7 +416,7 @@ def _needs_big_rebuild(db_path: Path) -> bool:
 RANK_KEPT = "--rank-kept"  # main()'s flag for rank_kept()
 
 
-def rebuild_in_background(db_path: Path, *flags: str) -> int:
+def start_in_background(db_path: Path, *flags: str) -> int:
     """Start `python -m corpus_db.store.search_index [FLAGS] DB` on its own: it waits for the writer lock,
     which the caller still holds and is about to release. Returns its pid."""
     log = index_root(db_path).with_name(index_root(db_path).name + ".log")
@@ -470,13 +470,13 @@ def refresh(db_path: str | Path, *, background: bool = True) -> str:
     try:
         inline = not background or os.environ.get(INLINE_ENV) == "1"
         if not inline and _needs_big_rebuild(db_path):
-            pid = rebuild_in_background(db_path)
+            pid = start_in_background(db_path)
             return (f"search index: rebuilding in the background (pid {pid}, log {index_root(db_path)}.log); "
                     "searches use FTS5 until it is done")
         result = update(db_path, defer_ranking=not inline)
         if result.ranking != "deferred":
             return describe(result)
-        pid = rebuild_in_background(db_path, RANK_KEPT)
+        pid = start_in_background(db_path, RANK_KEPT)
         return (f"{describe(result)}; common prefixes ranking in the background (pid {pid}), "
                 "searched live until then")
     except (OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
