@@ -193,20 +193,30 @@ def settle_search_index(first: Run, db: Path, needed: bool) -> float:
     """A big first import ends while its search index is built by a background process that holds the
     writer lock. Let it finish when a later section searches or imports again; else stop it, so that it
     takes no core from the next section (sqlite-utils). Seconds waited."""
-    found = re.search(r"rebuilding in the background \(pid (\d+)", first.output)
-    if not needed and found:
+    pid = _background_pid(first.output, "rebuilding")
+    if not needed and pid is not None:
         with contextlib.suppress(ProcessLookupError):
-            os.kill(int(found.group(1)), signal.SIGTERM)
-    # Wait for the process itself: taking the lock alone can win the race against a child that has not
-    # taken it yet, and the next section would then wait for the build instead.
-    return timed(lambda: (_wait_for_exit(int(found.group(1))) if found else None, _take_writer_lock(db)))
+            os.kill(pid, signal.SIGTERM)
+    return _settle(pid, db)
 
 
 def settle_ranking(result: Run, db: Path) -> float:
     """A re-import of a big corpus leaves the full ranking of its common prefixes to a background process
     (search_index.refresh): wait for it, so that it takes no core from the next run. Seconds waited."""
-    found = re.search(r"ranking in the background \(pid (\d+)", result.output)
-    return timed(lambda: (_wait_for_exit(int(found.group(1))), _take_writer_lock(db))) if found else 0.0
+    return _settle(_background_pid(result.output, "ranking"), db)
+
+
+def _background_pid(output: str, what: str) -> int | None:
+    """The pid of the background process a command's output says it started ("<what> in the background")."""
+    found = re.search(what + r" in the background \(pid (\d+)", output)
+    return int(found.group(1)) if found else None
+
+
+def _settle(pid: int | None, db: Path) -> float:
+    """Seconds until the process has ended and the writer lock is free. Wait for the process itself: taking
+    the lock alone can win the race against a child that has not taken it yet, and the next section
+    would then wait for it instead."""
+    return timed(lambda: (_wait_for_exit(pid) if pid is not None else None, _take_writer_lock(db)))
 
 
 def _wait_for_exit(pid: int) -> None:

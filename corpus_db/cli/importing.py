@@ -16,6 +16,7 @@ from corpus_db.cli.args import (
     split_database,
 )
 from corpus_db.cli.report import ImportOutput
+from corpus_db.importers import FORMAT_NAMES  # names only: a format's module loads when it is used
 from corpus_db.ingest.files import list_dumps
 from corpus_db.ingest.run import SourceTask, run_import
 from corpus_db.rules.taxonomy import Taxonomy
@@ -23,29 +24,11 @@ from corpus_db.store.lock import is_database_file
 from corpus_db.store.rejects import RejectLimit
 
 
-class FormatChoice(click.Choice):
-    """--format's choices, read from the importers' registry only when click needs them (help, completion,
-    a --format given): importing every format's module costs ~50 ms, paid by every unchanged re-import."""
-
-    def __init__(self) -> None:
-        super().__init__((), case_sensitive=True)
-
-    @property  # type: ignore[override]
-    def choices(self) -> tuple[str, ...]:
-        from corpus_db.importers import FORMAT_NAMES
-
-        return tuple(sorted(FORMAT_NAMES))
-
-    @choices.setter
-    def choices(self, _value: object) -> None:
-        """click.Choice sets it in __init__; the registry decides."""
-
-
 @cli.command(name="import")
 @click.argument("args", nargs=-1, required=True, metavar="[DB] PATH...")
 @DB_OPTION
 @click.option(
-    "--format", "format_name", type=FormatChoice(), help="Skip detection: read as this format."
+    "--format", "format_name", type=click.Choice(sorted(FORMAT_NAMES)), help="Skip detection: read as this format."
 )
 @click.option("--tag", "tags", multiple=True, metavar="NAME", help="Tag every paper these dumps list (repeatable).")
 @click.option("--taxonomy", type=click.Path(exists=True, dir_okay=False), help="Keyword taxonomy file to apply.")

@@ -205,11 +205,6 @@ def finish(job: Job, last: LastImport | _NothingListed, batch: Batch) -> Batch:
     return done
 
 
-def _finished(job: Job, last: LastImport | _NothingListed, batches: Iterator[Batch]) -> Iterator[Batch]:
-    for batch in batches:
-        yield finish(job, last, batch)
-
-
 def text_bytes(item: object) -> int:
     """The memory a record's text takes (O(1)): a RawRecord's line, a PreparedRecord's raw record."""
     if isinstance(item, RawRecord):
@@ -259,7 +254,7 @@ def _completed(job: Job, last: LastImport | _NothingListed, items: list[Item]) -
 
 def _batches(job: Job, last: LastImport | _NothingListed, progress: Progress | None) -> Iterator[Batch]:
     if _skims(importer_named(job.format_name), job):
-        yield from _finished(job, last, _skimmed(job, last, progress))
+        yield from (finish(job, last, batch) for batch in _skimmed(job, last, progress))
         return
     for batch in _parsed(job, last, progress):
         yield _completed(job, last, batch)

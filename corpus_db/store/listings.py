@@ -21,16 +21,15 @@ Listed = dict[str, tuple[str, ...]]  # fingerprint -> the record keys of the sou
 
 class LastImport:
     """The fingerprints of the records a source listed at its last committed import (a read-only
-    connection of its own, so a worker process can ask while the writer writes). `read_all` False: looked
-    up batch by batch whatever the source's size (for a few look-ups)."""
+    connection of its own, so a worker process can ask while the writer writes)."""
 
-    def __init__(self, db_path: str | Path, locator: str, *, read_all: bool = True):
+    def __init__(self, db_path: str | Path, locator: str):
         self.conn = connect_read_only(db_path)
         # The dump's order is random in the fingerprint index: with SQLite's 2 MB cache most look-ups
         # went to the OS for their page (0.22 s for 100k look-ups at 100k papers; 0.15 s with 64 MB).
         self.conn.execute(f"PRAGMA cache_size = -{LOOKUP_CACHE_KIB}")
         self.source_id = source_id(self.conn, locator)
-        small = read_all and self.source_id is not None and record_count(self.conn, self.source_id) <= READ_ALL_RECORDS
+        small = self.source_id is not None and record_count(self.conn, self.source_id) <= READ_ALL_RECORDS
         self._read_all_first = small
         self._all: Listed | None = None
 
