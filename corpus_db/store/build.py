@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus_db.store.db import busy_timeout, connect
+from corpus_db.store.fts_side import SIDE_SUFFIX
 
 BUILD_SUFFIX = ".build"
 BUILD_CACHE_KIB = 64 * 1024
@@ -104,7 +105,7 @@ def _empty_and_quiet(path: Path) -> bool:
 
 
 def _sidecars(path: Path) -> tuple[Path, ...]:
-    return tuple(Path(f"{path}{suffix}") for suffix in ("-wal", "-shm", "-journal"))
+    return tuple(Path(f"{path}{suffix}") for suffix in ("-wal", "-shm", "-journal", SIDE_SUFFIX))
 
 
 def _fsync(path: Path) -> None:

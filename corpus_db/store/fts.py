@@ -64,6 +64,11 @@ def begin_bulk_load(conn: sqlite3.Connection) -> None:
     """For a big load: new papers are indexed per chunk by index_papers_from(); updates of papers
     indexed earlier still go through their trigger. end_bulk_load() before committing."""
     conn.execute(f"DROP TRIGGER IF EXISTS {_INSERT_TRIGGER}")
+    configure_bulk_load(conn)
+
+
+def configure_bulk_load(conn: sqlite3.Connection) -> None:
+    """The index's settings for a bulk load (kept in its config table until end_bulk_load)."""
     _set_hash_bytes(conn, BULK_HASH_BYTES)
     # No merging while loading: each merge rewrites the segments it merges, once per level (8% of the writer's
     # CPU at 100k papers); optimize() merges everything once at the end, and lifts the result out of the reach

@@ -23,7 +23,7 @@ from corpus_db.rules.identity import (
 from corpus_db.rules.merge import TEXT_FIELDS, merge_fields, revise_fields
 from corpus_db.rules.normalize import tag_name
 from corpus_db.rules.taxonomy import TAXONOMY_ORIGIN
-from corpus_db.store import fts, indexes, search_outbox
+from corpus_db.store import fts, fts_side, indexes, search_outbox
 from corpus_db.store.db import utc_now
 from corpus_db.store.rejects import RejectLimit, check_limit, clear_rejects, save_rejects
 from corpus_db.store.sources import (
@@ -127,11 +127,16 @@ class SourceWriter:
         self.bulk = self._choose_bulk_mode()
         self._deferred_indexes: list[str] = []
         self._unindexed_from: int | None = None  # bulk load: the first new paper not in the FTS index yet
+        self._side: fts_side.SideIndex | None = None  # bulk load into no paper: the text indexed on a thread
         if self.bulk:
-            fts.begin_bulk_load(conn)
             search_outbox.suspend(conn)  # one "rebuild" row instead of one per paper
             if self._next_id == 1:  # no paper yet
                 self._deferred_indexes = indexes.drop_deferrable(conn)
+                db_file = fts_side.database_file(conn)
+                if db_file is not None:
+                    self._side = fts_side.SideIndex(conn, db_file)
+            if self._side is None:
+                fts.begin_bulk_load(conn)
 
     # -- the source row -------------------------------------------------------------------------
 
@@ -404,6 +409,10 @@ class SourceWriter:
 
     def _index_text(self, first_new: int | None, *, final: bool) -> None:
         """Bulk load: index the new papers not indexed yet once there are FTS_BATCH of them (or now, when final)."""
+        if self._side is not None:
+            if final or self._next_id - self._side.sent_to >= fts_side.HAND_OVER:
+                self._side.hand_over()
+            return
         if self._unindexed_from is None:
             self._unindexed_from = first_new
         if self._unindexed_from is not None and (final or self._next_id - self._unindexed_from >= FTS_BATCH):
@@ -575,10 +584,22 @@ class SourceWriter:
             [(pid, ids[repo.url], origin, written, self.source_id) for pid, origin, written, repo in found],
         )
 
+    def close(self) -> None:
+        """Let go of what a failed source left running: the indexing thread and its scratch file."""
+        if self._side is not None:
+            self._side.close()
+            self._side = None
+
     # -- the end of a source --------------------------------------------------------------------
 
     def _finish(self) -> None:
-        if self.bulk:  # first: the tag counts below look papers up by tag
+        if self._side is not None:
+            self._side.hand_over()
+            self._side.finish()  # its merge runs while the deferred indexes are built
+            indexes.restore(self.conn, self._deferred_indexes)
+            self._side.copy_into()
+            self._side = None
+        elif self.bulk:  # first: the tag counts below look papers up by tag
             self._index_text(None, final=True)
             fts.optimize(self.conn)
             indexes.restore(self.conn, self._deferred_indexes)
@@ -611,8 +632,12 @@ def source_transaction(
     """One source's import as one transaction: a writer for its records, committed when the block ends
     and rolled back, leaving the database as it was, when it raises."""
     with write_transaction(conn, source.locator):
-        yield SourceWriter(conn, source, tags_for=tags_for, import_tags=import_tags, reprocess=reprocess,
-                           reject_limit=reject_limit)
+        writer = SourceWriter(conn, source, tags_for=tags_for, import_tags=import_tags, reprocess=reprocess,
+                              reject_limit=reject_limit)
+        try:
+            yield writer
+        finally:
+            writer.close()
 
 
 def refresh_unchanged_source(

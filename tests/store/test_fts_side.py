@@ -1,0 +1,112 @@
+"""The FTS5 index a first import builds on a thread (store/fts_side.py): the index it puts in place is the one
+the triggers would have built, whatever happened to the papers meanwhile, and a failure leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from corpus_db.ingest.run import SourceTask, run_import
+from corpus_db.store import fts, fts_side, writer
+from corpus_db.store.migrate import migrate
+from tests.ingest.test_worker import contents
+from tests.store.test_bulk_load import _load, _schema, dumps  # noqa: F401 (a fixture)
+
+NOW = "2026-11-26T00:00:00Z"
+
+
+def _paper(conn: sqlite3.Connection, paper_id: int, title: str, abstract: str | None) -> None:
+    conn.execute(
+        "INSERT INTO papers (id, identity_key, title, title_key, abstract, first_seen, last_updated)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (paper_id, f"k{paper_id}", title, title.lower(), abstract, NOW, NOW),
+    )
+
+
+def _matches(conn: sqlite3.Connection, query: str) -> list[int]:
+    return [r for (r,) in conn.execute("SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rowid",
+                                       (query,))]
+
+
+def test_papers_changed_or_deleted_after_their_hand_over_are_indexed_as_they_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fts_side, "ROWS_PER_STATEMENT", 2)  # several segments to merge
+    db = tmp_path / "corpus.db"
+    migrate(db)
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    side = fts_side.SideIndex(conn, db)
+    assert side.path.exists() and fts.triggers_present(conn) == set()
+    for i in range(1, 6):
+        _paper(conn, i, f"paper {i} about walruses", "an abstract on kelp" if i % 2 else None)
+    side.hand_over()
+    conn.execute("UPDATE papers SET title = 'paper 2 about narwhals' WHERE id = 2")
+    conn.execute("UPDATE papers SET abstract = 'now on plankton' WHERE id = 2")  # the first old text is kept
+    conn.execute("DELETE FROM papers WHERE id = 3")
+    _paper(conn, 6, "paper 6 about walruses", "kelp again")
+    conn.execute("UPDATE papers SET title = 'paper 6 about seals' WHERE id = 6")  # not handed over yet
+    side.hand_over()
+    conn.execute("UPDATE papers SET abstract = 'kelp forests' WHERE id = 4")  # after the last hand-over
+    side.hand_over()
+    side.finish()
+    side.copy_into()
+    fts.create_triggers(conn)
+    conn.execute("COMMIT")
+    assert not side.path.exists()
+    fts.integrity_check(conn)  # the rank=1 form compares every row with papers
+    assert _matches(conn, "walruses") == [1, 4, 5]
+    assert _matches(conn, "narwhals") == [2] and _matches(conn, "plankton") == [2]
+    assert _matches(conn, "kelp") == [1, 4, 5, 6] and _matches(conn, "seals") == [6]
+    assert conn.execute("SELECT COUNT(*) FROM temp.fts_side_stale").fetchone()[0] == 0
+    assert conn.execute("SELECT name FROM sqlite_temp_master WHERE type = 'trigger'").fetchall() == []
+    conn.close()
+
+
+def test_a_load_with_many_hand_overs_and_a_merge_stores_what_triggers_store(
+    tmp_path: Path, dumps: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    """The second listing of a paper fills in its abstract after the paper was handed over: the thread takes
+    the old text out and puts the new one in."""
+    monkeypatch.setattr(fts_side, "HAND_OVER", 100)
+    monkeypatch.setattr(fts_side, "ROWS_PER_STATEMENT", 30)
+    lines = [json.loads(line) for line in dumps[0].read_text(encoding="utf-8").splitlines()]
+    lines[10]["abstract"] = ""
+    lines.append(dict(lines[10], abstract="A later listing of the same paper, with its abstract: zebrafish."))
+    dump = tmp_path / "repeats.jsonl"
+    dump.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    stored = {}
+    for bulk in (True, False):
+        db = tmp_path / f"bulk-{bulk}.db"
+        _load(db, (dump,), monkeypatch, bulk=bulk)
+        conn = sqlite3.connect(db)
+        try:
+            fts.integrity_check(conn)
+            assert _matches(conn, "zebrafish") == [11]
+        finally:
+            conn.close()
+        stored[bulk] = (contents(db), _schema(db))
+    assert stored[True] == stored[False]
+    assert list(tmp_path.glob(f"*{fts_side.SIDE_SUFFIX}")) == []
+
+
+def test_a_failing_thread_fails_the_source_and_leaves_nothing(tmp_path: Path, dumps: tuple[Path, Path],  # noqa: F811
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer, "BULK_MIN_RECORDS", 1)
+    monkeypatch.setattr(writer, "BULK_SHARE_OF_EXISTING", 0.0)
+    monkeypatch.setattr(fts_side, "HAND_OVER", 100)
+    monkeypatch.setattr(fts_side, "_statement", lambda kind, rows: "INSERT INTO no_such_table VALUES (?)")
+    db = tmp_path / "corpus.db"
+    migrate(db)
+    schema = _schema(db)
+    totals, results = run_import(db, [SourceTask.for_path(dumps[0])])
+    assert totals.sources_failed == 1
+    assert "no_such_table" in (results[0].error or "") and "database could not be written" in results[0].error
+    assert _schema(db) == schema
+    assert list(tmp_path.glob(f"*{fts_side.SIDE_SUFFIX}")) == []
+    monkeypatch.undo()
+    totals, _ = run_import(db, [SourceTask.for_path(dumps[0])])
+    assert totals.counts.inserted == 1200
