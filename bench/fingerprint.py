@@ -27,9 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 REALDATA = ROOT.parent / "shared" / "realdata"
 # Columns that hold the clock or the machine's paths: not part of what an import decides. record_hash is
 # derived from raw_record (which is hashed): checked to be its fingerprint instead, so that a change of
-# fingerprint function (revision 0018) leaves the digests comparable.
+# fingerprint function (revision 0018) leaves the digests comparable. The search index's generation is named
+# after the clock, and its times are the clock's.
 _SKIP_COLUMNS = {"first_seen", "last_updated", "imported_at", "unlisted_at", "locator", "file_identity",
-                 "record_hash"}
+                 "record_hash", "generation", "built_at", "updated_at"}
 _SKIP_TABLES = {"import_runs", "alembic_version"}
 
 
