@@ -4,16 +4,30 @@ the triggers would have built, whatever happened to the papers meanwhile, and a 
 from __future__ import annotations
 
 import json
+import os
+import random
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from corpus_db.ingest.run import SourceTask, run_import
+from corpus_db.ingest.worker import WORKER_MIN_BYTES_ENV
 from corpus_db.store import fts, fts_side, writer
+from corpus_db.store.build import build_path
 from corpus_db.store.migrate import migrate
 from tests.ingest.test_worker import contents
+from tests.store.test_build import _check_whole
 from tests.store.test_bulk_load import _load, _schema, dumps  # noqa: F401 (a fixture)
+from tests.sync_support import cli_env
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+import generate
 
 NOW = "2026-11-26T00:00:00Z"
 
@@ -110,3 +124,43 @@ def test_a_failing_thread_fails_the_source_and_leaves_nothing(tmp_path: Path, du
     monkeypatch.undo()
     totals, _ = run_import(db, [SourceTask.for_path(dumps[0])])
     assert totals.counts.inserted == 1200
+
+
+# The CLI with every load a bulk one and small hand-overs, so that a kill finds the FTS5 thread at work.
+_BULK_CLI = (
+    "import sys; from corpus_db.store import fts_side, writer; writer.BULK_MIN_RECORDS = 1; "
+    "writer.BULK_SHARE_OF_EXISTING = 0.0; fts_side.HAND_OVER = fts_side.ROWS_PER_STATEMENT = 300; "
+    "from corpus_db.cli import main; sys.argv[0] = 'corpus-db'; main()"
+)
+
+
+def test_a_kill_while_the_thread_indexes_leaves_nothing_or_everything(tmp_path: Path) -> None:
+    big = tmp_path / "big.jsonl"
+    generate.write_arxiv(big, 12000, seed=13)
+    db = tmp_path / "corpus.db"
+    env = cli_env(**{WORKER_MIN_BYTES_ENV: "0"})
+    rng = random.Random(16)
+    outcomes = []
+    for _ in range(3):
+        proc = subprocess.Popen([sys.executable, "-c", _BULK_CLI, "import", str(db), str(big), "--quiet"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        scratch = fts_side.side_path(build_path(db))
+        deadline = time.monotonic() + 60
+        while not scratch.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert scratch.exists(), "the thread never started"
+        time.sleep(rng.uniform(0.0, 0.5))
+        os.killpg(proc.pid, signal.SIGKILL)  # the CLI, its thread and its workers, as a crash would
+        proc.wait(timeout=60)
+        if db.exists():
+            _check_whole(db, 12000)
+            outcomes.append("whole")
+            db.unlink()
+        else:
+            outcomes.append("nothing")
+    done = subprocess.run([sys.executable, "-c", _BULK_CLI, "import", str(db), str(big), "--quiet"], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    _check_whole(db, 12000)
+    assert list(tmp_path.glob(f"*{fts_side.SIDE_SUFFIX}")) == [], outcomes  # the next run cleared the kills' files
+    assert "nothing" in outcomes, outcomes
