@@ -595,13 +595,11 @@ class SourceWriter:
     def _finish(self) -> None:
         if self._side is not None:
             self._side.hand_over()
-            self._side.finish()  # its merge runs while the deferred indexes are built
-            indexes.restore(self.conn, self._deferred_indexes)
-            self._side.copy_into()
-            self._side = None
-        elif self.bulk:  # first: the tag counts below look papers up by tag
-            self._index_text(None, final=True)
-            fts.optimize(self.conn)
+            self._side.finish()  # its merge runs while the writer finishes the source, up to copy_into()
+        if self.bulk:  # first: the tag counts below look papers up by tag
+            if self._side is None:
+                self._index_text(None, final=True)
+                fts.optimize(self.conn)
             indexes.restore(self.conn, self._deferred_indexes)
         if self._listed_before:
             # The keys not seen are found in the (source_id, record_key) index alone; only those rows are read
@@ -619,6 +617,9 @@ class SourceWriter:
         refresh_paper_counts(self.conn, self._untagged | set(self._tag_ids.values()))
         finish_source(self.conn, self.source_id, self._records_seen, self._listing_date)
         self.conn.execute("DELETE FROM temp.seen_records")
+        if self._side is not None:
+            self._side.copy_into()
+            self._side = None
         if self.bulk:
             fts.end_bulk_load(self.conn)
             search_outbox.resume(self.conn)
