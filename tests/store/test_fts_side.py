@@ -3,7 +3,6 @@ the triggers would have built, whatever happened to the papers meanwhile, and a 
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -20,9 +19,8 @@ from corpus_db.ingest.worker import WORKER_MIN_BYTES_ENV
 from corpus_db.store import fts, fts_side, writer
 from corpus_db.store.build import build_path
 from corpus_db.store.migrate import migrate
-from tests.ingest.test_worker import contents
 from tests.store.test_build import _check_whole
-from tests.store.test_bulk_load import _load, _schema, dumps  # noqa: F401 (a fixture)
+from tests.store.test_bulk_load import _schema, dumps  # noqa: F401 (a fixture)
 from tests.sync_support import cli_env
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -78,33 +76,6 @@ def test_papers_changed_or_deleted_after_their_hand_over_are_indexed_as_they_end
     assert conn.execute("SELECT COUNT(*) FROM temp.fts_side_stale").fetchone()[0] == 0
     assert conn.execute("SELECT name FROM sqlite_temp_master WHERE type = 'trigger'").fetchall() == []
     conn.close()
-
-
-def test_a_load_with_many_hand_overs_and_a_merge_stores_what_triggers_store(
-    tmp_path: Path, dumps: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch  # noqa: F811
-) -> None:
-    """The second listing of a paper fills in its abstract after the paper was handed over: the thread takes
-    the old text out and puts the new one in."""
-    monkeypatch.setattr(fts_side, "HAND_OVER", 100)
-    monkeypatch.setattr(fts_side, "ROWS_PER_STATEMENT", 30)
-    lines = [json.loads(line) for line in dumps[0].read_text(encoding="utf-8").splitlines()]
-    lines[10]["abstract"] = ""
-    lines.append(dict(lines[10], abstract="A later listing of the same paper, with its abstract: zebrafish."))
-    dump = tmp_path / "repeats.jsonl"
-    dump.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    stored = {}
-    for bulk in (True, False):
-        db = tmp_path / f"bulk-{bulk}.db"
-        _load(db, (dump,), monkeypatch, bulk=bulk)
-        conn = sqlite3.connect(db)
-        try:
-            fts.integrity_check(conn)
-            assert _matches(conn, "zebrafish") == [11]
-        finally:
-            conn.close()
-        stored[bulk] = (contents(db), _schema(db))
-    assert stored[True] == stored[False]
-    assert list(tmp_path.glob(f"*{fts_side.SIDE_SUFFIX}")) == []
 
 
 def test_a_failing_thread_fails_the_source_and_leaves_nothing(tmp_path: Path, dumps: tuple[Path, Path],  # noqa: F811
