@@ -23,13 +23,14 @@ papers = sa.Table(
     sa.Column("identity_key", sa.Text, nullable=False, unique=True),
     sa.Column("arxiv_id", sa.Text, unique=True),
     sa.Column("doi", sa.Text, unique=True),
-    # The open scholarly graphs' identifiers (revision 0007): each names one work, so each is unique.
-    sa.Column("openalex_id", sa.Text, index=True, unique=True),
-    sa.Column("s2_corpus_id", sa.Text, index=True, unique=True),
-    sa.Column("pmid", sa.Text, index=True, unique=True),
-    sa.Column("pmcid", sa.Text, index=True, unique=True),
-    sa.Column("dblp_key", sa.Text, index=True, unique=True),
-    sa.Column("mag_id", sa.Text, index=True, unique=True),
+    # The open scholarly graphs' identifiers (revision 0007): each names one work, so each is unique. Their
+    # indexes hold only the papers that have one (revision 0019): an arXiv paper has none of the six.
+    sa.Column("openalex_id", sa.Text),
+    sa.Column("s2_corpus_id", sa.Text),
+    sa.Column("pmid", sa.Text),
+    sa.Column("pmcid", sa.Text),
+    sa.Column("dblp_key", sa.Text),
+    sa.Column("mag_id", sa.Text),
     sa.Column("title", sa.Text, nullable=False),
     sa.Column("title_key", sa.Text, nullable=False, index=True),
     sa.Column("abstract", sa.Text),
@@ -43,6 +44,10 @@ papers = sa.Table(
     sa.Index("ix_papers_published_id", "published", "id"),
     sa.Index("ix_papers_year_published_id", "year", "published", "id"),
     sa.Index("ix_papers_first_seen", "first_seen"),
+    *(
+        sa.Index(f"ix_papers_{name}", name, unique=True, sqlite_where=sa.text(f"{name} IS NOT NULL"))
+        for name in ("openalex_id", "s2_corpus_id", "pmid", "pmcid", "dblp_key", "mag_id")
+    ),
 )
 
 sources = sa.Table(
