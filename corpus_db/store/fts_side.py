@@ -51,19 +51,11 @@ def side_path(db_path: str | Path) -> Path:
     return Path(f"{db_path}{SIDE_SUFFIX}")
 
 
-def database_file(conn: sqlite3.Connection) -> Path | None:
-    """The main database's file, or None for an in-memory database."""
-    for _, name, file in conn.execute("PRAGMA database_list"):
-        if name == "main":
-            return Path(file) if file else None
-    return None
-
-
 class SideIndex:
     """Indexes papers on a thread of its own into a scratch FTS5 index, for copy_into() to put in place.
     The caller's connection must be writing a corpus whose index is empty."""
 
-    def __init__(self, conn: sqlite3.Connection, db_file: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, db_file: str | Path, first_id: int) -> None:
         self.conn = conn
         self.path = side_path(db_file)
         self.path.unlink(missing_ok=True)  # left by a run that was killed: only the writer-lock holder gets here
@@ -78,8 +70,7 @@ class SideIndex:
         self._finishing = False
         variables = self._side.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         self._rows_per_statement = max(1, min(ROWS_PER_STATEMENT, variables // _COLUMNS))
-        # The first paper not handed over yet.
-        self.sent_to: int = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM papers").fetchone()[0]
+        self.sent_to = first_id  # the first paper not handed over yet
         # The main index's own triggers would write into the index this replaces: the log stands in for them.
         fts.drop_triggers(conn)
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS fts_side_stale (id INTEGER PRIMARY KEY, title, abstract)")
@@ -128,7 +119,6 @@ class SideIndex:
         caller's transaction) and remove the scratch file. The index is dropped and created again rather
         than written under its feet: FTS5 keeps the structure it read last per connection."""
         self._stop_thread()
-        self._drop_log()
         self.conn.execute(f"DROP TABLE {fts.FTS_TABLE}")
         self.conn.execute(self._create_sql)
         for suffix, columns in _SHADOW_TABLES.items():
@@ -142,7 +132,8 @@ class SideIndex:
         self.close()
 
     def close(self) -> None:
-        """Stop the thread (if running) and remove the scratch file; the caller's index is left as it is."""
+        """Stop the thread (if running), drop the log and remove the scratch file; the caller's index is left
+        as it is."""
         with contextlib.suppress(Exception):
             self._stop_thread()
         with contextlib.suppress(sqlite3.Error):

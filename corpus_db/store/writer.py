@@ -24,7 +24,7 @@ from corpus_db.rules.merge import TEXT_FIELDS, merge_fields, revise_fields
 from corpus_db.rules.normalize import tag_name
 from corpus_db.rules.taxonomy import TAXONOMY_ORIGIN
 from corpus_db.store import fts, fts_side, indexes, search_outbox
-from corpus_db.store.db import utc_now
+from corpus_db.store.db import db_path_of, utc_now
 from corpus_db.store.rejects import RejectLimit, check_limit, clear_rejects, save_rejects
 from corpus_db.store.sources import (
     SourceInfo,
@@ -132,9 +132,9 @@ class SourceWriter:
             search_outbox.suspend(conn)  # one "rebuild" row instead of one per paper
             if self._next_id == 1:  # no paper yet
                 self._deferred_indexes = indexes.drop_deferrable(conn)
-                db_file = fts_side.database_file(conn)
-                if db_file is not None:
-                    self._side = fts_side.SideIndex(conn, db_file)
+                db_file = db_path_of(conn)
+                if db_file:  # else in memory: no file to put a scratch file beside
+                    self._side = fts_side.SideIndex(conn, db_file, self._next_id)
             if self._side is None:
                 fts.begin_bulk_load(conn)
 

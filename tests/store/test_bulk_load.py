@@ -130,7 +130,7 @@ def test_a_paper_whose_text_a_later_record_improves(tmp_path: Path, dumps: tuple
     needs the paper indexed first. The FTS5 thread of a load into an empty corpus has the paper already (a
     hand-over per 100 papers): its log of changed papers takes the old text out and puts the new one in."""
     if indexer == "writer":
-        monkeypatch.setattr(fts_side, "database_file", lambda conn: None)
+        monkeypatch.setattr(writer, "db_path_of", lambda conn: "")
         monkeypatch.setattr(writer, "FTS_BATCH", 10**6)  # nothing indexed before the end, but for the update
     else:
         monkeypatch.setattr(fts_side, "HAND_OVER", 100)
@@ -182,7 +182,7 @@ def test_a_bulk_load_leaves_its_merged_segment_high_enough_for_small_writes(
     # still does not merge (8% of the writer), and its merged segment is lifted, by the FTS5 thread of a load
     # into an empty corpus as by the writer's own indexing.
     if indexer == "writer":
-        monkeypatch.setattr(fts_side, "database_file", lambda conn: None)
+        monkeypatch.setattr(writer, "db_path_of", lambda conn: "")
     monkeypatch.setattr(fts_side, "HAND_OVER", 50)
     monkeypatch.setattr(fts_side, "ROWS_PER_STATEMENT", 50)
     monkeypatch.setattr(writer, "FTS_BATCH", 50)

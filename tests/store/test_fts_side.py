@@ -51,7 +51,7 @@ def test_papers_changed_or_deleted_after_their_hand_over_are_indexed_as_they_end
     migrate(db)
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("BEGIN IMMEDIATE")
-    side = fts_side.SideIndex(conn, db)
+    side = fts_side.SideIndex(conn, db, 1)
     assert side.path.exists() and fts.triggers_present(conn) == set()
     for i in range(1, 6):
         _paper(conn, i, f"paper {i} about walruses", "an abstract on kelp" if i % 2 else None)
