@@ -65,9 +65,9 @@ def _too_long(record: PaperRecord, fields: dict) -> str | None:
     return None
 
 
-def prepare(record: PaperRecord, path: str) -> PreparedRecord | Rejected:
+def prepare(record: PaperRecord, path: str, digest: str | None = None) -> PreparedRecord | Rejected:
     """The cheap facts of one record; a record without a title, or with a field past its cap, is a
-    Rejected naming it."""
+    Rejected naming it. `digest` is record_hash(record) where the caller has it already."""
     fields = record_fields(record)
     # A title-less record is kept only when an identifier says which paper it completes (an S2 abstract).
     untitled = not fields["title"] and not any(fields[key] for key in IDENTIFIERS)
@@ -80,7 +80,7 @@ def prepare(record: PaperRecord, path: str) -> PreparedRecord | Rejected:
         raw=record.raw,
         listed_on=record.listed_on,
         fields=fields,
-        record_hash=record_hash(record),
+        record_hash=digest or record_hash(record),
         record_key=fields["identity_key"],
         record=record,
     )

