@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from datetime import date
 from email.utils import parsedate_to_datetime
 from typing import Any, BinaryIO
 
@@ -34,6 +36,27 @@ def sniff(head: bytes, path: str) -> bool:
     return first_line.startswith(b"{") and all(key in first_line for key in _SNAPSHOT_KEYS)
 
 
+# The snapshot's own spelling of a version date, read without email.utils (~1 us instead of ~5, a paper).
+# Only a valid clock and a 4-digit year from 1000 take it: email.utils refuses a bad clock, and reads years
+# below 100 as 19xx or 20xx.
+_SNAPSHOT_DATE = re.compile(
+    r"[A-Z][a-z]{2}, (\d{1,2}) ([A-Z][a-z]{2}) ([1-9]\d{3}) (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d GMT"
+)
+_MONTHS = {name: n for n, name in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
+
+
+def _rfc822_date(created: str) -> str | None:
+    """The date of an RFC 822 timestamp as an ISO date, as parsedate_to_datetime(created).date() gives it."""
+    match = _SNAPSHOT_DATE.fullmatch(created)
+    try:
+        if match is not None and match[2] in _MONTHS:
+            return date(int(match[3]), _MONTHS[match[2]], int(match[1])).isoformat()
+        return parsedate_to_datetime(created).date().isoformat()
+    except (TypeError, ValueError):
+        return None
+
+
 def _first_version_date(versions: object) -> str | None:
     """The v1 `created` date (RFC 822, "Mon, 2 Apr 2007 19:18:42 GMT") as an ISO date."""
     if not isinstance(versions, list) or not versions:
@@ -42,10 +65,7 @@ def _first_version_date(versions: object) -> str | None:
     created = first.get("created") if isinstance(first, dict) else None
     if not isinstance(created, str):
         return None
-    try:
-        return parsedate_to_datetime(created).date().isoformat()
-    except (TypeError, ValueError):
-        return None
+    return _rfc822_date(created)
 
 
 def _authors(parsed: object) -> tuple[str, ...]:

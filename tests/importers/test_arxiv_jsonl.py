@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus_db.importers import FORMATS, arxiv_jsonl
 from corpus_db.model import ParseError
@@ -172,3 +175,25 @@ def test_skim_is_split_with_known_lines_as_tokens() -> None:
         else:
             assert item == raw
     assert [getattr(r, "position", None) for r in split] == [1, 2, 3, 4, 5, 6]
+
+
+def _email_date(created: str) -> str | None:
+    try:
+        return parsedate_to_datetime(created).date().isoformat()
+    except (TypeError, ValueError):
+        return None
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(["Mon", "Tue", "Sun", "mon", "XYZ"]), st.integers(0, 40),
+    st.sampled_from(["Jan", "Feb", "Apr", "Sep", "Dec", "Foo", "jan", "JAN"]), st.integers(0, 9999),
+    st.sampled_from(["19:18:42", "00:00:00", "23:59:59", "25:61:61", "24:00:00", "12:60:00", "12:00:60", "1:2:3"]),
+    st.sampled_from(["GMT", "+0500", "UT", ""]),
+)
+def test_version_dates_read_as_email_utils_reads_them(
+    weekday: str, day: int, month: str, year: int, clock: str, zone: str
+) -> None:
+    for created in (f"{weekday}, {day} {month} {year:04d} {clock} {zone}",
+                    f"{weekday}, {day:02d} {month} {year} {clock} {zone}"):
+        assert arxiv_jsonl._rfc822_date(created) == _email_date(created), created
