@@ -87,3 +87,13 @@ def test_a_title_match_never_joins_papers_with_different_arxiv_ids(db_path: Path
     title_only = listing(tmp_path / "listing.txt", [("Layer Normalization", "Listed without an id.")])
     _, [joined] = run_import(db_path, [SourceTask.for_path(title_only)])
     assert joined.counts.merged == 1  # joins the oldest compatible paper, creates nothing
+
+
+def test_json_each_arrays_carry_any_key() -> None:
+    """The writer's look-ups pass keys to json_each as one JSON array (made by orjson)."""
+    from corpus_db.store.writer import _json
+
+    keys = ["arxiv:2405.00001", "title:caf\u00e9 \u00fcber", "title:\U0001f600 \u2028 key", 'quote " and \\ slash']
+    conn = sqlite3.connect(":memory:")
+    assert [v for (v,) in conn.execute("SELECT value FROM json_each(?)", (_json(keys),))] == keys
+    assert [v for (v,) in conn.execute("SELECT value FROM json_each(?)", (_json(iter({3, 1, 2})),))] == [1, 2, 3]
