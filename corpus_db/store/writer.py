@@ -4,7 +4,7 @@ set-based look-ups per chunk, executemany writes, no ORM, nothing per-record tha
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
 from typing import Any
@@ -286,6 +286,10 @@ class SourceWriter:
         self._records_seen += count
 
     def _existing_links(self, prepared: list[PreparedRecord]) -> dict[str, dict[str, Any]]:
+        if not self._listed_before:
+            # Every row of a source listed for the first time was written by this import, under a key now in
+            # seen_records; _dedupe_record_keys gave this batch keys that are not: nothing to find.
+            return {}
         rows = self.conn.execute(
             """SELECT id, record_key, paper_id, record_hash, listed FROM paper_sources
                WHERE source_id = ? AND record_key IN (SELECT value FROM json_each(?))""",
@@ -407,7 +411,7 @@ class SourceWriter:
         self._update_papers(changed)
         self._upsert_links(link_rows)
         self._save_authors(link_rows, new_papers)
-        self._save_tags(link_rows, state, touched_text)
+        self._save_tags(link_rows, state, touched_text, new_papers.keys())
         self._save_repos(link_rows)
 
     def _index_text(self, first_new: int | None, *, final: bool) -> None:
@@ -526,21 +530,26 @@ class SourceWriter:
                 self._curated_names.add(name)
         return cached
 
-    def _save_tags(self, items: list[PreparedRecord], state: Candidates, touched_text: set[int]) -> None:
+    def _save_tags(
+        self, items: list[PreparedRecord], state: Candidates, touched_text: set[int], new: Collection[int],
+    ) -> None:
         rows = []
         for item in items:
             pid = item.fields["paper_id"]
             for tag in item.source_tags:
                 rows.append((pid, self._tag(tag, curated=False), SOURCE_TAG_ORIGIN, self.source_id))
-        rows.extend(self._retagged(items, state, sorted(touched_text)))
+        rows.extend(self._retagged(items, state, sorted(touched_text), new))
         self.conn.executemany(
             "INSERT OR IGNORE INTO paper_tags (paper_id, tag_id, origin, source_id) VALUES (?, ?, ?, ?)", rows
         )
 
-    def _retagged(self, items: list[PreparedRecord], state: Candidates, retag: list[int]) -> list[tuple]:
+    def _retagged(
+        self, items: list[PreparedRecord], state: Candidates, retag: list[int], new: Collection[int],
+    ) -> list[tuple]:
         """The taxonomy tag rows to add for papers whose text changed, after deleting those they no longer
         have. Only the difference is written: an edit seldom changes a paper's tags, and deleting and adding
-        them all again rewrote three B-trees' pages (a quarter of a 1%-edited re-import's WAL at 100k)."""
+        them all again rewrote three B-trees' pages (a quarter of a 1%-edited re-import's WAL at 100k).
+        A paper new in this batch has no tag row yet: its rows are all added, without asking."""
         if not retag:
             return []
         # A paper whose text is exactly one record's already has its tags (prepared beside the writer).
@@ -552,11 +561,12 @@ class SourceWriter:
             same = text == (item.fields["title"], item.fields["abstract"])
             tags = item.text_tags if same else self.tags_for(*text)
             wanted.update((pid, self._tag(tag), self.source_id) for tag in tags)
+        older = [pid for pid in retag if pid not in new]
         had = set(self.conn.execute(
             """SELECT paper_id, tag_id, source_id FROM paper_tags
                WHERE origin = ? AND paper_id IN (SELECT value FROM json_each(?))""",
-            (TAXONOMY_ORIGIN, _json(retag)),
-        ))
+            (TAXONOMY_ORIGIN, _json(older)),
+        )) if older else set()
         gone = sorted(had - wanted)
         self.conn.executemany(
             "DELETE FROM paper_tags WHERE paper_id = ? AND tag_id = ? AND origin = ?",
