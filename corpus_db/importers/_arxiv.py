@@ -32,7 +32,8 @@ def person(forenames: str | None, keyname: str | None, suffix: str | None) -> st
     OAI-PMH keeps TeX grouping around decoded letters ("Ka{â}niche"); those braces go.
     """
     name = fold_spaces(" ".join(part for part in (forenames, keyname, suffix) if part))
-    return _BRACED_LETTER.sub(r"\1", name)
+    # Most names have no brace: a substring test (~50 ns) spares them the regex (~0.6 us, 4 names a paper).
+    return _BRACED_LETTER.sub(r"\1", name) if "{" in name else name
 
 
 def authors_with_affiliations(
