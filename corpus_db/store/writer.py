@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -65,6 +66,7 @@ _PAPER_COLUMNS = (
     "id", "identity_key", *IDENTIFIERS, "title", "title_key", "abstract", "abstract_truncated", "published", "year",
     "venue",
 )
+_paper_values = itemgetter(*_PAPER_COLUMNS)  # a paper dict's values in column order, in C (~0.4 us, not ~1.5)
 
 
 FIRST_REJECTS = 3  # kept to name in the error when a source has too many
@@ -398,7 +400,7 @@ class SourceWriter:
                     self.counts.unchanged += 1
                 else:
                     self.counts.merged += 1
-            item.fields = {**fields, "paper_id": paper_id}
+            fields["paper_id"] = paper_id  # the item's own dict: `paper` above is a copy or the stored paper
             link_rows.append(item)
         self._insert_papers(new_papers.values())
         if self.bulk and new_papers:
@@ -438,7 +440,8 @@ class SourceWriter:
         return updates
 
     def _insert_papers(self, papers: Iterable[dict[str, Any]]) -> None:
-        rows = [(*(p[c] for c in _PAPER_COLUMNS), self.now, self.now) for p in papers]
+        stamps = (self.now, self.now)  # first_seen, last_updated
+        rows = [_paper_values(p) + stamps for p in papers]
         self.conn.executemany(
             f"""INSERT INTO papers ({", ".join(_PAPER_COLUMNS)}, first_seen, last_updated)
                 VALUES ({", ".join("?" * (len(_PAPER_COLUMNS) + 2))})""",
