@@ -110,6 +110,7 @@ paper_tags = sa.Table(
     sa.Column("origin", sa.Text, primary_key=True),  # "import --tag", "taxonomy", "source"
     sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id", ondelete="SET NULL")),
     sa.Index("ix_paper_tags_tag_id_paper_id", "tag_id", "paper_id"),  # a tag's papers, index-only
+    sqlite_with_rowid=False,  # the primary key is the table: one B-tree less per row (revision 0020)
 )
 
 repos = sa.Table(
@@ -150,6 +151,7 @@ paper_authors = sa.Table(
     sa.Column("author_id", sa.Integer, sa.ForeignKey("authors.id", ondelete="CASCADE"), nullable=False),
     sa.Column("raw_name", sa.Text, nullable=False),
     sa.Index("ix_paper_authors_author_id_paper_id", "author_id", "paper_id"),  # an author's papers, index-only
+    sqlite_with_rowid=False,  # as paper_tags (revision 0020)
 )
 
 # Identifiers a graph merged into others (OpenAlex merged_ids): the old id resolves to the new one.

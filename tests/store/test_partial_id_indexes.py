@@ -49,7 +49,7 @@ def test_0019_goes_down_and_up_on_a_populated_database(seeded_db: Path) -> None:
     conn.close()
     migrations.downgrade(seeded_db, "0018")
     assert all("WHERE" not in sql for sql in _index_sql(seeded_db).values())
-    migrations.migrate(seeded_db)
+    migrations.migrate(seeded_db, "0019")
     assert migrations.current_revision(seeded_db) == "0019"
     assert all(sql.endswith(f"WHERE {c} IS NOT NULL") for c, sql in _index_sql(seeded_db).items())
     conn = sqlite3.connect(seeded_db)
