@@ -52,3 +52,17 @@ def test_canonical_repo_of_field_values() -> None:
     assert canonical_repo("https://github.com/Owner/Name").url == "https://github.com/owner/name"
     assert canonical_repo("github.com/owner") is None  # a user page is not a repository
     assert canonical_repo("https://huggingface.co/papers/2401.01234") is None
+
+
+def test_the_code_host_search_matches_the_plain_regex_scan() -> None:
+    """_code_host_links tries the regex only where a host name occurs, after a cheap test for any host at all:
+    it must find what finditer over the whole text finds, proxies and capitals included."""
+    from corpus_db.rules.repos import _CODE_HOST_LINK, _CODE_HOSTS, _HOST_PARTS, _code_host_links
+
+    assert all(any(part in host for part in _HOST_PARTS) for host in _CODE_HOSTS)
+    texts = [text for text, _, _ in AWKWARD_LINKS] + [
+        "see HF-PROXY-eu.workers.dev/datasets/a/b and GitLab.COM/x/y", "no links at all.", "bitbucket.org/t/u",
+        "Mirror: https://hf-proxy7.workers.dev/org/model", "e.g. www.GitHub.Com/a/b, then github.com/c/d",
+    ]
+    for text in texts:
+        assert [m.span() for m in _code_host_links(text)] == [m.span() for m in _CODE_HOST_LINK.finditer(text)], text
