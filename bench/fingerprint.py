@@ -21,16 +21,18 @@ import generate
 from corpus_db.ingest.files import expand_paths
 from corpus_db.ingest.prepare import text_hash
 from corpus_db.ingest.run import SourceTask, run_import
+from corpus_db.rules.normalize import title_hash
 from corpus_db.store.fts import integrity_check
 
 ROOT = Path(__file__).resolve().parent.parent
 REALDATA = ROOT.parent / "shared" / "realdata"
 # Columns that hold the clock or the machine's paths: not part of what an import decides. record_hash is
 # derived from raw_record (which is hashed): checked to be its fingerprint instead, so that a change of
-# fingerprint function (revision 0018) leaves the digests comparable. The search index's generation is named
+# fingerprint function (revision 0018) leaves the digests comparable; title_hash (revision 0021) likewise is
+# checked to be its title key's. The search index's generation is named
 # after the clock, and its times are the clock's.
 _SKIP_COLUMNS = {"first_seen", "last_updated", "imported_at", "unlisted_at", "locator", "file_identity",
-                 "record_hash", "generation", "built_at", "updated_at"}
+                 "record_hash", "title_hash", "generation", "built_at", "updated_at"}
 _SKIP_TABLES = {"import_runs", "alembic_version"}
 
 
@@ -86,6 +88,9 @@ def build(work: Path) -> dict[str, str]:
         wrong = [key for key, raw, fingerprint in conn.execute("SELECT record_key, raw_record, record_hash FROM "
                                                                "paper_sources") if fingerprint != text_hash(raw)]
         assert not wrong, f"{len(wrong)} records whose record_hash is not their raw record's, e.g. {wrong[:3]}"
+        wrong = [pid for pid, key, hashed in conn.execute("SELECT id, title_key, title_hash FROM papers")
+                 if hashed != title_hash(key)]
+        assert not wrong, f"{len(wrong)} papers whose title_hash is not their title key's, e.g. {wrong[:3]}"
         return table_digests(conn)
     finally:
         conn.close()

@@ -19,12 +19,13 @@ from corpus_db.rules.normalize import (
     normalize_pmcid,
     normalize_pmid,
     strip_controls,
+    title_hash,
     title_key,
     valid_published,
     year_of,
 )
 
-# The columns a record can fill; identity_key and title_key are derived from them.
+# The columns a record can fill; identity_key, title_key and title_hash are derived from them.
 PAPER_FIELDS = (*IDENTIFIERS, "title", "abstract", "abstract_truncated", "published", "year", "venue")
 _GRAPH_ID_RULES = {
     "openalex_id": normalize_openalex_id, "s2_corpus_id": normalize_digits_id, "pmid": normalize_pmid,
@@ -43,11 +44,13 @@ def record_fields(record: PaperRecord) -> dict[str, Any]:
     ids: dict[str, Any] = {"arxiv_id": arxiv_id, "doi": doi}
     for key in GRAPH_IDENTIFIERS:
         ids[key] = _GRAPH_ID_RULES[key](getattr(record, key))
+    key = title_key(title)
     return {
         "identity_key": identity_key({**ids, "title": title}),
         **ids,
         "title": title,
-        "title_key": title_key(title),
+        "title_key": key,
+        "title_hash": title_hash(key),
         "abstract": abstract or None,
         "abstract_truncated": bool(abstract) and record.abstract_truncated,
         "published": published or None,
@@ -84,6 +87,7 @@ def revise_fields(paper: Mapping[str, Any], incoming: Mapping[str, Any]) -> dict
     if incoming["title"] and incoming["title"] != paper["title"]:
         changes["title"] = incoming["title"]
         changes["title_key"] = incoming["title_key"]
+        changes["title_hash"] = incoming["title_hash"]
     new_abstract = incoming["abstract"]
     keeps_full_text = not incoming["abstract_truncated"] or paper["abstract_truncated"] or not paper["abstract"]
     if new_abstract and new_abstract != paper["abstract"] and keeps_full_text:
@@ -117,6 +121,7 @@ def merge_fields(paper: Mapping[str, Any], incoming: Mapping[str, Any]) -> dict[
         # A paper that had no title yet (an S2 abstract that came before its paper) takes the first one.
         changes["title"] = incoming["title"]
         changes["title_key"] = incoming["title_key"]
+        changes["title_hash"] = incoming["title_hash"]
     if any(key in changes for key in IDENTIFIERS) or "title" in changes:
         key = identity_key({**paper, **changes})
         if key != paper["identity_key"]:

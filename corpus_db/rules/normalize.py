@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from datetime import date
@@ -92,6 +93,16 @@ def title_key(title: str) -> str:
     """The matching form of a title: NFKC, case-folded, punctuation and spacing folded."""
     folded = unicodedata.normalize("NFKC", title).casefold()
     return fold_spaces(_NON_WORD.sub(" ", folded))
+
+
+def title_hash(key: str) -> int | None:
+    """The title key as a signed 64-bit integer (BLAKE2b's first 8 bytes), what papers.title_hash indexes;
+    None for no title. Papers are looked up by it, then told apart by the key itself: a collision costs a
+    row read, never a wrong match."""
+    if not key:
+        return None
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def normalize_arxiv_id(value: str | None) -> str | None:

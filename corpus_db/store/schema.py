@@ -32,7 +32,7 @@ papers = sa.Table(
     sa.Column("dblp_key", sa.Text),
     sa.Column("mag_id", sa.Text),
     sa.Column("title", sa.Text, nullable=False),
-    sa.Column("title_key", sa.Text, nullable=False, index=True),
+    sa.Column("title_key", sa.Text, nullable=False),
     sa.Column("abstract", sa.Text),
     sa.Column("abstract_truncated", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("published", sa.Text),
@@ -40,10 +40,12 @@ papers = sa.Table(
     sa.Column("venue", sa.Text),
     sa.Column("first_seen", sa.Text, nullable=False),
     sa.Column("last_updated", sa.Text, nullable=False),
+    sa.Column("title_hash", sa.Integer),  # rules.normalize.title_hash(title_key): what title look-ups use (0021)
     # Newest-first lists walk these (see web/listing.py); "new since" ranges use first_seen.
     sa.Index("ix_papers_published_id", "published", "id"),
     sa.Index("ix_papers_year_published_id", "year", "published", "id"),
     sa.Index("ix_papers_first_seen", "first_seen"),
+    sa.Index("ix_papers_title_hash", "title_hash", sqlite_where=sa.text("title_hash IS NOT NULL")),
     *(
         sa.Index(f"ix_papers_{name}", name, unique=True, sqlite_where=sa.text(f"{name} IS NOT NULL"))
         for name in ("openalex_id", "s2_corpus_id", "pmid", "pmcid", "dblp_key", "mag_id")

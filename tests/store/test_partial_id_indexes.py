@@ -45,6 +45,9 @@ def test_0019_goes_down_and_up_on_a_populated_database(seeded_db: Path) -> None:
     conn = sqlite3.connect(seeded_db)
     conn.execute("UPDATE papers SET pmid = '42', dblp_key = 'journals/x/Y24' WHERE id = (SELECT MIN(id) FROM papers)")
     conn.commit()
+    conn.close()
+    migrations.downgrade(seeded_db, "0019")  # from a later head: the papers as 0019 left them are the reference
+    conn = sqlite3.connect(seeded_db)
     before = conn.execute("SELECT * FROM papers ORDER BY id").fetchall()
     conn.close()
     migrations.downgrade(seeded_db, "0018")
