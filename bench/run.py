@@ -268,7 +268,9 @@ def place(variant: Path, live: Path) -> None:
     """Put a dump at the path the source is known by (its locator), as a new download would land."""
     link = live.with_suffix(".next")
     link.unlink(missing_ok=True)
-    os.link(variant, link)
+    # The file itself, never a symlink to it: os.link on Linux links a symlink as it is, and an import knows
+    # a symlinked dump by its target's path, so the next variant placed here would be another source.
+    os.link(os.path.realpath(variant), link)
     os.replace(link, live)
 
 
