@@ -179,7 +179,6 @@ class SideIndex:
             while not ended and self._jobs.get() is not None:
                 self._jobs.task_done()
 
-
     def _run(self, kind: str, rows: list[Row]) -> None:
         for start in range(0, len(rows), self._rows_per_statement):
             part = rows[start : start + self._rows_per_statement]
