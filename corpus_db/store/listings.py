@@ -6,15 +6,23 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corpus_db.store.db import connect_read_only
 from corpus_db.store.sources import record_count, source_id
 
+if TYPE_CHECKING:
+    from corpus_db.store.fingerprints import SourceFingerprints
+
 LOOKUP_CACHE_KIB = 64 * 1024
-# A source of up to this many records has all its fingerprints read at once, in index order (0.12 s of
-# CPU at 100k records, against 0.33 s for looking each line's up in batches of 500; ~26 MB of memory at
-# 100k). A larger one is looked up batch by batch, so the worker's memory stays flat.
+# A source of up to this many records has all its fingerprints read at once, in index order, into a dict
+# (0.12 s of CPU at 100k records, against 0.23 s for looking each line's up in batches of 500; ~26 MB).
 READ_ALL_RECORDS = 250_000
+# Up to this many rows, into a compact table (fingerprints.py): at 1M rows 0.74 s and ~90 MB of the
+# worker's RSS, against 5.4 s of look-ups. At 100k, numpy's import (0.09 s) makes it slower than a dict.
+# A larger source is looked up batch by batch: the worker's memory is bounded.
+COMPACT_ROWS = 1_500_000
+COMPACT_CACHE_KIB = 2 * 1024
 
 Listed = dict[str, tuple[str, ...]]  # fingerprint -> the record keys of the source's rows with that text
 
@@ -29,9 +37,10 @@ class LastImport:
         # went to the OS for their page (0.22 s for 100k look-ups at 100k papers; 0.15 s with 64 MB).
         self.conn.execute(f"PRAGMA cache_size = -{LOOKUP_CACHE_KIB}")
         self.source_id = source_id(self.conn, locator)
-        small = self.source_id is not None and record_count(self.conn, self.source_id) <= READ_ALL_RECORDS
-        self._read_all_first = small
-        self._all: Listed | None = None
+        records = record_count(self.conn, self.source_id) if self.source_id is not None else 0
+        self._read_all_first = self.source_id is not None and records <= COMPACT_ROWS
+        self._into_dict = records <= READ_ALL_RECORDS
+        self._all: Listed | SourceFingerprints | None = None
 
     def listed(self, hashes: list[str]) -> Listed:
         """Those of `hashes` that a record of the source had, listed, at its last import, each with the
@@ -39,11 +48,12 @@ class LastImport:
         seen, as it did when it looked them up itself). The index holds all four columns."""
         if self.source_id is None:
             return {}
-        if self._read_all_first and self._all is None:
-            self._all = self._read_all()  # on first use: a re-import found unchanged never needs it
-        if self._all is not None:
+        if self._read_all():
             found = self._all
-            return {digest: found[digest] for digest in hashes if digest in found}
+            if isinstance(found, dict):
+                return {digest: found[digest] for digest in hashes if digest in found}
+            assert found is not None
+            return {digest: keys for digest, keys in zip(hashes, found.keys_of(hashes), strict=True) if keys}
         rows = self.conn.execute(
             """SELECT record_hash, listed, record_key FROM paper_sources
                WHERE source_id = ? AND record_hash IN (SELECT value FROM json_each(?))""",
@@ -52,17 +62,35 @@ class LastImport:
         return self._grouped(rows)
 
     def keys_of(self, hashes: list[str]) -> list[tuple[str, ...] | None]:
-        """listed(), as a list beside `hashes` (None for a text not listed): one dict look-up a line
+        """listed(), as a list beside `hashes` (None for a text not listed), without a dict in between
         when the source's fingerprints were read at once."""
-        found = self._all if self._all is not None else self.listed(hashes)  # the first call reads them all
-        get = found.get
+        if self._read_all() and not isinstance(self._all, dict):
+            assert self._all is not None
+            return self._all.keys_of(hashes)
+        get = (self._all if isinstance(self._all, dict) else self.listed(hashes)).get
         return [get(digest) for digest in hashes]
 
-    def _read_all(self) -> Listed:
-        rows = self.conn.execute(
-            "SELECT record_hash, listed, record_key FROM paper_sources WHERE source_id = ?", (self.source_id,)
-        )
-        return self._grouped(rows)
+    def _read_all(self) -> bool:
+        """Whether the source's fingerprints are held (read on first use: a re-import found unchanged
+        never needs them)."""
+        if self._read_all_first and self._all is None:
+            self._read_all_first = False
+            assert self.source_id is not None
+            if self._into_dict:
+                self._all = self._grouped(self.conn.execute(
+                    "SELECT record_hash, listed, record_key FROM paper_sources WHERE source_id = ?", (self.source_id,)
+                ))
+                return True
+            from corpus_db.store.fingerprints import SourceFingerprints, Unreadable  # numpy: only here
+
+            # Read in index order, once: SQLite's cache would only keep pages never read again (60 MB).
+            self.conn.execute(f"PRAGMA cache_size = -{COMPACT_CACHE_KIB}")
+            try:
+                self._all = SourceFingerprints.read(self.conn, self.source_id, max_rows=COMPACT_ROWS)
+            except Unreadable:  # more rows than listed records (many unlisted), or odd keys: batch by batch
+                self._all = None
+                self.conn.execute(f"PRAGMA cache_size = -{LOOKUP_CACHE_KIB}")
+        return self._all is not None
 
     def _grouped(self, rows: Iterable[tuple[str, int, str]]) -> Listed:
         keys: Listed = {}

@@ -15,9 +15,9 @@ from corpus_db.store.listings import LastImport
 from tests.ingest.test_worker import snapshot_lines
 
 
-@pytest.mark.parametrize("read_all", [True, False], ids=["read-all", "batched"])
+@pytest.mark.parametrize("held", ["dict", "compact", None], ids=["read-all", "compact", "batched"])
 def test_listed_gives_the_keys_of_every_row_with_a_listed_text(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, read_all: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held: str | None
 ) -> None:
     dump = tmp_path / "snap.jsonl"
     dump.write_text("\n".join(snapshot_lines(8)) + "\n")
@@ -33,12 +33,13 @@ def test_listed_gives_the_keys_of_every_row_with_a_listed_text(
             "UPDATE paper_sources SET record_hash = ?, listed = 0 WHERE record_key = ?", (rows[key[6]], key[5])
         )
     conn.close()
-    monkeypatch.setattr(listings, "READ_ALL_RECORDS", 1_000 if read_all else 0)
+    monkeypatch.setattr(listings, "READ_ALL_RECORDS", 1_000 if held == "dict" else -1)
+    monkeypatch.setattr(listings, "COMPACT_ROWS", 1_000 if held else -1)
     last = LastImport(db, str(dump.resolve()))
     try:
         asked = [*rows.values(), "not a fingerprint"]
         found = last.listed(asked)
-        assert (last._all is not None) == read_all
+        assert type(last._all).__name__ == {"dict": "dict", "compact": "SourceFingerprints", None: "NoneType"}[held]
         assert last.keys_of(asked) == [found.get(digest) for digest in asked]
     finally:
         last.close()
