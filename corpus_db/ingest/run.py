@@ -10,7 +10,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import ExitStack, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -142,21 +142,21 @@ def import_source(
             return result
         with ExitStack() as early:
             records = _prepare_early(early, conn, task, path, known, taxonomy, progress) if not force else None
-            hashed = task.digest.result() if task.digest is not None else hash_file(path)
-            assert hashed is not None  # only a stop() ends a hash early, and none was given or cancelled
-            digest = hashed.sha256
-            identity = hashed.identity_text if task.is_local else None
-            if known is not None and known.content_hash == digest and not force:
-                new_identity = identity if identity != known.file_identity else None
-                _keep_unchanged(conn, task, known, result, new_identity)  # leaving the block stops what started
-                if progress:
-                    progress(path.stat().st_size)
-                return result
+            # A dump whose records are being prepared already is written while its hash is still taken: the
+            # writer waited 2.6 s for a 2.2 GB dump's hash, while the worker, its queue full, waited on it.
+            hashing = task.digest if records is not None else None
+            hashed = None
+            if hashing is None:
+                hashed = task.digest.result() if task.digest is not None else hash_file(path)
+                if _same_bytes(hashed, known, task, force):
+                    _keep_unchanged_file(conn, task, known, result, hashed, path, progress)
+                    return result
             importer = _importer(task, path)
             result.format = importer.name
             info = SourceInfo(
-                locator=task.locator, format=importer.name, content_hash=digest, name=task.name, etag=task.etag,
-                last_modified=task.last_modified, size_hint=path.stat().st_size, file_identity=identity,
+                locator=task.locator, format=importer.name, content_hash=hashed.sha256 if hashed else "",
+                name=task.name, etag=task.etag, last_modified=task.last_modified, size_hint=path.stat().st_size,
+                file_identity=_identity(hashed, task),
             )
             limit = max_rejects if max_rejects is not None else RejectLimit()
             rules = {"tags_for": taxonomy.tags_for, "import_tags": task.tags, "reprocess": force,
@@ -168,9 +168,23 @@ def import_source(
                     if records is None:
                         job = _job(conn, task, importer, path, taxonomy, force, fresh=known is None)
                         records = early.enter_context(prepared_records(job, progress))
+                    if hashing is not None:
+                        records = _unless_same_bytes(records, hashing, known, task)
                     result.counts = writer.write(records)
+                    if hashing is not None:
+                        hashed = hashing.result()
+                        if _same_bytes(hashed, known, task, force):
+                            raise _SameBytes
+                        writer.set_content_hash(hashed.sha256, _identity(hashed, task))
+            except _SameBytes:  # rolled back: the bytes were those of the last import after all
+                assert hashing is not None
+                _keep_unchanged_file(conn, task, known, result, hashing.result(), path, progress)
+                return result
             except ListingOrderConflict:
                 early.close()  # stop the first pass's worker
+                if hashing is not None:
+                    hashed = hashing.result()
+                    info = replace(info, content_hash=hashed.sha256, file_identity=_identity(hashed, task))
                 # Rolled back. Again without recognising unchanged records before the writer: every record is
                 # parsed and keyed in file order, and the writer still leaves the unchanged ones as they are.
                 job = _job(conn, task, importer, path, taxonomy, force, fresh=True)
@@ -197,6 +211,43 @@ def import_source(
         result.counts = ImportCounts(rejected=writer.counts.records + writer.counts.rejected + 1)
     result.seconds = time.monotonic() - started
     return result
+
+
+class _SameBytes(Exception):
+    """The dump written while its hash was taken has the bytes of the source's last import."""
+
+
+def _same_bytes(hashed: FileDigest | None, known: KnownSource | None, task: SourceTask, force: bool) -> bool:
+    assert hashed is not None  # only a stop() ends a hash early, and none was given or cancelled
+    return known is not None and known.content_hash == hashed.sha256 and not force
+
+
+def _identity(hashed: FileDigest | None, task: SourceTask) -> str | None:
+    return hashed.identity_text if hashed is not None and task.is_local else None
+
+
+def _keep_unchanged_file(
+    conn: sqlite3.Connection, task: SourceTask, known: KnownSource | None, result: SourceResult,
+    hashed: FileDigest | None, path: Path, progress: Progress | None,
+) -> None:
+    """_keep_unchanged for a file read and found to hold the last import's bytes: its identity is new."""
+    assert known is not None and hashed is not None
+    identity = _identity(hashed, task)
+    _keep_unchanged(conn, task, known, result, identity if identity != known.file_identity else None)
+    if progress:
+        progress(path.stat().st_size)
+
+
+def _unless_same_bytes(
+    records: Iterator[Batch], hashing: Future[FileDigest], known: KnownSource | None, task: SourceTask
+) -> Iterator[Batch]:
+    """The batches, until the hash, once taken, says the bytes are the last import's (a dump put in place
+    again unchanged): then _SameBytes, and the writer's work so far is rolled back."""
+    for batch in records:
+        if hashing.done() and not hashing.cancelled() and hashing.exception() is None \
+                and _same_bytes(hashing.result(), known, task, False):
+            raise _SameBytes
+        yield batch
 
 
 def _untouched(task: SourceTask, path: Path, known: KnownSource | None) -> bool:

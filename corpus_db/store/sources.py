@@ -13,7 +13,8 @@ from corpus_db.store.db import connect_read_only
 
 @dataclass
 class SourceInfo:
-    """What the caller knows of a source before its records are read."""
+    """What the caller knows of a source before its records are read (content_hash "" while it is still
+    being taken: the writer sets it before the commit)."""
 
     locator: str
     format: str
@@ -71,6 +72,12 @@ def validators(db_path: str | Path, locator: str) -> tuple[str | None, str | Non
 def set_validators(conn: sqlite3.Connection, locator: str, etag: str | None, last_modified: str | None) -> None:
     """Keep the server's latest validators for a source whose content did not change."""
     conn.execute("UPDATE sources SET etag = ?, last_modified = ? WHERE locator = ?", (etag, last_modified, locator))
+
+
+def set_content_hash(conn: sqlite3.Connection, source: int, content_hash: str, file_identity: str | None) -> None:
+    """The hash of the bytes just imported (taken while they were written), with the file's identity."""
+    conn.execute("UPDATE sources SET content_hash = ?, file_identity = ? WHERE id = ?",
+                 (content_hash, file_identity, source))
 
 
 def set_file_identity(conn: sqlite3.Connection, locator: str, file_identity: str) -> None:

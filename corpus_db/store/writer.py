@@ -32,6 +32,7 @@ from corpus_db.store.sources import (
     SourceInfo,
     finish_source,
     record_count,
+    set_content_hash,
     set_file_identity,
     set_validators,
     upsert_source,
@@ -601,6 +602,10 @@ class SourceWriter:
             "INSERT OR IGNORE INTO paper_repos (paper_id, repo_id, origin, link, source_id) VALUES (?, ?, ?, ?, ?)",
             [(pid, ids[repo.url], origin, written, self.source_id) for pid, origin, written, repo in found],
         )
+
+    def set_content_hash(self, content_hash: str, file_identity: str | None) -> None:
+        """The source's hash, when it was still being taken as the writer started (SourceInfo's was "")."""
+        set_content_hash(self.conn, self.source_id, content_hash, file_identity)
 
     def close(self) -> None:
         """Let go of what a failed source left running: the indexing thread and its scratch file."""
