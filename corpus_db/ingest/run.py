@@ -23,6 +23,7 @@ from corpus_db.rules import similar_extra
 from corpus_db.rules.credentials import redact_text
 from corpus_db.rules.taxonomy import Taxonomy
 from corpus_db.store.build import Build, start_build
+from corpus_db.store.checkpoint import BackgroundCheckpoints
 from corpus_db.store.db import DatabaseBusyError, connect, db_path_of
 from corpus_db.store.guard import check_database
 from corpus_db.store.lock import writer_lock
@@ -386,19 +387,27 @@ def run_import(
     command = as_text(command)
     with writer_lock(db_path), import_gc():
         build = start_build(db_path)
+        # In place, each source's commit leaves copying its pages into the database to a thread; the last
+        # of it runs beside the search index's update (a new build is written without a log).
+        checkpoints = None if build else BackgroundCheckpoints(db_path)
         try:
-            outcome = _run_locked(build.path if build else Path(db_path), build, tasks, command=command,
-                                  taxonomy=rules, force=force, progress=progress, on_result=on_result,
-                                  max_rejects=max_rejects, rehash=rehash, hash_early=hash_early)
-        except BaseException:
+            try:
+                outcome = _run_locked(build.path if build else Path(db_path), build, tasks, command=command,
+                                      taxonomy=rules, force=force, progress=progress, on_result=on_result,
+                                      max_rejects=max_rejects, rehash=rehash, hash_early=hash_early,
+                                      checkpoints=checkpoints)
+            except BaseException:
+                if build:
+                    build.discard()
+                raise
             if build:
-                build.discard()
-            raise
-        if build:
-            build.finish()
-        totals, _ = outcome
-        totals.search_index = refresh(db_path)  # still under the writer lock, on the file now in place
-        return outcome
+                build.finish()
+            totals, _ = outcome
+            totals.search_index = refresh(db_path)  # still under the writer lock, on the file now in place
+            return outcome
+        finally:
+            if checkpoints:
+                checkpoints.close()
 
 
 def _run_locked(
@@ -414,12 +423,15 @@ def _run_locked(
     max_rejects: RejectLimit | None,
     rehash: bool,
     hash_early: bool,
+    checkpoints: BackgroundCheckpoints | None,
 ) -> tuple[RunTotals, list[SourceResult]]:
     totals = RunTotals(counts=ImportCounts())
     before = current_revision(db_path)
     if ensure_migrated(db_path):
         totals.schema_upgrade = (before, SCHEMA_HEAD)
     conn = build.connect() if build else connect(db_path)
+    if checkpoints:
+        checkpoints.pause_automatic(conn)
     try:
         if hash_early and isinstance(tasks, Sequence):
             files = [task for task in tasks if isinstance(task, SourceTask)]
@@ -437,6 +449,8 @@ def _run_locked(
                     )
                 results.append(result)
                 totals.add(result.status, result.counts)
+                if checkpoints and result.status == "imported":
+                    checkpoints.after_commit()
                 if on_result:
                     on_result(result)
         except BaseException as exc:
