@@ -179,6 +179,7 @@ def import_source(
                         writer.set_content_hash(hashed.sha256, _identity(hashed, task))
             except _SameBytes:  # rolled back: the bytes were those of the last import after all
                 assert hashing is not None
+                result.counts = ImportCounts()  # not what the writer counted before it stopped
                 _keep_unchanged_file(conn, task, known, result, hashing.result(), path, progress)
                 return result
             except ListingOrderConflict:

@@ -79,6 +79,8 @@ def test_a_change_made_in_sql_falls_back_to_fts5_until_the_index_catches_up(impo
     assert titles(imported, "airships") == ["Airships at altitude"]
     assert titles(imported, "topic5") == ["Airships at altitude"] and titles(imported, "topic6") == []
     assert update(imported).action == "none"  # idempotent
+    # The state counts the index's documents after an update (not count(*)): one a paper, the deleted gone.
+    assert read_state(conn).papers == conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 99
 
 
 def test_a_kept_connection_sees_each_commit_and_a_removed_index(imported: Path) -> None:
