@@ -15,7 +15,8 @@ from corpus_db.store.listings import LastImport
 from tests.ingest.test_worker import snapshot_lines
 
 
-@pytest.mark.parametrize("held", ["dict", "compact", None], ids=["read-all", "compact", "batched"])
+@pytest.mark.parametrize("held", ["dict", "compact", "overflow", None],
+                         ids=["read-all", "compact", "compact-past-its-cap", "batched"])
 def test_listed_gives_the_keys_of_every_row_with_a_listed_text(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held: str | None
 ) -> None:
@@ -34,12 +35,19 @@ def test_listed_gives_the_keys_of_every_row_with_a_listed_text(
         )
     conn.close()
     monkeypatch.setattr(listings, "READ_ALL_RECORDS", 1_000 if held == "dict" else -1)
-    monkeypatch.setattr(listings, "COMPACT_ROWS", 1_000 if held else -1)
+    # "overflow": 8 records listed, but more rows than the cap (an unlisted one): the table gives way to SQL.
+    monkeypatch.setattr(listings, "COMPACT_ROWS", {"dict": 1_000, "compact": 1_000, "overflow": 8, None: -1}[held])
+    if held == "overflow":
+        with sqlite3.connect(db) as extra:
+            extra.execute("""INSERT INTO paper_sources (paper_id, source_id, record_key, position, line, raw_record,
+                             record_hash, listed) SELECT paper_id, source_id, 'gone', 99, 99, '{}', ?, 0
+                             FROM paper_sources LIMIT 1""", ("f" * 32,))
     last = LastImport(db, str(dump.resolve()))
     try:
         asked = [*rows.values(), "not a fingerprint"]
         found = last.listed(asked)
-        assert type(last._all).__name__ == {"dict": "dict", "compact": "SourceFingerprints", None: "NoneType"}[held]
+        expected = {"dict": "dict", "compact": "SourceFingerprints", "overflow": "NoneType", None: "NoneType"}[held]
+        assert type(last._all).__name__ == expected
         assert last.keys_of(asked) == [found.get(digest) for digest in asked]
     finally:
         last.close()
