@@ -273,24 +273,27 @@ def _prepare_early(
     stack: ExitStack, conn: sqlite3.Connection, task: SourceTask, path: Path, known: KnownSource | None,
     taxonomy: Taxonomy, progress: Progress | None,
 ) -> Iterator[Batch] | None:
-    """A re-import of a dump whose hash is still being taken and whose file was put in place since the
-    last import (its inode changed: a new download, a copy, a link), so probably changed: start preparing
-    its records meanwhile (a worker process takes ~0.2 s to start, the hash of a 222 MB dump ~0.13 s). If
-    the hash says unchanged after all, leaving `stack` stops the worker unused. Otherwise None: the hash
-    comes first, so that an unchanged dump costs no process (or the format is not recognised: the import
-    says so after the hash, as before)."""
-    if known is None or known.imported_at is None or task.digest is None or task.digest.done():
+    """The records of a dump whose hash is still being taken, prepared (and written) meanwhile, when the
+    hash cannot make the import a no-op: a source never imported (a 2.2 GB dump's hash kept its first
+    import's workers from starting for ~2.5 s), or a re-import whose file was put in place since the last
+    import (its inode changed: a new download, a copy, a link), so probably changed (a worker process
+    takes ~0.2 s to start, the hash of a 222 MB dump ~0.13 s). If the hash says unchanged after all,
+    leaving `stack` stops the worker unused. Otherwise None: the hash comes first, so that an unchanged
+    dump costs no process (or the format is not recognised: the import says so after the hash, as before)."""
+    if task.digest is None or task.digest.done() or (known is not None and known.imported_at is None):
         return None
     try:
-        placed = datetime.fromtimestamp(path.stat().st_ctime, UTC).replace(microsecond=0)
-        if placed < datetime.fromisoformat(known.imported_at):
-            return None
+        if known is not None:
+            assert known.imported_at is not None
+            placed = datetime.fromtimestamp(path.stat().st_ctime, UTC).replace(microsecond=0)
+            if placed < datetime.fromisoformat(known.imported_at):
+                return None
         importer = _importer(task, path)
     except (ParseError, OSError, ValueError):
         return None
     from corpus_db.ingest.worker import prepared_records
 
-    job = _job(conn, task, importer, path, taxonomy, False, fresh=False)
+    job = _job(conn, task, importer, path, taxonomy, False, fresh=known is None)
     return stack.enter_context(prepared_records(job, progress))
 
 

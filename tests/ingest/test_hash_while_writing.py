@@ -51,3 +51,41 @@ def test_a_hash_that_failed_lets_the_batches_pass_for_the_import_to_report_it() 
     hashing: Future[FileDigest] = Future()
     hashing.set_exception(OSError("gone"))
     assert len(list(run._unless_same_bytes(iter(_batches(2)), hashing, KNOWN, TASK))) == 2
+
+
+def test_a_first_import_is_written_while_its_hash_is_taken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A source never imported cannot be a no-op: its worker and writer start before the hash arrives,
+    and the source ends with the hash of the bytes it was written from."""
+    import sqlite3
+    import threading
+
+    from corpus_db.ingest.digest import hash_file
+    from corpus_db.ingest.worker import WORKER_MIN_BYTES_ENV
+    from tests.ingest.test_worker import snapshot_lines
+
+    monkeypatch.setenv(WORKER_MIN_BYTES_ENV, "0")
+    dump = tmp_path / "snap.jsonl"
+    dump.write_text("\n".join(snapshot_lines(900)) + "\n")
+    db = tmp_path / "corpus.db"
+    task = run.SourceTask.for_path(dump)
+    slow: Future[FileDigest] = Future()
+    threading.Timer(0.6, lambda: slow.set_result(hash_file(dump))).start()  # type: ignore[arg-type]
+    task.digest = slow
+    prepare_early = run._prepare_early
+    early: list[tuple[bool, bool]] = []
+
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        pending = not slow.done()
+        records = prepare_early(*args, **kwargs)
+        early.append((pending, records is not None))
+        return records
+
+    monkeypatch.setattr(run, "_prepare_early", watched)
+    _, [result] = run.run_import(db, [task])
+    assert result.status == "imported" and result.counts.inserted == 900, result.error
+    assert early == [(True, True)]  # started while the hash was still being taken
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT content_hash FROM sources").fetchone() == (hash_file(dump).sha256,)  # type: ignore[union-attr]
+    conn.close()
+    _, [again] = run.run_import(db, [run.SourceTask.for_path(dump)])
+    assert again.status == "unchanged", again.error
