@@ -6,23 +6,22 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 
 import ahocorasick_rs
-import yaml
 
 from corpus_db.rules.normalize import lower_for_search, tag_name
 
-# libyaml's safe loader when PyYAML has it: 10 ms less than the pure-Python one for the shipped taxonomy,
-# on every import command (an unchanged dump's re-import takes ~0.3 s in all).
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# yaml and importlib.resources are imported where a taxonomy is read: a worker process gets the built
+# Taxonomy by pickle, and importing them took ~20 ms of its start, which a re-import's writer waits on.
 
 TAXONOMY_ORIGIN = "taxonomy"
 
 
 def default_taxonomy_path() -> Path:
     """The taxonomy shipped with corpus-db (edit it in the checkout, or pass your own file)."""
+    from importlib import resources
+
     return Path(str(resources.files("corpus_db.rules") / "data" / "taxonomy.yml"))
 
 
@@ -90,9 +89,14 @@ class Taxonomy:
     @classmethod
     def load(cls, path: str | Path | None = None) -> Taxonomy:
         """Read a taxonomy file; a broken file is an error naming it."""
+        import yaml
+
+        # libyaml's safe loader when PyYAML has it: 10 ms less than the pure-Python one for the shipped
+        # taxonomy, on every import command (an unchanged dump's re-import takes ~0.3 s in all).
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         target = Path(path) if path else default_taxonomy_path()
         try:
-            data = yaml.load(target.read_text(encoding="utf-8"), Loader=_LOADER) or {}
+            data = yaml.load(target.read_text(encoding="utf-8"), Loader=loader) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise ValueError(f"{target}: cannot read the taxonomy: {exc}") from None
         if not isinstance(data, dict):
