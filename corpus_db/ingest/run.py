@@ -149,7 +149,7 @@ def import_source(
             hashed = None
             if hashing is None:
                 hashed = task.digest.result() if task.digest is not None else hash_file(path)
-                if _same_bytes(hashed, known, task, force):
+                if _same_bytes(hashed, known, force):
                     _keep_unchanged_file(conn, task, known, result, hashed, path, progress)
                     return result
             importer = _importer(task, path)
@@ -170,11 +170,11 @@ def import_source(
                         job = _job(conn, task, importer, path, taxonomy, force, fresh=known is None)
                         records = early.enter_context(prepared_records(job, progress))
                     if hashing is not None:
-                        records = _unless_same_bytes(records, hashing, known, task)
+                        records = _unless_same_bytes(records, hashing, known)
                     result.counts = writer.write(records)
                     if hashing is not None:
                         hashed = hashing.result()
-                        if _same_bytes(hashed, known, task, force):
+                        if _same_bytes(hashed, known, force):
                             raise _SameBytes
                         writer.set_content_hash(hashed.sha256, _identity(hashed, task))
             except _SameBytes:  # rolled back: the bytes were those of the last import after all
@@ -219,7 +219,7 @@ class _SameBytes(Exception):
     """The dump written while its hash was taken has the bytes of the source's last import."""
 
 
-def _same_bytes(hashed: FileDigest | None, known: KnownSource | None, task: SourceTask, force: bool) -> bool:
+def _same_bytes(hashed: FileDigest | None, known: KnownSource | None, force: bool) -> bool:
     assert hashed is not None  # only a stop() ends a hash early, and none was given or cancelled
     return known is not None and known.content_hash == hashed.sha256 and not force
 
@@ -241,13 +241,13 @@ def _keep_unchanged_file(
 
 
 def _unless_same_bytes(
-    records: Iterator[Batch], hashing: Future[FileDigest], known: KnownSource | None, task: SourceTask
+    records: Iterator[Batch], hashing: Future[FileDigest], known: KnownSource | None
 ) -> Iterator[Batch]:
     """The batches, until the hash, once taken, says the bytes are the last import's (a dump put in place
     again unchanged): then _SameBytes, and the writer's work so far is rolled back."""
     for batch in records:
         if hashing.done() and not hashing.cancelled() and hashing.exception() is None \
-                and _same_bytes(hashing.result(), known, task, False):
+                and _same_bytes(hashing.result(), known, False):
             raise _SameBytes
         yield batch
 

@@ -134,7 +134,7 @@ class SourceFingerprints:
 
 def _first_bits(digests: np.ndarray, bits: int) -> np.ndarray:
     """The first `bits` bits of each 16-byte digest, as bucket numbers."""
-    first_words = np.frombuffer(digests.tobytes(), ">u8")[::2] if len(digests) else np.empty(0, ">u8")
+    first_words = np.ascontiguousarray(digests).view(">u8")[::2]  # a view: no copy of the 16 MB at 1M
     return (first_words >> np.uint64(64 - bits)).astype(np.intp)
 
 

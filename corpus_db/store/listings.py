@@ -49,11 +49,7 @@ class LastImport:
         if self.source_id is None:
             return {}
         if self._read_all():
-            found = self._all
-            if isinstance(found, dict):
-                return {digest: found[digest] for digest in hashes if digest in found}
-            assert found is not None
-            return {digest: keys for digest, keys in zip(hashes, found.keys_of(hashes), strict=True) if keys}
+            return {digest: keys for digest, keys in zip(hashes, self.keys_of(hashes), strict=True) if keys}
         rows = self.conn.execute(
             """SELECT record_hash, listed, record_key FROM paper_sources
                WHERE source_id = ? AND record_hash IN (SELECT value FROM json_each(?))""",
@@ -64,11 +60,14 @@ class LastImport:
     def keys_of(self, hashes: list[str]) -> list[tuple[str, ...] | None]:
         """listed(), as a list beside `hashes` (None for a text not listed), without a dict in between
         when the source's fingerprints were read at once."""
-        if self._read_all() and not isinstance(self._all, dict):
-            assert self._all is not None
-            return self._all.keys_of(hashes)
-        get = (self._all if isinstance(self._all, dict) else self.listed(hashes)).get
-        return [get(digest) for digest in hashes]
+        if not self._read_all():
+            found = self.listed(hashes)
+            return [found.get(digest) for digest in hashes]
+        held = self._all
+        if isinstance(held, dict):
+            return [held.get(digest) for digest in hashes]
+        assert held is not None
+        return held.keys_of(hashes)
 
     def _read_all(self) -> bool:
         """Whether the source's fingerprints are held (read on first use: a re-import found unchanged
