@@ -125,7 +125,8 @@ def common_forms(conn: sqlite3.Connection) -> CommonForms:
     counts: Counter[str] = Counter()
     for title, abstract in conn.execute(f"SELECT title, coalesce(abstract, '') FROM papers LIMIT {COMMON_SAMPLE}"):
         found = set(words(title)) | set(words(abstract))
-        for word in found - stem_of.keys():
+        # Not `found - stem_of.keys()`: that walks the whole vocabulary for every paper (10 s of 12 at 20k).
+        for word in [word for word in found if word not in stem_of]:
             stem_of[word] = stem_of_word(word)
         counts.update({stem_of[word] for word in found} - {""})
     common = {stem for stem, _ in counts.most_common(COMMON_WORDS)}
