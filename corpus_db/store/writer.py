@@ -658,13 +658,16 @@ def source_transaction(
 ) -> Iterator[SourceWriter]:
     """One source's import as one transaction: a writer for its records, committed when the block ends
     and rolled back, leaving the database as it was, when it raises."""
-    with write_transaction(conn, source.locator):
-        writer = SourceWriter(conn, source, tags_for=tags_for, import_tags=import_tags, reprocess=reprocess,
-                              reject_limit=reject_limit)
-        try:
-            yield writer
-        finally:
-            writer.close()
+    try:
+        with write_transaction(conn, source.locator):
+            writer = SourceWriter(conn, source, tags_for=tags_for, import_tags=import_tags, reprocess=reprocess,
+                                  reject_limit=reject_limit)
+            try:
+                yield writer
+            finally:
+                writer.close()
+    finally:
+        fts_side.detach(conn)
 
 
 def refresh_unchanged_source(

@@ -75,6 +75,10 @@ def test_papers_changed_or_deleted_after_their_hand_over_are_indexed_as_they_end
     assert _matches(conn, "kelp") == [1, 4, 5, 6] and _matches(conn, "seals") == [6]
     assert conn.execute("SELECT COUNT(*) FROM temp.fts_side_stale").fetchone()[0] == 0
     assert conn.execute("SELECT name FROM sqlite_temp_master WHERE type = 'trigger'").fetchall() == []
+    # The scratch file, attached to copy it in, is let go of once the transaction is over.
+    assert "fts_side" in [name for _, name, _ in conn.execute("PRAGMA database_list")]
+    fts_side.detach(conn)
+    assert [name for _, name, _ in conn.execute("PRAGMA database_list")] == ["main", "temp"]
     conn.close()
 
 
