@@ -6,14 +6,19 @@ from __future__ import annotations
 
 import sqlite3
 
-# Indexes whose keys arrive in order (paper ids, one timestamp, 44 tags) are not here: appending to them
-# during the load costs less than building them at the end, where nothing else runs (measured at 100k:
-# 0.55 s less at the end for 0.4 s more during the load, when the writer also waits for the workers).
+# Those whose keys arrive in order are here too (the two timestamps, a paper's tags by tag): appending to them
+# costs the load more than a sort would, now that the end of a first import builds these beside the merge of
+# its FTS5 index (store/fts_side.py), which takes longer (1M papers: 10.3 s of index builds beside a 17.4 s
+# merge before these three were added). At 300k papers (/work/bench-lead/r11/idxcost.py): the tag index
+# costs the load 1.0-1.2 s and 1.3-1.4 s at the end, a timestamp index 0.17-0.20 s and 0.13-0.17 s.
 DEFERRABLE = (
     "ix_papers_year_published_id",
     "ix_papers_published_id",
+    "ix_papers_first_seen",
+    "ix_papers_last_updated",
     "ix_paper_sources_source_id_record_hash_listed_record_key",
     "ix_paper_authors_author_id_paper_id",
+    "ix_paper_tags_tag_id_paper_id",
 )
 
 
