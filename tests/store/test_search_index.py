@@ -568,3 +568,24 @@ def test_an_index_without_rankings_for_its_version_ranks_on_the_next_update(impo
     with writer_lock(imported):
         assert update(imported).ranking == ""
     conn.close()
+
+
+def test_a_large_update_indexed_on_two_threads_reaches_every_paper_once(db_path: Path, tmp_path: Path) -> None:
+    """Past _CHUNK papers an update runs tantivy's indexing on two threads (two new segments): every
+    changed paper is then found by its new text, once, and none by the old."""
+    from corpus_db.store.search_index import _CHUNK, _threads
+
+    changed, count = _CHUNK + 300, 2 * _CHUNK + 1_000  # applied, not rebuilt: under half the papers changed
+    first = [(f"Paper {i} on walrus{i}", f"Abstract {i} about kelp{i}.") for i in range(count)]
+    run_import(db_path, [SourceTask.for_path(listing(tmp_path / "dump.txt", first), format="listing")])
+    edited = [(t, f"Abstract {i} about plankton{i} now." if i < changed else a) for i, (t, a) in enumerate(first)]
+    totals, _ = run_import(db_path, [SourceTask.for_path(listing(tmp_path / "dump.txt", edited), format="listing")])
+    assert totals.search_index.startswith(f"search index: {changed} changed papers applied")
+    assert _threads() in (1, 2)  # one on a one-core machine: the same answers
+    conn = sqlite3.connect(db_path)
+    # The state's count is the index's own document count: a paper indexed twice would show here.
+    assert not search_outbox.pending(conn) and read_state(conn).papers == count
+    for i in (0, 777, changed - 1):
+        assert titles(db_path, f"plankton{i}") == [first[i][0]]
+        assert titles(db_path, f"kelp{i}") == []
+    assert titles(db_path, f"kelp{changed}") == [first[changed][0]]
