@@ -27,6 +27,7 @@ from corpus_db.rules.normalize import tag_name
 from corpus_db.rules.taxonomy import TAXONOMY_ORIGIN
 from corpus_db.store import fts, fts_side, indexes, search_outbox
 from corpus_db.store.db import db_path_of, utc_now
+from corpus_db.store.fts_window import TextWindow
 from corpus_db.store.rejects import RejectLimit, check_limit, clear_rejects, save_rejects
 from corpus_db.store.sources import (
     SourceInfo,
@@ -143,6 +144,8 @@ class SourceWriter:
                     self._side = fts_side.SideIndex(conn, db_file, self._next_id)
             if self._side is None:
                 fts.begin_bulk_load(conn)
+        # Any other write indexes its papers' text a window at a time, not by trigger row by row (fts_window.py).
+        self._text_window = None if self.bulk else TextWindow(conn)
 
     # -- the source row -------------------------------------------------------------------------
 
@@ -393,6 +396,9 @@ class SourceWriter:
                 revising = (previous is not None and previous["paper_id"] == paper_id) or speaks_again(paper, fields)
                 rule = revise_fields if revising else merge_fields
                 updates = self._safe_updates(state, paper, rule(paper, fields))
+                if self._text_window is not None and paper_id not in new_papers \
+                        and any(k in TEXT_FIELDS for k in updates):
+                    self._text_window.text_changing(paper_id, paper["title"], paper["abstract"])  # as indexed
                 if updates:
                     paper.update(updates)
                     state.remember(paper)
@@ -409,6 +415,8 @@ class SourceWriter:
             fields["paper_id"] = paper_id  # the item's own dict: `paper` above is a copy or the stored paper
             link_rows.append(item)
         self._insert_papers(new_papers.values())
+        if self._text_window is not None:
+            self._text_window.inserted(list(new_papers))
         if self.bulk and new_papers:
             self._index_text(min(new_papers), final=False)
         if self._unindexed_from is not None and any(
@@ -417,6 +425,8 @@ class SourceWriter:
             # The update trigger takes the old text out of the index: it must be in the index first.
             self._index_text(None, final=True)
         self._update_papers(changed)
+        if self._text_window is not None:
+            self._text_window.flush_if_full()
         self._upsert_links(link_rows)
         self._save_authors(link_rows, new_papers)
         self._save_tags(link_rows, state, touched_text, new_papers.keys())
@@ -619,6 +629,9 @@ class SourceWriter:
     # -- the end of a source --------------------------------------------------------------------
 
     def _finish(self) -> None:
+        if self._text_window is not None:
+            self._text_window.close()
+            self._text_window = None
         if self._side is not None:
             self._side.hand_over()
             self._side.finish()  # its merge runs while the writer finishes the source, up to copy_into()
