@@ -628,10 +628,14 @@ class SourceWriter:
 
     # -- the end of a source --------------------------------------------------------------------
 
-    def _finish(self) -> None:
+    def end_text_window(self) -> None:
+        """Index the text window's last papers and put the FTS5 triggers back (idempotent; before the commit)."""
         if self._text_window is not None:
             self._text_window.close()
             self._text_window = None
+
+    def _finish(self) -> None:
+        self.end_text_window()
         if self._side is not None:
             self._side.hand_over()
             self._side.finish()  # its merge runs while the writer finishes the source, up to copy_into()
@@ -677,6 +681,7 @@ def source_transaction(
                                   reject_limit=reject_limit)
             try:
                 yield writer
+                writer.end_text_window()  # done by write(); here too, so that no commit leaves the triggers out
             finally:
                 writer.close()
     finally:

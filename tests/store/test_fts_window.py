@@ -12,6 +12,8 @@ from corpus_db.store import fts, fts_window
 from corpus_db.store.db import connect
 from corpus_db.store.fts_window import TextWindow
 from corpus_db.store.search import search
+from corpus_db.store.sources import SourceInfo
+from corpus_db.store.writer import source_transaction
 
 
 def listing(path: Path, records: list[tuple[str, str]]) -> Path:
@@ -100,3 +102,10 @@ def test_the_window_is_indexed_once_its_old_text_passes_the_character_bound(
     window.close()
     conn.execute("COMMIT")
     fts.integrity_check(conn)
+
+
+def test_a_source_committed_without_its_records_written_still_gets_its_triggers_back(db_path: Path) -> None:
+    conn = connect(db_path)
+    with source_transaction(conn, SourceInfo("dump.txt", "listing", ""), tags_for=lambda title, abstract: []):
+        assert fts.triggers_present(conn) == {"papers_fts_ad"}  # the window's, until the commit
+    assert fts.triggers_present(conn) == set(fts.TRIGGERS)
