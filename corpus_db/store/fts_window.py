@@ -3,8 +3,8 @@ insert and update triggers.
 
 FTS5 writes its pending terms out as a segment of their own at the end of every statement. A trigger
 fires within each row's statement, so a re-import that changes 10k papers of a 1M corpus wrote 10k
-one-paper segments, merged them as they piled up, and copied every page those merges touched into the
-statement journal (2.7 GB of journal writes, ~200 us of the writer's CPU a paper). So the writer drops the
+one-paper segments and merged them as they piled up: 2.9 s for 10k updates, 1.8-2.4 s a window at a time
+(the rest is FTS5 tokenizing the old text out and the new in). So the writer drops the
 two triggers for its transaction and tells the window which papers are new and which got new text, with
 the text the index holds for them (taken before the update: the 'delete' of an external-content index
 must be given the indexed text); the window takes the old text out and reads the current text in, in a
