@@ -4,6 +4,7 @@ index grows while the workers still parse instead of in one rebuild at the end t
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 
 from corpus_db.store import fts_levels
@@ -46,6 +47,7 @@ DEFAULT_AUTOMERGE = 4
 DEFAULT_CRISIS_MERGE = 16
 BULK_CRISIS_MERGE = 1000
 _INSERT_TRIGGER = "papers_fts_ai"
+_WRITE_TRIGGERS = (_INSERT_TRIGGER, "papers_fts_au")  # those a write's new and changed papers fire
 
 
 def create_triggers(conn: sqlite3.Connection) -> None:
@@ -58,6 +60,26 @@ def drop_triggers(conn: sqlite3.Connection) -> None:
     """Remove the sync triggers for a bulk load; the caller must rebuild() before committing."""
     for name in TRIGGERS:
         conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def drop_write_triggers(conn: sqlite3.Connection) -> None:
+    """Remove the insert and update triggers for a write that indexes its papers itself (store/fts_window.py);
+    create_triggers() before committing."""
+    for name in _WRITE_TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+@functools.lru_cache(maxsize=8)
+def rows_statement(kind: str, rows: int) -> str:
+    """A multi-row INSERT of (rowid, title, abstract) rows into the index, or of its 'delete' command (which
+    needs the text indexed): one statement, so FTS5 writes one segment for all of them."""
+    if kind == "delete":
+        head = f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, abstract) VALUES "
+        row = "('delete', ?, ?, ?)"
+    else:
+        head = f"INSERT INTO {FTS_TABLE}(rowid, title, abstract) VALUES "
+        row = "(?, ?, ?)"
+    return head + ", ".join([row] * rows)
 
 
 def begin_bulk_load(conn: sqlite3.Connection) -> None:

@@ -20,7 +20,6 @@ that text out of the side index and puts the current one in."""
 from __future__ import annotations
 
 import contextlib
-import functools
 import queue
 import sqlite3
 import threading
@@ -210,13 +209,4 @@ def _open_side(path: Path, create_sql: str) -> sqlite3.Connection:
     return side
 
 
-@functools.lru_cache(maxsize=8)
-def _statement(kind: str, rows: int) -> str:
-    """A multi-row INSERT into the index, or of its 'delete' command (which needs the text indexed)."""
-    if kind == "delete":
-        head = f"INSERT INTO {fts.FTS_TABLE}({fts.FTS_TABLE}, rowid, title, abstract) VALUES "
-        row = "('delete', ?, ?, ?)"
-    else:
-        head = f"INSERT INTO {fts.FTS_TABLE}(rowid, title, abstract) VALUES "
-        row = "(?, ?, ?)"
-    return head + ", ".join([row] * rows)
+_statement = fts.rows_statement  # the thread's statements (a test swaps in a failing one)

@@ -22,7 +22,6 @@ WINDOW_PAPERS = 2_000
 # abstracts cannot make the window large.
 WINDOW_CHARS = 8_000_000
 ROWS_PER_DELETE = 500  # 1,500 bound values a statement
-_WRITE_TRIGGERS = ("papers_fts_ai", "papers_fts_au")
 
 IndexedText = tuple[str, str | None]  # (title, abstract) as the index holds them
 
@@ -35,8 +34,7 @@ class TextWindow:
         self.conn = conn
         self._indexed: dict[int, IndexedText | None] = {}  # None: a new paper, not in the index at all
         self._chars = 0
-        for name in _WRITE_TRIGGERS:
-            conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+        fts.drop_write_triggers(conn)
 
     def inserted(self, paper_ids: list[int]) -> None:
         """New papers, not in the index."""
@@ -63,11 +61,7 @@ class TextWindow:
         stale = [(paper_id, *text) for paper_id, text in self._indexed.items() if text is not None]
         for start in range(0, len(stale), ROWS_PER_DELETE):
             part = stale[start:start + ROWS_PER_DELETE]
-            rows = ", ".join(["('delete', ?, ?, ?)"] * len(part))
-            self.conn.execute(
-                f"INSERT INTO {fts.FTS_TABLE}({fts.FTS_TABLE}, rowid, title, abstract) VALUES {rows}",
-                [value for row in part for value in row],
-            )
+            self.conn.execute(fts.rows_statement("delete", len(part)), [value for row in part for value in row])
         self.conn.execute(
             f"""INSERT INTO {fts.FTS_TABLE}(rowid, title, abstract)
                 SELECT id, title, abstract FROM papers WHERE id IN (SELECT value FROM json_each(?))""",

@@ -396,15 +396,15 @@ class SourceWriter:
                 revising = (previous is not None and previous["paper_id"] == paper_id) or speaks_again(paper, fields)
                 rule = revise_fields if revising else merge_fields
                 updates = self._safe_updates(state, paper, rule(paper, fields))
-                if self._text_window is not None and paper_id not in new_papers \
-                        and any(k in TEXT_FIELDS for k in updates):
+                new_text = any(k in TEXT_FIELDS for k in updates)
+                if new_text and self._text_window is not None and paper_id not in new_papers:
                     self._text_window.text_changing(paper_id, paper["title"], paper["abstract"])  # as indexed
                 if updates:
                     paper.update(updates)
                     state.remember(paper)
                     if paper_id not in new_papers:
                         changed.setdefault(paper_id, {}).update(updates)
-                    if any(k in TEXT_FIELDS for k in updates):
+                    if new_text:
                         touched_text.add(paper_id)
                 if updates or (previous is not None and not previous["listed"]):
                     self.counts.updated += 1
