@@ -10,18 +10,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from datasette.utils.asgi import NotFound, Response
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from corpus_db.store.search import SearchPage, search_connection
 from corpus_db.web import search_workers
+from corpus_db.web.search_hits_html import MATCH_CLOSE, MATCH_OPEN, RenderedPage, rendered_page
 from corpus_db.web.search_json import json_body
 from corpus_db.web.search_worker import JSON
 
 ROUTE = r"^/(?P<database>[^/]+)/search(?P<format>\.json)?$"
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-# Private-use characters around matches: escaped with the text, then turned into <mark>.
-_OPEN, _CLOSE = "\ue000", "\ue001"
 _SEARCHABLE: set[tuple[int, str, str | None]] = set()
 
 
@@ -32,10 +31,6 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
         return default
 
 
-def _marked(text: str) -> Markup:
-    return Markup(str(escape(text)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>"))
-
-
 def _link(base: str, **params: object) -> str:
     return base + "?" + urllib.parse.urlencode({k: v for k, v in params.items() if v not in (None, "")})
 
@@ -44,18 +39,18 @@ def _json_response(body: bytes) -> Response:
     return Response(body, content_type="application/json; charset=utf-8")
 
 
-async def _from_worker(db_path: str, q: str, kwargs: dict[str, Any], json: dict[str, Any] | None
-                       ) -> bytes | SearchPage | None:
-    """The JSON body (json given: what it needs) or the page from a search worker; None when there are
-    no workers, or the worker failed or died (the caller searches in this process)."""
+async def _from_worker(db_path: str, q: str, kwargs: dict[str, Any], reply: str, extra: dict[str, Any]
+                       ) -> bytes | SearchPage | RenderedPage | None:
+    """What a search worker answers (reply "json": the JSON body, "html": the RenderedPage, "page": the
+    SearchPage; extra: what it needs for that); None when there are no workers, or the worker failed or
+    died (the caller searches in this process)."""
     workers = search_workers.shared_workers()
     if workers is None:
         return None
-    reply = await workers.ask({"db": db_path, "q": q, "kwargs": kwargs, "reply": "json" if json else "page",
-                               **(json or {})})
-    if reply is None:
+    answer = await workers.ask({"db": db_path, "q": q, "kwargs": kwargs, "reply": reply, **extra})
+    if answer is None:
         return None
-    return reply[1:] if reply[:1] == JSON else pickle.loads(reply[1:])
+    return answer[1:] if answer[:1] == JSON else pickle.loads(answer[1:])
 
 
 async def searchable_database(datasette: Any, database: str) -> Any:
@@ -89,7 +84,7 @@ class _Asked:
         author = args.get("author") or None
         size = _int(args.get("_size"), PAGE_SIZE, 1, MAX_PAGE_SIZE)
         number = _int(args.get("page"), 1, 1, 10_000)
-        highlight = ("", "") if as_json else (_OPEN, _CLOSE)
+        highlight = ("", "") if as_json else (MATCH_OPEN, MATCH_CLOSE)
         engine = "fts5" if args.get("_engine") == "fts5" else None  # for comparisons (the benchmark)
         kwargs = {"limit": size, "offset": (number - 1) * size, "author": author, "highlight": highlight,
                   "engine": engine}
@@ -97,11 +92,11 @@ class _Asked:
                                                       "_size": size if size != PAGE_SIZE else None})
 
 
-async def _search(db: Any, asked: _Asked, json: dict[str, Any] | None) -> bytes | SearchPage:
-    """The JSON body (json given: what it needs) or the page: from a search worker, else (no workers, or
-    the worker failed or died) in this process."""
+async def _search(db: Any, asked: _Asked, reply: str, extra: dict[str, Any]) -> bytes | SearchPage | RenderedPage:
+    """A search worker's answer (see _from_worker), else (no workers, or the worker failed or died) the
+    page searched in this process."""
     if db.path and not db.is_memory:
-        found = await _from_worker(db.path, asked.q, asked.kwargs, json)
+        found = await _from_worker(db.path, asked.q, asked.kwargs, reply, extra)
         if found is not None:
             return found
     return await db.execute_fn(lambda conn: search_connection(conn, asked.q, db_path=db.path, **asked.kwargs))
@@ -116,7 +111,7 @@ async def json_answer(datasette: Any, database: str, args: Any) -> bytes:
     next_url = _link(base, **asked.keep, page=asked.number + 1)
     papers_url = datasette.urls.table(database, "papers")  # a row's URL is this plus its integer id
     array = args.get("_shape") == "array"
-    found = await _search(db, asked, {"papers_url": papers_url, "next_url": next_url, "array": array})
+    found = await _search(db, asked, "json", {"papers_url": papers_url, "next_url": next_url, "array": array})
     return found if isinstance(found, bytes) else json_body(found, papers_url, next_url, array=array)
 
 
@@ -127,23 +122,26 @@ async def search_view(datasette: Any, request: Any) -> Response:
         return _json_response(await json_answer(datasette, database, args))
     db = await searchable_database(datasette, database)
     asked = _Asked.of(args, as_json=False)
-    page = await _search(db, asked, None)
-    assert isinstance(page, SearchPage)
+    # The URLs built once a page, not once a hit and tag: Datasette's URL builders took a third of the render.
+    urls = {"papers_url": datasette.urls.table(database, "papers"),
+            "tag_url": datasette.urls.database(database) + "/-/tag?name="}
+    rendered = await _search(db, asked, "html", urls)
+    if not isinstance(rendered, RenderedPage):  # searched in this process
+        assert isinstance(rendered, SearchPage)
+        rendered = rendered_page(rendered, **urls)
+    page = rendered.page
     q, author, number, keep = asked.q, asked.author, asked.number, asked.keep
     base = datasette.urls.database(database) + "/search"
     export = datasette.urls.database(database) + "/-/export"
     context = {
         "database": database, "q": q, "author": author or "", "page": page, "page_number": number,
-        "hits": [{"hit": h, "snippet": _marked(h.snippet)} for h in page.hits],
+        "hit_count": rendered.count, "hits_html": Markup(rendered.html),
         "next_url": _link(base, **keep, page=number + 1) if page.more else None,
         "prev_url": _link(base, **keep, page=number - 1 if number > 2 else None) if number > 1 else None,
         "json_url": _link(base + ".json", **keep, page=number if number > 1 else None),
         "export_csv": _link(export + ".csv", q=q, author=author),
         "export_json": _link(export + ".json", q=q, author=author),
         "database_color": lambda _name: "ff0000",
-        # Built once a page, not once a hit and tag: Datasette's URL builders took a third of the render.
-        "papers_url": datasette.urls.table(database, "papers"),
-        "tag_url": datasette.urls.database(database) + "/-/tag?name=",
     }
     html = await datasette.render_template("corpus_search.html", context, request=request, view_name="search")
     return Response.html(html)

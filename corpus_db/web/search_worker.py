@@ -5,8 +5,9 @@ named on the command line are opened, with their search index, before the first 
 request does not pay for it.
 
 A request is a JSON object: id, db, q, the search() arguments, and reply: "json" (the route's finished
-JSON body, built here so the page is serialised once) or "page" (the SearchPage, pickled, for the HTML
-page). A reply starts with the request's id (8 bytes), then one byte: J (JSON), P (pickle) or E (the
+JSON body, built here so the page is serialised once), "html" (a RenderedPage, pickled, for the HTML
+page: its results' markup made here, off the server's event loop) or "page" (the SearchPage, pickled).
+A reply starts with the request's id (8 bytes), then one byte: J (JSON), P (pickle) or E (the
 search failed: the server searches itself and shows what that shows)."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import orjson
 
 from corpus_db.store.db import connect_read_only
 from corpus_db.store.search import SearchPage, search_connection
+from corpus_db.web.search_hits_html import rendered_page
 from corpus_db.web.search_json import json_body
 
 HEADER = struct.Struct(">I")  # a message's length
@@ -67,7 +69,8 @@ def answer(request: dict[str, Any]) -> bytes:
     page = search_page(request["db"], request["q"], kwargs)
     if request["reply"] == "json":
         return JSON + json_body(page, request["papers_url"], request["next_url"], array=request["array"])
-    return PAGE + pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL)
+    found = rendered_page(page, request["papers_url"], request["tag_url"]) if request["reply"] == "html" else page
+    return PAGE + pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _warm(db_path: str) -> None:

@@ -17,6 +17,7 @@ import pytest
 from corpus_db.ingest.run import SourceTask, run_import
 from corpus_db.store.search import search
 from corpus_db.web import search_workers
+from corpus_db.web.search_hits_html import rendered_page
 from corpus_db.web.search_json import json_body
 from corpus_db.web.search_worker import JSON, PAGE
 from corpus_db.web.search_workers import SearchWorkers
@@ -66,6 +67,23 @@ def test_a_worker_answers_what_the_server_process_would(imported: Path, workers:
         plain = search(imported, query, highlight=("", ""))
         assert json_reply[1:] == json_body(plain, "/corpus/papers", "/corpus/search.json?q=x&page=2"), query
         assert orjson.loads(json_reply[1:])["engine"] == "tantivy"
+
+
+def test_a_worker_renders_the_html_pages_results_as_the_server_process_would(
+    imported: Path, workers: SearchWorkers,
+) -> None:
+    urls = {"papers_url": "/corpus/papers", "tag_url": "/corpus/-/tag?name="}
+
+    async def run() -> list[bytes | None]:
+        return [await workers.ask({**_page_request(imported, q), "reply": "html", **urls}) for q in QUERIES]
+
+    for query, reply in zip(QUERIES, asyncio.run(run()), strict=True):
+        assert reply is not None and reply[:1] == PAGE
+        theirs = pickle.loads(reply[1:])
+        mine = rendered_page(search(imported, query, highlight=("[", "]")), **urls)
+        assert theirs == mine, query
+        assert theirs.page.hits == [] and theirs.count == len(search(imported, query))
+    assert "topic3" in pickle.loads(asyncio.run(run())[0][1:]).html
 
 
 def test_eight_requests_at_once_share_two_workers(imported: Path, workers: SearchWorkers) -> None:
