@@ -47,7 +47,7 @@ class Marker:
         ordered = tuple(sorted(starts, key=len, reverse=True))
         alternatives = "|".join(re.escape(s) for s in ordered)
         pattern = re.compile(rf"(?<!\w)(?:{alternatives})\w*", re.IGNORECASE)
-        return cls(ordered, pattern, by_regex=min(map(len, ordered)) == 1)
+        return cls(ordered, pattern, by_regex=min(map(len, ordered), default=0) == 1)
 
     def spans(self, text: str) -> list[Span]:
         if self.by_regex:
