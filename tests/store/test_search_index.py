@@ -262,6 +262,7 @@ def test_an_update_of_many_papers_of_a_big_corpus_runs_in_the_background(
     assert len(titles(imported, "zeppelins")) == 4
     with conn:  # six: over it
         conn.execute("UPDATE papers SET abstract = 'About dirigibles.' WHERE id BETWEEN 11 AND 16")
+    conn.close()
     with writer_lock(imported):  # as run_import calls it: the child waits for this lock
         message = search_index.refresh(imported)
         assert "applying 6 changed papers in the background (pid" in message, message
@@ -272,8 +273,9 @@ def test_an_update_of_many_papers_of_a_big_corpus_runs_in_the_background(
     while search(imported, "dirigibles").engine != "tantivy" and time.monotonic() < deadline:
         time.sleep(0.2)
     assert sorted(titles(imported, "dirigibles")) == sorted(RECORDS[i][0] for i in range(10, 16))
-    assert not search_outbox.pending(conn)
-    conn.close()
+    after = sqlite3.connect(imported)
+    assert not search_outbox.pending(after)
+    after.close()
 
 
 def _live_and_kept(db_path: Path, query: str) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
