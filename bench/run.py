@@ -43,7 +43,7 @@ import query_lengths  # noqa: E402
 import search as search_section  # noqa: E402
 from hostile import bench_hostile  # noqa: E402
 
-from corpus_db.ingest.digest import RACY_NS  # noqa: E402
+from corpus_db.ingest.digest import FileIdentity  # noqa: E402
 from corpus_db.store import fts  # noqa: E402
 from corpus_db.store.lock import writer_lock  # noqa: E402
 from corpus_db.store.search_index import index_root  # noqa: E402
@@ -267,14 +267,12 @@ def copy_db(source: Path, target: Path) -> None:
 
 
 def settle(dump: Path) -> None:
-    """Wait until the dump's last change is RACY_NS old. An import does not trust the identity of a file
-    changed within that much of its hash (ingest/digest.py, git's racy rule), so a first import started
-    right after place() left the unchanged re-import to read the whole dump again (1M: 12.98 s instead of
-    0.54 s); a real dump lands long before its import."""
-    info = dump.stat()
-    wait = (max(info.st_mtime_ns, info.st_ctime_ns) + RACY_NS) / 1e9 - time.time()
-    if wait > 0:
-        time.sleep(wait + 0.1)
+    """Wait until an import can trust the dump's identity: it does not trust a file changed within 2 s of
+    its hash (ingest/digest.py, git's racy rule), so a first import started right after place() left the
+    unchanged re-import to read the whole dump again (1M: 12.98 s instead of 0.54 s); a real dump lands
+    long before its import."""
+    while not FileIdentity.of(dump.stat()).settled_before(time.time_ns()):
+        time.sleep(0.1)
 
 
 def place(variant: Path, live: Path) -> None:

@@ -412,8 +412,8 @@ def describe(result: IndexUpdate) -> str:
     return f"search index: {result.papers} changed papers applied in {result.seconds:.2f}s"
 
 
-def _background_work(db_path: Path) -> tuple[str, int] | None:
-    """("rebuild", 0) when a full rebuild of a big corpus is queued (a bulk load), ("update", papers) when
+def _background_work(db_path: Path) -> str | None:
+    """What a background process is to do, when a full rebuild of a big corpus is queued (a bulk load) or
     BACKGROUND_MIN_CHANGES or more of a big corpus's papers are; else None: the update runs inline."""
     conn = connect(db_path)
     try:
@@ -423,12 +423,12 @@ def _background_work(db_path: Path) -> tuple[str, int] | None:
             f"SELECT 1 FROM {outbox.OUTBOX_TABLE} WHERE paper_id = {outbox.REBUILD_ALL}").fetchone()
         if queued_all:
             big = conn.execute("SELECT count(*) FROM papers").fetchone()[0] >= BACKGROUND_MIN_PAPERS
-            return ("rebuild", 0) if big else None
+            return "rebuilding" if big else None
         state = read_state(conn)
         if state is None or state.papers < BACKGROUND_MIN_PAPERS:  # no index yet: update() builds one
             return None
         queued = conn.execute(f"SELECT count(*) FROM {outbox.OUTBOX_TABLE}").fetchone()[0]
-        return ("update", queued) if queued >= BACKGROUND_MIN_CHANGES else None
+        return f"applying {queued} changed papers" if queued >= BACKGROUND_MIN_CHANGES else None
     finally:
         conn.close()
 
@@ -490,11 +490,9 @@ def refresh(db_path: str | Path, *, background: bool = True) -> str:
     db_path = Path(db_path)
     try:
         inline = not background or os.environ.get(INLINE_ENV) == "1"
-        work = None if inline else _background_work(db_path)
-        if work is not None:
-            kind, changed = work
+        doing = None if inline else _background_work(db_path)
+        if doing is not None:
             pid = start_in_background(db_path)
-            doing = "rebuilding" if kind == "rebuild" else f"applying {changed} changed papers"
             return (f"search index: {doing} in the background (pid {pid}, log {index_root(db_path)}.log); "
                     "searches use FTS5 until it is done")
         result = update(db_path, defer_ranking=not inline)
