@@ -223,6 +223,24 @@ search_index = sa.Table(
     sa.Column("updated_at", sa.Text, nullable=False),
 )
 
+# Paper cards (store/paper_cards.py): what a page of search results shows of each paper beyond its own row,
+# derived, dropped by triggers when what they are made from changes, queued in paper_cards_stale and refilled.
+paper_cards = sa.Table(
+    "paper_cards",
+    metadata,
+    sa.Column("paper_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("authors", sa.Text, nullable=False),  # JSON array of names, in byline order
+    sa.Column("tag_ids", sa.Text, nullable=False),  # JSON array of tags.id
+    sa.Column("repos", sa.Text, nullable=False),  # JSON array of URLs, code first
+    sa.Column("sources", sa.Integer, nullable=False),  # sources listing the paper now
+)
+
+paper_cards_stale = sa.Table(
+    "paper_cards_stale",
+    metadata,
+    sa.Column("paper_id", sa.Integer, primary_key=True, autoincrement=False),  # 0: every card
+)
+
 # Similar papers (the optional `similar` extra; store/vectors.py). One int8 vector per paper, clustered by
 # its k-means cell so that a query reads the rows of a few cells in order; text_hash says which title and
 # abstract the vector was made from, so an import re-embeds only papers whose text changed.

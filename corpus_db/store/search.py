@@ -13,7 +13,7 @@ from pathlib import Path
 
 import orjson
 
-from corpus_db.store import search_engine
+from corpus_db.store import paper_cards, search_engine
 from corpus_db.store.db import connect_read_only, db_path_of
 from corpus_db.store.fts import FTS_TABLE
 from corpus_db.store.snippets import best_snippet, match_pattern
@@ -84,14 +84,16 @@ class SearchPage:
         }
 
 
-ROWS_SQL = """
+# A paper's authors, tags, repos and listing count come from its card (paper_cards.py), or are computed where
+# it has none; a database older than the cards (served read-only) computes them all.
+ROWS_SQL = f"""
 SELECT p.id, p.title, p.abstract, p.arxiv_id, p.doi, p.year,
-  (SELECT json_group_array(name) FROM (SELECT a.name FROM paper_authors pa JOIN authors a ON a.id = pa.author_id
-     WHERE pa.paper_id = p.id ORDER BY pa.position)) AS authors,
-  (SELECT json_group_array(pt.tag_id) FROM paper_tags pt WHERE pt.paper_id = p.id) AS tag_ids,
-  (SELECT json_group_array(url) FROM (SELECT DISTINCT r.url FROM paper_repos pr JOIN repos r ON r.id = pr.repo_id
-     WHERE pr.paper_id = p.id ORDER BY r.kind = 'code' DESC, r.url)) AS repos,
-  (SELECT count(DISTINCT ps.source_id) FROM paper_sources ps WHERE ps.paper_id = p.id AND ps.listed) AS sources
+  {paper_cards.CARD_OR_COMPUTED}
+FROM papers p LEFT JOIN paper_cards c ON c.paper_id = p.id WHERE p.id IN (SELECT value FROM json_each(?))
+"""
+_ROWS_WITHOUT_CARDS_SQL = f"""
+SELECT p.id, p.title, p.abstract, p.arxiv_id, p.doi, p.year,
+  {paper_cards.COMPUTED}
 FROM papers p WHERE p.id IN (SELECT value FROM json_each(?))
 """
 
@@ -115,10 +117,19 @@ def _fts5_ids(
     return [(pid, -rank) for pid, rank in rows]  # bm25 is lower-is-better; scores here are higher-is-better
 
 
+def _rows(conn: sqlite3.Connection, ids: str) -> list[tuple]:
+    try:
+        return conn.execute(ROWS_SQL, (ids,)).fetchall()
+    except sqlite3.OperationalError as exc:
+        if paper_cards.CARDS_TABLE not in str(exc):
+            raise
+        return conn.execute(_ROWS_WITHOUT_CARDS_SQL, (ids,)).fetchall()
+
+
 def _hits(
     conn: sqlite3.Connection, ranked: list[tuple[int, float]], clauses: list[Clause], highlight: tuple[str, str]
 ) -> list[SearchHit]:
-    rows = {row[0]: row for row in conn.execute(ROWS_SQL, (json.dumps([pid for pid, _ in ranked]),))}
+    rows = {row[0]: row for row in _rows(conn, json.dumps([pid for pid, _ in ranked]))}
     tag_ids = {row[0]: orjson.loads(row[7]) for row in rows.values()}
     names = tag_names(conn, {i for ids in tag_ids.values() for i in ids})
     stems = [s for c in clauses for w in c.words for s in search_engine.stems(w)]

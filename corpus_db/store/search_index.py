@@ -25,8 +25,8 @@ from pathlib import Path
 
 import tantivy
 
+from corpus_db.store import paper_cards, search_top
 from corpus_db.store import search_outbox as outbox
-from corpus_db.store import search_top
 from corpus_db.store.db import connect, utc_now
 from corpus_db.store.search_top import PREFIX_LEN
 from corpus_db.store.transaction import write_transaction
@@ -202,6 +202,8 @@ class IndexUpdate:
     generation: str | None
     size_bytes: int = 0
     ranking: str = ""  # the kept rankings of common prefixes: "full", "rescored", "deferred" (see refresh)
+    cards: int = 0  # paper cards filled (paper_cards.refill)
+    cards_seconds: float = 0.0
 
 
 ROWS_SQL = f"""
@@ -333,57 +335,68 @@ def _usable(path: Path) -> bool:
 
 
 def update(db_path: str | Path, *, rebuild: bool = False, defer_ranking: bool = False) -> IndexUpdate:
-    """Bring the index up to date with the database. The caller holds the writer lock. `defer_ranking`:
-    when an update of a corpus of BACKGROUND_MIN_PAPERS or more calls for ranking every common prefix
-    again, leave that to rank_kept() (ranking "deferred")."""
-    started = time.perf_counter()
+    """Bring the index up to date with the database, then the paper cards (paper_cards.refill: after the index,
+    which searches wait for, while a paper without a card is read the slower way). The caller holds the
+    writer lock. `defer_ranking`: when an update of a corpus of BACKGROUND_MIN_PAPERS or more calls for
+    ranking every common prefix again, leave that to rank_kept() (ranking "deferred")."""
     db_path = Path(db_path)
-    root = index_root(db_path)
     conn = connect(db_path)
     try:
         if not outbox.has_outbox(conn):
             return IndexUpdate("none", 0, 0.0, None)
         with write_transaction(conn, db_path):
             outbox.ensure_triggers(conn)  # a batch migration may have dropped them
-        state = read_state(conn)
-        queued = [pid for (pid,) in conn.execute(f"SELECT paper_id FROM {outbox.OUTBOX_TABLE}")]
-        # The corpus's size when the index last took it in: count(*) read a 1M corpus's smallest index,
-        # 0.4 s when its pages were not cached. Thresholds only; the state gets the index's own count.
-        papers = state.papers if state else conn.execute("SELECT count(*) FROM papers").fetchone()[0]
-        current = root / state.generation if state else None
-        version = state.version + 1 if state else 1  # what _commit_state makes it
-        full = (
-            rebuild
-            or current is None
-            or outbox.REBUILD_ALL in queued
-            or len(queued) > max(_CHUNK, papers * REBUILD_SHARE)
-            or not _usable(current)
-        )
-        if full:
-            generation, written = build_generation(conn, root)
-            _rank_common_prefixes(root / generation, version)
-            _commit_state(conn, db_path, generation, written, rebuilt=True)
-            _remove_other_generations(root, generation)
-            return IndexUpdate("rebuilt", written, time.perf_counter() - started, generation,
-                               folder_size(root / generation))
-        assert state is not None and current is not None
-        _remove_other_generations(root, state.generation)
-        if not queued:
-            # Nothing to apply, but maybe no ranking of the common prefixes for this version: one was
-            # deferred and its process killed, or an upgrade changed the kept file's format.
-            ranking = ""
-            if search_top.ranked_for(current) != state.version:
-                ranking = "deferred" if defer_ranking and papers >= BACKGROUND_MIN_PAPERS else "full"
-                if ranking == "full":
-                    _rank_for_a_new_version(conn, db_path, state, current)
-            return IndexUpdate("none", 0, time.perf_counter() - started, state.generation, ranking=ranking)
-        written, papers = _apply(conn, current, sorted(queued))
-        ranking = _rank_common_prefixes(current, version, sorted(queued),
-                                        defer_full=defer_ranking and papers >= BACKGROUND_MIN_PAPERS)
-        _commit_state(conn, db_path, state.generation, papers, rebuilt=False)
-        return IndexUpdate("applied", written, time.perf_counter() - started, state.generation, ranking=ranking)
+            if paper_cards.has_cards(conn):
+                paper_cards.ensure_triggers(conn)
+        result = _update_index(conn, db_path, rebuild=rebuild, defer_ranking=defer_ranking)
+        started = time.perf_counter()
+        result.cards = paper_cards.refill(conn, db_path)
+        result.cards_seconds = time.perf_counter() - started
+        return result
     finally:
         conn.close()
+
+
+def _update_index(conn: sqlite3.Connection, db_path: Path, *, rebuild: bool, defer_ranking: bool) -> IndexUpdate:
+    started = time.perf_counter()
+    root = index_root(db_path)
+    state = read_state(conn)
+    queued = [pid for (pid,) in conn.execute(f"SELECT paper_id FROM {outbox.OUTBOX_TABLE}")]
+    # The corpus's size when the index last took it in: count(*) read a 1M corpus's smallest index,
+    # 0.4 s when its pages were not cached. Thresholds only; the state gets the index's own count.
+    papers = state.papers if state else conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+    current = root / state.generation if state else None
+    version = state.version + 1 if state else 1  # what _commit_state makes it
+    full = (
+        rebuild
+        or current is None
+        or outbox.REBUILD_ALL in queued
+        or len(queued) > max(_CHUNK, papers * REBUILD_SHARE)
+        or not _usable(current)
+    )
+    if full:
+        generation, written = build_generation(conn, root)
+        _rank_common_prefixes(root / generation, version)
+        _commit_state(conn, db_path, generation, written, rebuilt=True)
+        _remove_other_generations(root, generation)
+        return IndexUpdate("rebuilt", written, time.perf_counter() - started, generation,
+                           folder_size(root / generation))
+    assert state is not None and current is not None
+    _remove_other_generations(root, state.generation)
+    if not queued:
+        # Nothing to apply, but maybe no ranking of the common prefixes for this version: one was
+        # deferred and its process killed, or an upgrade changed the kept file's format.
+        ranking = ""
+        if search_top.ranked_for(current) != state.version:
+            ranking = "deferred" if defer_ranking and papers >= BACKGROUND_MIN_PAPERS else "full"
+            if ranking == "full":
+                _rank_for_a_new_version(conn, db_path, state, current)
+        return IndexUpdate("none", 0, time.perf_counter() - started, state.generation, ranking=ranking)
+    written, papers = _apply(conn, current, sorted(queued))
+    ranking = _rank_common_prefixes(current, version, sorted(queued),
+                                    defer_full=defer_ranking and papers >= BACKGROUND_MIN_PAPERS)
+    _commit_state(conn, db_path, state.generation, papers, rebuilt=False)
+    return IndexUpdate("applied", written, time.perf_counter() - started, state.generation, ranking=ranking)
 
 
 def copy_current(db_path: str | Path, conn: sqlite3.Connection, target_db: Path) -> Path | None:
@@ -404,31 +417,37 @@ def copy_current(db_path: str | Path, conn: sqlite3.Connection, target_db: Path)
 
 
 def describe(result: IndexUpdate) -> str:
+    cards = f"; {result.cards} paper cards filled in {result.cards_seconds:.2f}s" if result.cards else ""
     if result.action == "none":
-        return "search index: up to date" + (", common prefixes ranked again" if result.ranking == "full" else "")
+        ranked = ", common prefixes ranked again" if result.ranking == "full" else ""
+        return f"search index: up to date{ranked}{cards}"
     if result.action == "rebuilt":
         return (f"search index: rebuilt ({result.papers} papers, {result.size_bytes / 1e6:.1f} MB) "
-                f"in {result.seconds:.2f}s")
-    return f"search index: {result.papers} changed papers applied in {result.seconds:.2f}s"
+                f"in {result.seconds:.2f}s{cards}")
+    return f"search index: {result.papers} changed papers applied in {result.seconds:.2f}s{cards}"
 
 
 def _background_work(db_path: Path) -> str | None:
     """What a background process is to do, when a full rebuild of a big corpus is queued (a bulk load) or
-    BACKGROUND_MIN_CHANGES or more of a big corpus's papers are; else None: the update runs inline."""
+    BACKGROUND_MIN_CHANGES or more of a big corpus's papers are, or as many of its paper cards are to fill;
+    else None: the update runs inline."""
     conn = connect(db_path)
     try:
         if not outbox.has_outbox(conn):
             return None
         queued_all = conn.execute(
             f"SELECT 1 FROM {outbox.OUTBOX_TABLE} WHERE paper_id = {outbox.REBUILD_ALL}").fetchone()
-        if queued_all:
+        cards = paper_cards.stale_count(conn)  # None: all of them
+        if queued_all or cards is None:
             big = conn.execute("SELECT count(*) FROM papers").fetchone()[0] >= BACKGROUND_MIN_PAPERS
-            return "rebuilding" if big else None
+            return ("rebuilding" if queued_all else "filling every paper card") if big else None
         state = read_state(conn)
         if state is None or state.papers < BACKGROUND_MIN_PAPERS:  # no index yet: update() builds one
             return None
         queued = conn.execute(f"SELECT count(*) FROM {outbox.OUTBOX_TABLE}").fetchone()[0]
-        return f"applying {queued} changed papers" if queued >= BACKGROUND_MIN_CHANGES else None
+        if queued >= BACKGROUND_MIN_CHANGES:
+            return f"applying {queued} changed papers"
+        return f"filling {cards} paper cards" if cards >= BACKGROUND_MIN_CHANGES else None
     finally:
         conn.close()
 
@@ -493,8 +512,9 @@ def refresh(db_path: str | Path, *, background: bool = True) -> str:
         doing = None if inline else _background_work(db_path)
         if doing is not None:
             pid = start_in_background(db_path)
-            return (f"search index: {doing} in the background (pid {pid}, log {index_root(db_path)}.log); "
-                    "searches use FTS5 until it is done")
+            meanwhile = ("results read their papers' authors, tags and repos without cards until it is done"
+                         if doing.startswith("filling") else "searches use FTS5 until it is done")
+            return f"search index: {doing} in the background (pid {pid}, log {index_root(db_path)}.log); {meanwhile}"
         result = update(db_path, defer_ranking=not inline)
         if result.ranking != "deferred":
             return describe(result)

@@ -25,7 +25,7 @@ from corpus_db.rules.identity import (
 from corpus_db.rules.merge import TEXT_FIELDS, merge_fields, revise_fields
 from corpus_db.rules.normalize import tag_name
 from corpus_db.rules.taxonomy import TAXONOMY_ORIGIN
-from corpus_db.store import fts, fts_side, indexes, search_outbox
+from corpus_db.store import fts, fts_side, indexes, paper_cards, search_outbox
 from corpus_db.store.db import db_path_of, utc_now
 from corpus_db.store.fts_window import TextWindow
 from corpus_db.store.rejects import RejectLimit, check_limit, clear_rejects, save_rejects
@@ -137,6 +137,7 @@ class SourceWriter:
         self._side: fts_side.SideIndex | None = None  # bulk load into no paper: the text indexed on a thread
         if self.bulk:
             search_outbox.suspend(conn)  # one "rebuild" row instead of one per paper
+            paper_cards.suspend(conn)  # likewise: every card refilled once, after the commit
             if self._next_id == 1:  # no paper yet
                 self._deferred_indexes = indexes.drop_deferrable(conn)
                 db_file = db_path_of(conn)
@@ -666,6 +667,7 @@ class SourceWriter:
         if self.bulk:
             fts.end_bulk_load(self.conn)
             search_outbox.resume(self.conn)
+            paper_cards.resume(self.conn)
 
 
 @contextmanager
