@@ -18,6 +18,8 @@ import os
 import pickle
 import queue
 import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -51,7 +53,7 @@ MAX_WORKERS = 4
 QUEUE_BATCHES = 8  # at most this many prepared batches wait for the writer: memory stays flat
 # A batch holds one queue place per BATCH_BYTES of text (the extra places are taken by empty markers
 # sent before it), so what waits for the writer stays near QUEUE_BATCHES * BATCH_BYTES whatever the lines.
-_PUT_TIMEOUT = 1.0
+_PARENT_POLL = 0.2  # a worker whose writer was killed ends within this many seconds
 _GET_TIMEOUT = 5.0
 
 
@@ -271,16 +273,20 @@ def _batches(job: Job, last: LastImport | _NothingListed, progress: Progress | N
         yield _completed(job, last, batch)
 
 
-def _send(channel: multiprocessing.Queue, item: object, parent: int) -> None:
-    """Put an item; when the parent has gone (a killed writer), leave at once. A plain return would
-    hang at exit: the queue's feeder thread waits to flush into a pipe nobody reads any more."""
-    while True:
-        try:
-            channel.put(item, timeout=_PUT_TIMEOUT)
-            return
-        except queue.Full:
-            if os.getppid() != parent:
-                os._exit(1)
+def _exit_with(parent: int) -> None:
+    """Leave at once when the parent has gone (a killed writer), wherever this worker is. Checking only
+    where it waits to put is not enough: a worker within QUEUE_BATCHES of the end puts its last batches
+    and returns, and exit then joins the queue's feeder thread, which waits for ever to flush into the
+    pipe (this process holds the pipe's read end too, so no EPIPE ends it). A thread polling getppid()
+    sees the parent go wherever the worker is blocked (a put, that join, a slow read of the dump) and
+    works on any POSIX; PR_SET_PDEATHSIG would be Linux-only and follows the thread that started us."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_POLL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="corpus-db parent watch", daemon=True).start()
 
 
 def _work(job: Job, channel: multiprocessing.Queue, parent: int) -> None:
@@ -290,17 +296,18 @@ def _work(job: Job, channel: multiprocessing.Queue, parent: int) -> None:
         nonlocal read
         read += n
 
+    _exit_with(parent)
     tune_for_import()
     try:
         last = _last_import(job)
         for batch in _batches(job, last, count):
             done, read = read, 0
             for _ in range(queue_places(batch) - 1):
-                _send(channel, ("place", None, 0), parent)
-            _send(channel, ("batch", batch, done), parent)
-        _send(channel, ("done", None, read), parent)
+                channel.put(("place", None, 0))
+            channel.put(("batch", batch, done))
+        channel.put(("done", None, read))
     except BaseException as exc:  # every failure goes to the writer, which reports it with the file
-        _send(channel, ("error", _picklable(exc), read), parent)
+        channel.put(("error", _picklable(exc), read))
 
 
 def _picklable(exc: BaseException) -> BaseException:
