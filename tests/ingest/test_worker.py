@@ -173,21 +173,30 @@ def test_a_killed_writer_leaves_no_worker_behind(tmp_path: Path) -> None:
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.monotonic() + 120
-    workers: list[int] = []
-    while not workers:
+    children: set[int] = set()  # multiprocessing's resource tracker, then the worker: both must end
+    while not children:
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "no worker process appeared"
-        workers = _children(proc.pid)
+        children.update(_children(proc.pid))
         time.sleep(0.05)
-    time.sleep(1.0)  # let it get going
+    going = time.monotonic() + 1.0  # let it get going, still looking: the worker may start after the tracker
+    while time.monotonic() < going:
+        children.update(_children(proc.pid))
+        time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=60)  # not communicate(): a surviving worker would hold the output pipes open
-    deadline = time.monotonic() + 30
-    while any(_alive(pid) for pid in workers):
-        assert time.monotonic() < deadline, f"worker(s) {workers} outlived the killed writer"
-        time.sleep(0.2)
+    _assert_all_end(children)
     proc.communicate(timeout=60)
     assert not db.exists()  # a first import is built beside the database: killed, it leaves nothing
+
+
+def _assert_all_end(pids: set[int], seconds: float = 30) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while alive := [pid for pid in sorted(pids) if _alive(pid)]:
+        assert time.monotonic() < deadline, f"{[(pid, _cmdline(pid)) for pid in alive]} outlived the killed writer"
+        time.sleep(0.2)
 
 
 def test_paths_with_uri_characters_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
