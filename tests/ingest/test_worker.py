@@ -199,6 +199,49 @@ def _assert_all_end(pids: set[int], seconds: float = 30) -> None:
         time.sleep(0.2)
 
 
+# A writer that has taken all but the last few batches, so that its worker, never kept waiting by a full
+# queue, puts them and returns: killed then, it leaves a worker at exit, joining the queue's feeder thread.
+_NEARLY_DONE_WRITER = """
+import sys, time
+from corpus_db.ingest.worker import Job, prepared_records
+from corpus_db.rules.taxonomy import Taxonomy
+
+job = Job("listing", sys.argv[1], Taxonomy.load(), "", sys.argv[1], False, fresh=True)
+with prepared_records(job) as batches:
+    for _ in range(int(sys.argv[2])):
+        next(batches)
+    print("ready", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_writer_killed_near_the_end_leaves_no_worker_behind(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.sync_support import cli_env, generated_records, write_listing
+
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("needs /proc to find the worker process")
+    dump = write_listing(tmp_path / "big.txt", generated_records(6_000, start=1))  # 12 batches of 500
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _NEARLY_DONE_WRITER, str(dump), "9"], env=cli_env(**{WORKER_MIN_BYTES_ENV: "0"}),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert writer.stdout is not None
+    assert writer.stdout.readline() == "ready\n", writer.communicate()
+    children = set(_children(writer.pid))
+    assert any(b"spawn_main" in _cmdline(pid) for pid in children), [_cmdline(pid) for pid in children]
+    time.sleep(1.0)  # the worker puts the last 3 batches, and returns
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait(timeout=60)
+    _assert_all_end(children)
+    writer.communicate(timeout=60)
+
+
 def test_paths_with_uri_characters_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     odd = tmp_path / "a dir?with#odd%chars"
     odd.mkdir()
