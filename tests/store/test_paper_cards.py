@@ -74,7 +74,8 @@ CHANGES = {
     "an author renamed": ("UPDATE authors SET name = name || ' Jr.' WHERE id = "
                           "(SELECT author_id FROM paper_authors WHERE paper_id = {pid} LIMIT 1)",),
     "a byline shortened": ("DELETE FROM paper_authors WHERE paper_id = {pid} AND position = 1",),
-    "a tag added": ("INSERT OR IGNORE INTO tags (name, fold_key, kind) VALUES ('zz-card-test', 'zz-card-test', 'curated')",
+    "a tag added": ("INSERT OR IGNORE INTO tags (name, fold_key, kind) "
+                    "VALUES ('zz-card-test', 'zz-card-test', 'curated')",
                     "INSERT INTO paper_tags (paper_id, tag_id, origin) "
                     "SELECT {pid}, id, 'test' FROM tags WHERE name = 'zz-card-test'"),
     "tags removed": ("DELETE FROM paper_tags WHERE paper_id = {pid}",),
