@@ -148,12 +148,15 @@ def refill(conn: sqlite3.Connection, db_path: str | Path) -> int:
         return 0
     made = 0
     if conn.execute(f"SELECT 1 FROM {STALE_TABLE} WHERE paper_id = {ALL_STALE}").fetchone():
-        last = conn.execute("SELECT coalesce(max(id), 0) FROM papers").fetchone()[0]
+        with write_transaction(conn, db_path):
+            # The ids queued so far are among every paper: filled once, by the pass below. Ids a hand edit
+            # queues during the pass (between its transactions) stay queued for the loop after it.
+            conn.execute(f"DELETE FROM {STALE_TABLE} WHERE paper_id <> {ALL_STALE}")
+            last = conn.execute("SELECT coalesce(max(id), 0) FROM papers").fetchone()[0]
         for start in range(0, last, REFILL_CHUNK):
             with write_transaction(conn, db_path):
                 made += conn.execute(_FILL + "p.id > ? AND p.id <= ?", (start, start + REFILL_CHUNK)).rowcount
         with write_transaction(conn, db_path):
-            # Papers added meanwhile by hand queued their own ids; the marker alone goes.
             conn.execute(f"DELETE FROM {STALE_TABLE} WHERE paper_id = {ALL_STALE}")
     while True:
         with write_transaction(conn, db_path):

@@ -152,6 +152,15 @@ def test_a_bulk_load_queues_every_card_in_its_transaction(db_path: Path) -> None
         conn.close()
 
 
+def test_a_full_refill_makes_each_card_once_however_many_were_queued(seeded_db: Path) -> None:
+    papers = len(_rows(seeded_db, "SELECT id FROM papers"))
+    _edit(seeded_db, "DELETE FROM paper_tags WHERE paper_id <= 30", "INSERT INTO paper_cards_stale VALUES (0)")
+    assert 0 in _stale(seeded_db) and len(_stale(seeded_db)) > 20
+    with writer_lock(seeded_db):
+        assert update(seeded_db).cards == papers
+    assert _stale(seeded_db) == set() and _rows(seeded_db, CARDS_SQL) == _rows(seeded_db, COMPUTED_SQL)
+
+
 def test_a_missing_trigger_is_restored_and_every_card_queued(seeded_db: Path) -> None:
     _edit(seeded_db, "DROP TRIGGER paper_cards_tags_ai")
     with writer_lock(seeded_db):
