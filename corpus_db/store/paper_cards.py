@@ -136,9 +136,13 @@ def stale_count(conn: sqlite3.Connection) -> int | None:
     """How many cards wait to be filled; None when all of them do (or the schema has no cards: 0)."""
     if not has_cards(conn):
         return 0
-    if conn.execute(f"SELECT 1 FROM {STALE_TABLE} WHERE paper_id = {ALL_STALE}").fetchone():
+    if _all_queued(conn):
         return None
     return conn.execute(f"SELECT count(*) FROM {STALE_TABLE}").fetchone()[0]
+
+
+def _all_queued(conn: sqlite3.Connection) -> bool:
+    return conn.execute(f"SELECT 1 FROM {STALE_TABLE} WHERE paper_id = {ALL_STALE}").fetchone() is not None
 
 
 def refill(conn: sqlite3.Connection, db_path: str | Path) -> int:
@@ -147,7 +151,7 @@ def refill(conn: sqlite3.Connection, db_path: str | Path) -> int:
     if not has_cards(conn):
         return 0
     made = 0
-    if conn.execute(f"SELECT 1 FROM {STALE_TABLE} WHERE paper_id = {ALL_STALE}").fetchone():
+    if _all_queued(conn):
         with write_transaction(conn, db_path):
             # The ids queued so far are among every paper: filled once, by the pass below. Ids a hand edit
             # queues during the pass (between its transactions) stay queued for the loop after it.
@@ -159,10 +163,12 @@ def refill(conn: sqlite3.Connection, db_path: str | Path) -> int:
         with write_transaction(conn, db_path):
             conn.execute(f"DELETE FROM {STALE_TABLE} WHERE paper_id = {ALL_STALE}")
     while True:
+        # Read before taking the write lock: most commands find the queue empty. Only this process writes
+        # (the caller holds the writer lock); ids a hand edit queues meanwhile wait for the next round.
+        ids = [pid for (pid,) in conn.execute(f"SELECT paper_id FROM {STALE_TABLE} LIMIT {REFILL_CHUNK}")]
+        if not ids:
+            return made
         with write_transaction(conn, db_path):
-            ids = [pid for (pid,) in conn.execute(f"SELECT paper_id FROM {STALE_TABLE} LIMIT {REFILL_CHUNK}")]
-            if not ids:
-                return made
             chosen = json.dumps(ids)
             made += conn.execute(_FILL + "p.id IN (SELECT value FROM json_each(?))", (chosen,)).rowcount
             conn.execute(f"DELETE FROM {STALE_TABLE} WHERE paper_id IN (SELECT value FROM json_each(?))", (chosen,))
