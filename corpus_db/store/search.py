@@ -132,8 +132,7 @@ def _hits(
     rows = {row[0]: row for row in _rows(conn, json.dumps([pid for pid, _ in ranked]))}
     tag_ids = {row[0]: orjson.loads(row[7]) for row in rows.values()}
     names = tag_names(conn, {i for ids in tag_ids.values() for i in ids})
-    stems = [s for c in clauses for w in c.words for s in search_engine.stems(w)]
-    pattern = match_pattern(clauses, stems)
+    pattern = match_pattern(clauses, search_engine.stems)
     hits = []
     for pid, score in ranked:
         row = rows.get(pid)

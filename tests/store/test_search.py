@@ -60,7 +60,7 @@ def test_snippets_mark_forms_of_the_words_around_the_densest_matches() -> None:
     from corpus_db.store.typed_query import parse
 
     clauses = parse("network quantiz*")
-    pattern = match_pattern(clauses, ["network", "quantiz"])
+    pattern = match_pattern(clauses, lambda word: [word.lower().removesuffix("s")])
     abstract = "Filler words. " * 30 + "Quantized networks beat dense networks." + " More filler." * 30
     text = best_snippet("A title", abstract, pattern, ("<", ">"))
     assert text.startswith("…") and text.endswith("…")
@@ -96,6 +96,58 @@ def test_the_snippet_marker_finds_what_its_regex_finds(words: list[str], text: s
     from corpus_db.store.snippets import Marker
 
     marker = Marker.of({w.lower() for w in words})
+    assert marker.spans(text) == [m.span() for m in marker.pattern.finditer(text)]
+
+
+def test_a_phrase_is_marked_where_its_words_follow_each_other() -> None:
+    """As FTS5's highlight() marks a phrase: once, from its first word to its last; its words elsewhere
+    stay unmarked, while a one-word clause beside it is marked wherever it is."""
+    from corpus_db.store.snippets import best_snippet, match_pattern
+    from corpus_db.store.typed_query import parse
+
+    abstract = "Models and data. We train models and transformers, and fine-tuned transformer models win."
+    marks = match_pattern(parse('"and transformers" win'), lambda word: [word.lower().removesuffix("s")])
+    text = best_snippet("A title", abstract, marks, ("<", ">"))
+    assert text == ("Models and data. We train models <and transformers>, and fine-tuned transformer models "
+                    "<win>.")
+    fine = match_pattern(parse("fine-tuned"), lambda word: [word])
+    assert best_snippet("T", "Fine tuned, fine-tuned; fine or tuned.", fine, ("<", ">")) == (
+        "<Fine tuned>, <fine-tuned>; fine or tuned.")
+    three = match_pattern(parse('"ab bc cde"'), lambda word: [word])  # found from cde, its longest word
+    assert best_snippet("T", "ab bc ab bc cde, bc cde", three, ("<", ">")) == "ab bc <ab bc cde>, bc cde"
+    one_letter = match_pattern(parse('"a b c"'), lambda word: [word])  # found by its regex
+    assert best_snippet("T", "a b a b c, b c", one_letter, ("<", ">")) == "a b <a b c>, b c"
+
+
+def test_a_phrase_found_only_in_the_title_is_marked_there() -> None:
+    from corpus_db.store.snippets import best_snippet, match_pattern
+    from corpus_db.store.typed_query import parse
+
+    marks = match_pattern(parse('"graph networks"'), lambda word: [word])
+    assert best_snippet("Deep graph networks", "Graph data and networks.", marks, ("<", ">")) == (
+        "Deep <graph networks>")
+
+
+_MARKED = "abcAB-_ éÉİß1"
+
+
+@settings(max_examples=400, deadline=None)
+@given(typed=st.text(alphabet=_MARKED, min_size=1, max_size=12), data=st.data())
+def test_a_phrase_marker_finds_what_its_regex_finds(typed: str, data: st.DataObject) -> None:
+    """The text is made of the phrase's own words (in any case, extended), other words and separators, so
+    that the phrase, its parts and near misses all occur."""
+    from corpus_db.store.snippets import PhraseMarker, _starts
+    from corpus_db.store.typed_query import parse
+
+    words = [word for clause in parse(typed) for word in clause.words]
+    if len(words) < 2:
+        return
+    token = st.one_of(st.sampled_from(words).map(str.upper), st.sampled_from(words),
+                      st.builds(str.__add__, st.sampled_from(words), st.text(alphabet="abé1", max_size=2)),
+                      st.text(alphabet=_MARKED, max_size=3))
+    pieces = data.draw(st.lists(st.tuples(token, st.sampled_from([" ", "-", ". ", "_", "", "\n"])), max_size=12))
+    text = "".join(word + separator for word, separator in pieces)
+    marker = PhraseMarker.of([_starts(word, []) for word in words])
     assert marker.spans(text) == [m.span() for m in marker.pattern.finditer(text)]
 
 
