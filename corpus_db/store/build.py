@@ -12,7 +12,8 @@ import contextlib
 import os
 import shutil
 import sqlite3
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus_db.store.db import busy_timeout, connect
@@ -20,6 +21,10 @@ from corpus_db.store.fts_side import SIDE_SUFFIX
 
 BUILD_SUFFIX = ".build"
 BUILD_CACHE_KIB = 64 * 1024
+# The build's pages are written to disk this often while it is being written, so that the fsync before
+# the rename has little left to write: at 100k papers it wrote ~0.6 GB at the end of the command, 0.3 s
+# in which nothing else ran (the kernel starts on its own only past ~10% of memory dirty, or after 30 s).
+WRITEBACK_SECONDS = 1.0
 
 
 def build_path(db_path: str | Path) -> Path:
@@ -27,12 +32,13 @@ def build_path(db_path: str | Path) -> Path:
     return Path(f"{db_path}{BUILD_SUFFIX}")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Build:
     """A first import under way: the file being built and the database it will become."""
 
     path: Path
     target: Path
+    _writeback: _Writeback | None = field(default=None, repr=False, compare=False)
 
     def connect(self) -> sqlite3.Connection:
         """The writer's connection to the build: journal in memory (ROLLBACK still works), no fsync, and no
@@ -52,10 +58,13 @@ class Build:
         # segments merged away, dropped indexes) and holds nothing a reader of the file could not see anyway:
         # 5% of the writer's CPU at 50k papers.
         conn.execute("PRAGMA secure_delete = OFF")
+        if self._writeback is None:
+            self._writeback = _Writeback(self.path)
         return conn
 
     def finish(self) -> None:
         """Leave the build in WAL mode, flush it to disk and rename it into the database's place."""
+        self._stop_writeback()
         conn = sqlite3.connect(self.path, isolation_level=None, timeout=busy_timeout())
         try:
             conn.execute("PRAGMA journal_mode = WAL")
@@ -71,8 +80,40 @@ class Build:
 
     def discard(self) -> None:
         """Remove the build: the database stays as it was."""
+        self._stop_writeback()
         for path in (self.path, *_sidecars(self.path)):
             path.unlink(missing_ok=True)
+
+    def _stop_writeback(self) -> None:
+        if self._writeback is not None:
+            self._writeback.stop()
+            self._writeback = None
+
+
+class _Writeback:
+    """A thread that flushes a file's written pages to disk every WRITEBACK_SECONDS until stopped. It
+    waits on the disk, not on a core, and makes nothing durable that the final fsync does not."""
+
+    def __init__(self, path: Path) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(path,), name="build writeback", daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            while not self._stop.wait(WRITEBACK_SECONDS):
+                with contextlib.suppress(OSError):
+                    os.fdatasync(fd)
+        finally:
+            os.close(fd)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def start_build(db_path: str | Path) -> Build | None:
