@@ -11,7 +11,7 @@ from corpus_db.importers.base import excerpt
 from corpus_db.model import PaperRecord, PreparedRecord, Rejected
 from corpus_db.rules.identity import IDENTIFIERS
 from corpus_db.rules.merge import record_fields
-from corpus_db.rules.normalize import display_name, name_key, strip_controls, tag_name
+from corpus_db.rules.normalize import display_name, display_name_key, strip_controls, tag_name
 from corpus_db.rules.repos import canonical_repo, find_links
 from corpus_db.rules.taxonomy import Taxonomy
 
@@ -89,8 +89,9 @@ def prepare(record: PaperRecord, path: str, digest: str | None = None) -> Prepar
 @lru_cache(maxsize=65_536)
 def _author_keys(name: str) -> tuple[str, str]:
     """(name_key, display name): 4 us a name, and a name recurs in paper after paper (a 50k-paper sample
-    names 54k people 202k times), so each worker remembers the last 64k."""
-    return name_key(name), display_name(name)
+    names 54k people 202k times), so each worker remembers the last 64k. The display form is made once."""
+    display = display_name(name)
+    return display_name_key(display), display
 
 
 def complete(item: PreparedRecord, taxonomy: Taxonomy) -> PreparedRecord:

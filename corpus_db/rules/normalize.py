@@ -168,8 +168,15 @@ def display_name(raw: str) -> str:
 
 def name_key(raw: str) -> str:
     """The matching form of an author name: display form, accents stripped, case-folded."""
-    decomposed = unicodedata.normalize("NFKD", display_name(raw))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return display_name_key(display_name(raw))
+
+
+def display_name_key(display: str) -> str:
+    """name_key of a name already in display form (display_name's result): a caller that needs both
+    forms makes the display form once."""
+    decomposed = unicodedata.normalize("NFKD", display)
+    # ASCII has no combining mark: most names skip the walk over their characters (~2 us of ~5).
+    plain = decomposed if decomposed.isascii() else "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return fold_spaces(_NON_WORD.sub(" ", plain.casefold()))
 
 
