@@ -139,6 +139,7 @@ class SourceWriter:
         self._deferred_indexes: list[str] = []
         self._unindexed_from: int | None = None  # bulk load: the first new paper not in the FTS index yet
         self._side: fts_side.SideIndex | None = None  # bulk load into no paper: the text indexed on a thread
+        self._side_rows: list[tuple[int, str, str | None]] = []  # its papers stored since the last hand-over
         if self.bulk:
             search_outbox.suspend(conn)  # one "rebuild" row instead of one per paper
             paper_cards.suspend(conn)  # likewise: every card refilled once, after the commit
@@ -423,6 +424,8 @@ class SourceWriter:
             fields["paper_id"] = paper_id  # the item's own dict: `paper` above is a copy or the stored paper
             link_rows.append(item)
         self._insert_papers(new_papers.values())
+        if self._side is not None:
+            self._side_rows.extend([(p["id"], p["title"], p["abstract"]) for p in new_papers.values()])
         if self._text_window is not None:
             self._text_window.inserted(list(new_papers))
         if self.bulk and new_papers:
@@ -444,13 +447,19 @@ class SourceWriter:
         """Bulk load: index the new papers not indexed yet once there are FTS_BATCH of them (or now, when final)."""
         if self._side is not None:
             if final or self._next_id - self._side.sent_to >= fts_side.HAND_OVER:
-                self._side.hand_over()
+                self._hand_over()
             return
         if self._unindexed_from is None:
             self._unindexed_from = first_new
         if self._unindexed_from is not None and (final or self._next_id - self._unindexed_from >= FTS_BATCH):
             fts.index_papers_from(self.conn, self._unindexed_from)
             self._unindexed_from = None
+
+    def _hand_over(self) -> None:
+        """Hand the side index the papers stored since the last time, with the text the writer has in hand."""
+        assert self._side is not None
+        rows, self._side_rows = self._side_rows, []
+        self._side.hand_over(rows)
 
     def _safe_updates(self, state: Candidates, paper: dict[str, Any], updates: dict[str, Any]) -> dict[str, Any]:
         """Identifiers and identity keys another paper holds are left out (the unique indexes would refuse them)."""
@@ -645,7 +654,7 @@ class SourceWriter:
     def _finish(self) -> None:
         self.end_text_window()
         if self._side is not None:
-            self._side.hand_over()
+            self._hand_over()
             self._side.finish()  # its merge runs while the writer finishes the source, up to copy_into()
         if self.bulk:  # first: the tag counts below look papers up by tag
             if self._side is None:

@@ -43,6 +43,36 @@ def _matches(conn: sqlite3.Connection, query: str) -> list[int]:
                                        (query,))]
 
 
+def test_rows_handed_over_as_inserted_are_indexed_as_the_papers_end(tmp_path: Path) -> None:
+    """The writer hands over the rows it inserted, not read back: a paper changed or deleted between its
+    insert and its hand-over is indexed with its text at the hand-over, or not at all."""
+    db = tmp_path / "corpus.db"
+    migrate(db)
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    side = fts_side.SideIndex(conn, db, 1)
+    rows = [(i, f"paper {i} about walruses", "an abstract on kelp") for i in range(1, 6)]
+    for row in rows:
+        _paper(conn, *row)
+    conn.execute("UPDATE papers SET title = 'paper 2 about narwhals' WHERE id = 2")
+    conn.execute("DELETE FROM papers WHERE id = 5")  # the last row handed over
+    side.hand_over(rows)
+    assert side.sent_to == 6
+    _paper(conn, 6, "paper 6 about seals", None)
+    conn.execute("UPDATE papers SET abstract = 'now on plankton' WHERE id = 1")  # handed over already
+    side.hand_over([(6, "paper 6 about seals", None)])
+    side.hand_over([])
+    side.finish()
+    side.copy_into()
+    fts.create_triggers(conn)
+    conn.execute("COMMIT")
+    fts.integrity_check(conn)
+    assert _matches(conn, "walruses") == [1, 3, 4] and _matches(conn, "narwhals") == [2]
+    assert _matches(conn, "kelp") == [2, 3, 4] and _matches(conn, "plankton") == [1]
+    assert _matches(conn, "seals") == [6]
+    fts_side.detach(conn)
+
+
 def test_papers_changed_or_deleted_after_their_hand_over_are_indexed_as_they_end(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
