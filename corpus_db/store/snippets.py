@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from corpus_db.store.typed_query import Clause
@@ -18,6 +18,16 @@ ELLIPSIS = "…"
 _WORD_TAIL = re.compile(r"\w*")
 
 Span = tuple[int, int]
+
+
+def _apart(spans: Iterable[Span]) -> list[Span]:
+    """Spans ordered by start, each one kept unless it starts inside the last one kept."""
+    kept, reached = [], 0
+    for begin, end in spans:
+        if begin >= reached:
+            kept.append((begin, end))
+            reached = end
+    return kept
 
 
 def _fold(word: str) -> str:
@@ -68,12 +78,8 @@ class Marker:
                 if at not in ends and (at == 0 or not _is_word(low[at - 1])):
                     ends[at] = _WORD_TAIL.match(low, at + len(start)).end()  # type: ignore[union-attr]
                 at = low.find(start, at + 1)
-        spans, reached = [], 0
-        for begin, end in sorted(ends.items()):
-            if begin >= reached:  # a start holding a non-word character ("fine-grained") spans two words
-                spans.append((begin, end))
-                reached = end
-        return spans
+        # A start holding a non-word character ("fine-grained") spans two words: the second start is dropped.
+        return _apart(sorted(ends.items()))
 
 
 def _starts(word: str, stems: list[str]) -> set[str]:
@@ -129,13 +135,8 @@ class PhraseMarker:
         low = text.lower()
         if self.finder.by_regex or len(low) != len(text):
             return [match.span() for match in self.pattern.finditer(text)]
-        spans, reached = [], 0
-        for begin, end in self.finder.spans_in_lowered(low):
-            first, last = self._around(low, begin, end)
-            if first >= reached and last > first:
-                spans.append((first, last))
-                reached = last
-        return spans
+        around = (self._around(low, begin, end) for begin, end in self.finder.spans_in_lowered(low))
+        return _apart(span for span in around if span[1] > span[0])
 
     def _around(self, low: str, begin: int, end: int) -> Span:
         """(start of the first word, end of the last) of the phrase around the anchor word found at
@@ -168,12 +169,7 @@ class QueryMarks:
             return found
         for phrase in self.phrases:
             found += phrase.spans(text)
-        spans, reached = [], 0
-        for begin, end in sorted(found, key=lambda span: (span[0], -span[1])):
-            if begin >= reached:
-                spans.append((begin, end))
-                reached = end
-        return spans
+        return _apart(sorted(found, key=lambda span: (span[0], -span[1])))
 
 
 def match_pattern(clauses: list[Clause], stems_of: Callable[[str], list[str]]) -> QueryMarks | None:
