@@ -30,6 +30,7 @@ from corpus_db.store.lock import writer_lock
 from corpus_db.store.migrate import SCHEMA_HEAD, current_revision, ensure_migrated
 from corpus_db.store.rejects import RejectLimit
 from corpus_db.store.runs import RunTotals, begin_run, finish_run
+from corpus_db.store.search_early import EarlyIndex
 from corpus_db.store.search_index import refresh
 from corpus_db.store.sources import KnownSource, SourceInfo, known_source
 from corpus_db.store.vectors import embedding_enabled
@@ -112,12 +113,13 @@ def import_source(
     progress: Progress | None = None,
     max_rejects: RejectLimit | None = None,
     rehash: bool = False,
+    early_index: EarlyIndex | None = None,
 ) -> SourceResult:
     """Import one source in its own transaction. Never raises for anything the source does: bad input,
     an importer's bug, recursion or memory running out all become a failed result with a clear error (the
     traceback, if any, in `details`). Only Ctrl-C and the like go through. A local file whose identity
     is the one recorded with its last import's hash is unchanged without being read, unless `rehash` or
-    `force`."""
+    `force`. `early_index`: the search index's update, begun as the records are written (search_early.py)."""
     started = time.monotonic()
     result = SourceResult(locator=task.locator, status="failed", format=task.format)
     writer: SourceWriter | None = None
@@ -161,7 +163,7 @@ def import_source(
             )
             limit = max_rejects if max_rejects is not None else RejectLimit()
             rules = {"tags_for": taxonomy.tags_for, "import_tags": task.tags, "reprocess": force,
-                     "reject_limit": limit}
+                     "reject_limit": limit, "early": early_index}
             from corpus_db.ingest.worker import prepared_records
 
             try:
@@ -394,12 +396,14 @@ def run_import(
         # In place, each source's commit leaves copying its pages into the database to a thread; the last
         # of it runs beside the search index's update (a new build is written without a log).
         checkpoints = None if build else BackgroundCheckpoints(db_path)
+        # A new build is indexed from scratch after it; in place, the update starts with the writes.
+        early = None if build else EarlyIndex(db_path)
         try:
             try:
                 outcome = _run_locked(build.path if build else Path(db_path), build, tasks, command=command,
                                       taxonomy=rules, force=force, progress=progress, on_result=on_result,
                                       max_rejects=max_rejects, rehash=rehash, hash_early=hash_early,
-                                      checkpoints=checkpoints)
+                                      checkpoints=checkpoints, early=early)
             except BaseException:
                 if build:
                     build.discard()
@@ -407,9 +411,12 @@ def run_import(
             if build:
                 build.finish()
             totals, _ = outcome
-            totals.search_index = refresh(db_path)  # still under the writer lock, on the file now in place
+            # Still under the writer lock, on the file now in place.
+            totals.search_index = refresh(db_path, early=early)
             return outcome
         finally:
+            if early is not None:
+                early.abandon()  # taken over by refresh, or its uncommitted documents dropped
             if checkpoints:
                 checkpoints.close()
 
@@ -428,6 +435,7 @@ def _run_locked(
     rehash: bool,
     hash_early: bool,
     checkpoints: BackgroundCheckpoints | None,
+    early: EarlyIndex | None,
 ) -> tuple[RunTotals, list[SourceResult]]:
     totals = RunTotals(counts=ImportCounts())
     before = current_revision(db_path)
@@ -449,7 +457,7 @@ def _run_locked(
                 else:
                     result = import_source(
                         conn, item, taxonomy=taxonomy, force=force, progress=progress, max_rejects=max_rejects,
-                        rehash=rehash,
+                        rehash=rehash, early_index=early,
                     )
                 results.append(result)
                 totals.add(result.status, result.counts)

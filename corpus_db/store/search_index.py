@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
+from typing import Protocol
 
 import tantivy
 
@@ -266,23 +267,71 @@ def open_index(path: Path) -> tantivy.Index:
     return index
 
 
-def _apply(conn: sqlite3.Connection, path: Path, ids: list[int]) -> tuple[int, int]:
+def rows_of(conn: sqlite3.Connection, ids: list[int]) -> list[tuple[int, str, str, str | None]]:
+    """ROWS_SQL's rows of these papers (those that exist)."""
+    return conn.execute(ROWS_SQL + " WHERE p.id IN (SELECT value FROM json_each(?))", (str(ids),)).fetchall()
+
+
+DocumentSource = tuple[str, str, str | None]  # a row's title, abstract and authors: what its document is made of
+
+
+def add_documents(writer: tantivy.IndexWriter, schema: tantivy.Schema, forms: CommonForms,
+                  rows: list[tuple[int, str, str, str | None]]) -> dict[int, DocumentSource]:
+    """Add the rows' documents; returns what each paper's was made from."""
+    for document in _documents(iter(rows), schema, forms):
+        writer.add_document(document)
+    return {paper_id: (title, abstract, authors) for paper_id, title, abstract, authors in rows}
+
+
+@dataclass
+class Handover:
+    """An update begun before its changes were committed (search_early.py), for _apply to finish: the index,
+    its uncommitted writer, and what each handed-over paper's document was made from (None: deleted)."""
+
+    index: tantivy.Index
+    writer: tantivy.IndexWriter
+    indexed: dict[int, DocumentSource | None]
+
+
+class EarlyIndex(Protocol):
+    """search_early.EarlyIndex, as update() sees it (the dependency goes that way only)."""
+
+    def take_over(self, generation: str) -> Handover | None: ...
+
+    def abandon(self) -> None: ...
+
+
+_NOT_HANDED_OVER = object()
+
+
+def _apply(conn: sqlite3.Connection, path: Path, ids: list[int], early: EarlyIndex | None = None) -> tuple[int, int]:
     """Delete and re-add the queued papers (idempotent: a repeat gives the same index). Returns (papers
-    written, papers the index holds now: one document a paper)."""
-    index = open_index(path)
+    written, papers the index holds now: one document a paper). With `early`, the writer it began during
+    the import is taken over: a paper handed over with the row it has now is done already."""
+    work = early.take_over(path.name) if early is not None else None
+    if work is not None:
+        index, writer, indexed = work.index, work.writer, work.indexed
+        ids = sorted({*ids, *indexed})  # every handed-over paper is queued; were one not, it is checked all the same
+    else:
+        index = open_index(path)
+        # A large update is indexed on both cores, as a build is: 10k papers of the 1M corpus took 1.68-1.75 s
+        # instead of 1.86-2.25 s (the commit 0.28 s instead of 0.84-1.13: one thread's queue of documents was
+        # the longer pole). A small one stays on one thread, which leaves one new segment, not one per thread.
+        writer = index.writer(WRITER_HEAP, _threads() if len(ids) >= _CHUNK else 1)
+        indexed = {}
     forms = load_common_forms(path)
-    # A large update is indexed on both cores, as a build is: 10k papers of the 1M corpus took 1.68-1.75 s
-    # instead of 1.86-2.25 s (the commit 0.28 s instead of 0.84-1.13: one thread's queue of documents was the
-    # longer pole). A small one stays on one thread, which leaves one new segment, not one per thread.
-    writer = index.writer(WRITER_HEAP, _threads() if len(ids) >= _CHUNK else 1)
     written = 0
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start:start + _CHUNK]
-        writer.delete_documents_by_query(tantivy.Query.term_set_query(index.schema, "id", chunk))
-        rows = conn.execute(ROWS_SQL + " WHERE p.id IN (SELECT value FROM json_each(?))", (str(chunk),))
-        for document in _documents(rows, index.schema, forms):
-            writer.add_document(document)
-            written += 1
+        rows = rows_of(conn, chunk)
+        stale = [row for row in rows if indexed.get(row[0], _NOT_HANDED_OVER) != (row[1], row[2], row[3])]
+        present = {row[0] for row in rows}
+        gone = [pid for pid in chunk if pid not in present and indexed.get(pid, _NOT_HANDED_OVER) is not None]
+        if stale or gone:
+            writer.delete_documents_by_query(
+                tantivy.Query.term_set_query(index.schema, "id", [row[0] for row in stale] + gone))
+        add_documents(writer, index.schema, forms, stale)
+        written += len(rows)
     writer.commit()
     writer.wait_merging_threads()
     index.reload()
@@ -334,11 +383,13 @@ def _usable(path: Path) -> bool:
     return True
 
 
-def update(db_path: str | Path, *, rebuild: bool = False, defer_ranking: bool = False) -> IndexUpdate:
+def update(db_path: str | Path, *, rebuild: bool = False, defer_ranking: bool = False,
+           early: EarlyIndex | None = None) -> IndexUpdate:
     """Bring the index up to date with the database, then the paper cards (paper_cards.refill: after the index,
     which searches wait for, while a paper without a card is read the slower way). The caller holds the
     writer lock. `defer_ranking`: when an update of a corpus of BACKGROUND_MIN_PAPERS or more calls for
-    ranking every common prefix again, leave that to rank_kept() (ranking "deferred")."""
+    ranking every common prefix again, leave that to rank_kept() (ranking "deferred"). `early`: the work a
+    write command began on the update during its import (search_early.py), taken over when it fits."""
     db_path = Path(db_path)
     conn = connect(db_path)
     try:
@@ -348,16 +399,19 @@ def update(db_path: str | Path, *, rebuild: bool = False, defer_ranking: bool = 
             outbox.ensure_triggers(conn)  # a batch migration may have dropped them
             if paper_cards.has_cards(conn):
                 paper_cards.ensure_triggers(conn)
-        result = _update_index(conn, db_path, rebuild=rebuild, defer_ranking=defer_ranking)
+        result = _update_index(conn, db_path, rebuild=rebuild, defer_ranking=defer_ranking, early=early)
         started = time.perf_counter()
         result.cards = paper_cards.refill(conn, db_path)
         result.cards_seconds = time.perf_counter() - started
         return result
     finally:
+        if early is not None:
+            early.abandon()  # not taken over (a rebuild, nothing queued, a failure): its writer goes now
         conn.close()
 
 
-def _update_index(conn: sqlite3.Connection, db_path: Path, *, rebuild: bool, defer_ranking: bool) -> IndexUpdate:
+def _update_index(conn: sqlite3.Connection, db_path: Path, *, rebuild: bool, defer_ranking: bool,
+                  early: EarlyIndex | None) -> IndexUpdate:
     started = time.perf_counter()
     root = index_root(db_path)
     state = read_state(conn)
@@ -375,6 +429,8 @@ def _update_index(conn: sqlite3.Connection, db_path: Path, *, rebuild: bool, def
         or not _usable(current)
     )
     if full:
+        if early is not None:
+            early.abandon()
         generation, written = build_generation(conn, root)
         _rank_common_prefixes(root / generation, version)
         _commit_state(conn, db_path, generation, written, rebuilt=True)
@@ -392,7 +448,7 @@ def _update_index(conn: sqlite3.Connection, db_path: Path, *, rebuild: bool, def
             if ranking == "full":
                 _rank_for_a_new_version(conn, db_path, state, current)
         return IndexUpdate("none", 0, time.perf_counter() - started, state.generation, ranking=ranking)
-    written, papers = _apply(conn, current, sorted(queued))
+    written, papers = _apply(conn, current, sorted(queued), early)
     ranking = _rank_common_prefixes(current, version, sorted(queued),
                                     defer_full=defer_ranking and papers >= BACKGROUND_MIN_PAPERS)
     _commit_state(conn, db_path, state.generation, papers, rebuilt=False)
@@ -497,7 +553,7 @@ def _rank_for_a_new_version(conn: sqlite3.Connection, db_path: Path, state: Inde
     return ranked
 
 
-def refresh(db_path: str | Path, *, background: bool = True) -> str:
+def refresh(db_path: str | Path, *, background: bool = True, early: EarlyIndex | None = None) -> str:
     """update() after a write command: a failure here must not fail the import that already committed.
     The queue stays, so searches use FTS5 and the next command (or `corpus-db index`) tries again.
     A full rebuild of a big corpus (after a bulk load) runs in a process of its own, so that the import
@@ -505,23 +561,27 @@ def refresh(db_path: str | Path, *, background: bool = True) -> str:
     an update of many of a big corpus's papers (a re-import that edited 1% of a million), with FTS5
     answering until it is applied, and a full ranking of the common prefixes after a smaller update of a
     big corpus (rank_kept): the update's papers are searchable at once, and those prefixes are searched
-    live, with the same answers, until their ranking is written."""
+    live, with the same answers, until their ranking is written. `early`: see update()."""
     db_path = Path(db_path)
     try:
         inline = not background or os.environ.get(INLINE_ENV) == "1"
         doing = None if inline else _background_work(db_path)
         if doing is not None:
+            if early is not None:
+                early.abandon()  # its writer's lock must go before the background process opens one
             pid = start_in_background(db_path)
             meanwhile = ("results read their papers' authors, tags and repos without cards until it is done"
                          if doing.startswith("filling") else "searches use FTS5 until it is done")
             return f"search index: {doing} in the background (pid {pid}, log {index_root(db_path)}.log); {meanwhile}"
-        result = update(db_path, defer_ranking=not inline)
+        result = update(db_path, defer_ranking=not inline, early=early)
         if result.ranking != "deferred":
             return describe(result)
         pid = start_in_background(db_path, RANK_KEPT)
         return (f"{describe(result)}; common prefixes ranking in the background (pid {pid}), "
                 "searched live until then")
     except (OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
+        if early is not None:
+            early.abandon()
         return (f"search index not updated ({type(exc).__name__}: {exc}); "
                 "searches use FTS5 until `corpus-db index` succeeds")
 

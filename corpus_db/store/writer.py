@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -46,6 +46,9 @@ from corpus_db.store.tags import (
     tag_listed_papers,
 )
 from corpus_db.store.transaction import write_transaction
+
+if TYPE_CHECKING:
+    from corpus_db.store.search_early import EarlyIndex
 
 TagsFor = Callable[[str, str | None], list[str]]  # taxonomy tags of a title and abstract
 
@@ -100,6 +103,7 @@ class SourceWriter:
         now: str | None = None,
         reprocess: bool = False,
         reject_limit: RejectLimit | None = None,
+        early: EarlyIndex | None = None,
     ) -> None:
         self.conn = conn
         self.reprocess = reprocess  # re-read records whose text is unchanged (a newer parser may see more)
@@ -152,6 +156,10 @@ class SourceWriter:
                 fts.begin_bulk_load(conn)
         # Any other write indexes its papers' text a window at a time, not by trigger row by row (fts_window.py).
         self._text_window = None if self.bulk else TextWindow(conn)
+        # The search index's update, begun batch by batch (search_early.py); a bulk load rebuilds it instead.
+        self._early = None if self.bulk else early
+        if self.bulk and early is not None:
+            early.abandon()
 
     # -- the source row -------------------------------------------------------------------------
 
@@ -177,6 +185,8 @@ class SourceWriter:
         back) when the rejects pass the limit."""
         for batch in batches:
             self._write_chunk(batch)
+            if self._early is not None:
+                self._early.take(self.conn)
         self._check_rejects(final=True)
         self._finish()
         return self.counts
@@ -684,24 +694,31 @@ class SourceWriter:
             fts.end_bulk_load(self.conn)
             search_outbox.resume(self.conn)
             paper_cards.resume(self.conn)
+        if self._early is not None:
+            self._early.take(self.conn, final=True)
 
 
 @contextmanager
 def source_transaction(
     conn: sqlite3.Connection, source: SourceInfo, *, tags_for: TagsFor, import_tags: Sequence[str] = (),
-    reprocess: bool = False, reject_limit: RejectLimit | None = None,
+    reprocess: bool = False, reject_limit: RejectLimit | None = None, early: EarlyIndex | None = None,
 ) -> Iterator[SourceWriter]:
     """One source's import as one transaction: a writer for its records, committed when the block ends
-    and rolled back, leaving the database as it was, when it raises."""
+    and rolled back, leaving the database as it was, when it raises (and with it any search index work
+    `early` began on it)."""
     try:
         with write_transaction(conn, source.locator):
             writer = SourceWriter(conn, source, tags_for=tags_for, import_tags=import_tags, reprocess=reprocess,
-                                  reject_limit=reject_limit)
+                                  reject_limit=reject_limit, early=early)
             try:
                 yield writer
                 writer.end_text_window()  # done by write(); here too, so that no commit leaves the triggers out
             finally:
                 writer.close()
+    except BaseException:
+        if early is not None:
+            early.abandon()
+        raise
     finally:
         fts_side.detach(conn)
 
