@@ -448,7 +448,7 @@ class SourceWriter:
         self._update_papers(changed)
         if self._text_window is not None:
             self._text_window.flush_if_full()
-        self._upsert_links(link_rows)
+        self._upsert_links(link_rows, links)
         self._save_authors(link_rows, new_papers)
         self._save_tags(link_rows, state, touched_text, new_papers.keys())
         self._save_repos(link_rows)
@@ -502,20 +502,33 @@ class SourceWriter:
             assignments = ", ".join(f"{c} = ?" for c in columns)
             self.conn.executemany(f"UPDATE papers SET {assignments}, last_updated = ? WHERE id = ?", rows)
 
-    def _upsert_links(self, items: list[PreparedRecord]) -> None:
-        self.conn.executemany(
-            """INSERT INTO paper_sources (paper_id, source_id, record_key, position, line, raw_record, record_hash,
-                                          listed, unlisted_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, 1, NULL)
-               ON CONFLICT (source_id, record_key) DO UPDATE SET paper_id = excluded.paper_id,
-                 position = excluded.position, line = excluded.line, raw_record = excluded.raw_record,
-                 record_hash = excluded.record_hash, listed = 1, unlisted_at = NULL""",
-            [
-                (i.fields["paper_id"], self.source_id, i.record_key, i.position, i.line, i.raw,
-                 i.record_hash)
-                for i in items
-            ],
-        )
+    def _upsert_links(self, items: list[PreparedRecord], links: dict[str, dict[str, Any]]) -> None:
+        """Each record's row in paper_sources. A row the source listed, for the same paper, gets its new text
+        in place: an UPDATE of columns no trigger watches needs no statement journal, where the upsert (its
+        DO UPDATE sets paper_id and listed, which the cards' trigger watches) copied every page it touched,
+        16 KB each, into one: 207 MB for the 987 edited records of a 1%-edited re-import at 100k."""
+        revised, linked = [], []
+        for item in items:
+            link = links.get(item.record_key)
+            if link is not None and link["listed"] and link["paper_id"] == item.fields["paper_id"]:
+                revised.append((item.position, item.line, item.raw, item.record_hash, link["id"]))
+            else:
+                linked.append((item.fields["paper_id"], self.source_id, item.record_key, item.position, item.line,
+                               item.raw, item.record_hash))
+        if revised:
+            self.conn.executemany(
+                "UPDATE paper_sources SET position = ?, line = ?, raw_record = ?, record_hash = ? WHERE id = ?", revised
+            )
+        if linked:
+            self.conn.executemany(
+                """INSERT INTO paper_sources (paper_id, source_id, record_key, position, line, raw_record, record_hash,
+                                              listed, unlisted_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, 1, NULL)
+                   ON CONFLICT (source_id, record_key) DO UPDATE SET paper_id = excluded.paper_id,
+                     position = excluded.position, line = excluded.line, raw_record = excluded.raw_record,
+                     record_hash = excluded.record_hash, listed = 1, unlisted_at = NULL""",
+                linked,
+            )
 
     # -- authors, tags, repos -------------------------------------------------------------------
 
