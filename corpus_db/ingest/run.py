@@ -397,13 +397,13 @@ def run_import(
         # of it runs beside the search index's update (a new build is written without a log).
         checkpoints = None if build else BackgroundCheckpoints(db_path)
         # A new build is indexed from scratch after it; in place, the update starts with the writes.
-        early = None if build else EarlyIndex(db_path)
+        early_index = None if build else EarlyIndex(db_path)
         try:
             try:
                 outcome = _run_locked(build.path if build else Path(db_path), build, tasks, command=command,
                                       taxonomy=rules, force=force, progress=progress, on_result=on_result,
                                       max_rejects=max_rejects, rehash=rehash, hash_early=hash_early,
-                                      checkpoints=checkpoints, early=early)
+                                      checkpoints=checkpoints, early_index=early_index)
             except BaseException:
                 if build:
                     build.discard()
@@ -412,11 +412,11 @@ def run_import(
                 build.finish()
             totals, _ = outcome
             # Still under the writer lock, on the file now in place.
-            totals.search_index = refresh(db_path, early=early)
+            totals.search_index = refresh(db_path, early=early_index)
             return outcome
         finally:
-            if early is not None:
-                early.abandon()  # taken over by refresh, or its uncommitted documents dropped
+            if early_index is not None:
+                early_index.abandon()  # taken over by refresh, or its uncommitted documents dropped
             if checkpoints:
                 checkpoints.close()
 
@@ -435,7 +435,7 @@ def _run_locked(
     rehash: bool,
     hash_early: bool,
     checkpoints: BackgroundCheckpoints | None,
-    early: EarlyIndex | None,
+    early_index: EarlyIndex | None,
 ) -> tuple[RunTotals, list[SourceResult]]:
     totals = RunTotals(counts=ImportCounts())
     before = current_revision(db_path)
@@ -457,7 +457,7 @@ def _run_locked(
                 else:
                     result = import_source(
                         conn, item, taxonomy=taxonomy, force=force, progress=progress, max_rejects=max_rejects,
-                        rehash=rehash, early_index=early,
+                        rehash=rehash, early_index=early_index,
                     )
                 results.append(result)
                 totals.add(result.status, result.counts)

@@ -23,8 +23,8 @@ import tantivy
 from corpus_db.store import search_index
 from corpus_db.store import search_outbox as outbox
 
-# Past this many queued papers the update is a rebuild or runs in the background (search_index's
-# thresholds): holding their documents here would be wasted, and scanning the queue grows with it.
+# Past this many queued papers the update runs in the background, or is a rebuild, or (in a corpus too small
+# for the background) is indexed on both cores: search_index's thresholds. The early work is dropped then.
 MAX_PAPERS = search_index.BACKGROUND_MIN_CHANGES
 TAKE_AT = 64  # queued papers indexed together: a query and a document batch per few hundred records, not per batch
 _NEW = "early_index_queue"  # temporary: what the outbox was given since the last take()
