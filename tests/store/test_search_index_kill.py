@@ -77,3 +77,45 @@ def test_kill_9_during_rebuild_and_update_leaves_old_or_new_state(db_path: Path,
     assert indexed_docs(db_path) == PAPERS  # nothing lost, nothing twice
     assert len(list(index_root(db_path).iterdir())) == 1  # folders of killed builds are cleared
     print("engines seen between kills:", engines)
+
+
+def marked_dump(path: Path, marked: set[int]) -> Path:
+    """dump()'s papers, those in `marked` with "zeppelin" in their abstract (an edited listing)."""
+    rng = random.Random(5)
+    lines = []
+    for i in range(PAPERS):
+        abstract = " ".join(rng.choice(WORDS) for _ in range(150))
+        title = f"Paper {i} on marker{i} {rng.choice(WORDS)}"
+        lines.append(f"{title}\n{abstract} marker{i}{' zeppelin' if i in marked else ''}.\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def test_kill_9_during_a_re_import_that_hands_papers_to_the_index_early(db_path: Path, tmp_path: Path) -> None:
+    """The import gives its changed papers to the index's writer batch by batch (search_early.py), and
+    commits that only after SQLite: a kill anywhere leaves readers agreeing with the database."""
+    run_import(db_path, [SourceTask.for_path(marked_dump(tmp_path / "dump.txt", set()), format="listing")])
+    conn = sqlite3.connect(db_path)
+    rng = random.Random(11)
+    marked: set[int] = set()
+    engines, outcomes = set(), []
+    for _ in range(10):
+        marked |= set(rng.sample(range(PAPERS), 300))
+        marked_dump(tmp_path / "dump.txt", marked)
+        proc = subprocess.Popen([sys.executable, "-m", "corpus_db", "import", str(db_path), str(tmp_path / "dump.txt"),
+                                 "--format", "listing"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.15, 0.6))  # the command takes ~0.5 s: mostly while it writes
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        truth = {pid for (pid,) in conn.execute("SELECT id FROM papers WHERE abstract LIKE '%zeppelin%'")}
+        page = search(db_path, "zeppelin", limit=PAPERS)
+        assert {h.id for h in page} == truth, (page.engine, page.fallback_reason)
+        engines.add(page.engine)
+        outcomes.append(len(truth) == len(marked))  # the import committed before the kill
+    finished = subprocess.run([sys.executable, "-m", "corpus_db", "import", str(db_path), str(tmp_path / "dump.txt"),
+                               "--format", "listing"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr
+    page = search(db_path, "zeppelin", limit=PAPERS)
+    assert page.engine == "tantivy" and len({h.id for h in page}) == len(marked)
+    assert indexed_docs(db_path) == PAPERS
+    print("engines seen between kills:", engines, "imports committed before their kill:", outcomes)
