@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,19 +22,26 @@ from corpus_db.store.lock import writer_lock
 from corpus_db.store.search import search
 from corpus_db.store.search_early import EarlyIndex
 from corpus_db.store.transaction import write_transaction
+from tests.store.test_search_index import listing
 
 RECORDS = [(f"Paper number {i} about topic{i}", f"Abstract {i} discusses topic{i} at length.") for i in range(1, 41)]
-
-
-def listing(path: Path, records: list[tuple[str, str]]) -> Path:
-    path.write_text("".join(f"{t}\n{a}\n" for t, a in records), encoding="utf-8")
-    return path
 
 
 @pytest.fixture
 def imported(db_path: Path, tmp_path: Path) -> Path:
     run_import(db_path, [SourceTask.for_path(listing(tmp_path / "dump.txt", RECORDS), format="listing")])
     return db_path
+
+
+@contextmanager
+def writing(db_path: Path) -> Iterator[sqlite3.Connection]:
+    """A write transaction on a connection of its own, as the writer's."""
+    conn = connect(db_path)
+    try:
+        with write_transaction(conn, db_path):
+            yield conn
+    finally:
+        conn.close()
 
 
 def titles(db_path: Path, query: str) -> list[str]:
@@ -85,16 +94,12 @@ def test_a_re_import_hands_its_papers_over_while_writing(
 
 def test_a_paper_changed_again_after_its_hand_over_is_indexed_as_committed(imported: Path) -> None:
     early = EarlyIndex(imported)
-    conn = connect(imported)
-    try:
-        with write_transaction(conn, imported):
-            conn.execute("UPDATE papers SET title = 'Zeppelins at dawn' WHERE title = ?", (RECORDS[4][0],))
-            conn.execute("DELETE FROM papers WHERE title = ?", (RECORDS[5][0],))
-            early.take(conn, final=True)
-            conn.execute("UPDATE papers SET title = 'Airships at dusk' WHERE title = 'Zeppelins at dawn'")
-            conn.execute("UPDATE papers SET abstract = 'Balloons.' WHERE title = ?", (RECORDS[6][0],))
-    finally:
-        conn.close()
+    with writing(imported) as conn:
+        conn.execute("UPDATE papers SET title = 'Zeppelins at dawn' WHERE title = ?", (RECORDS[4][0],))
+        conn.execute("DELETE FROM papers WHERE title = ?", (RECORDS[5][0],))
+        early.take(conn, final=True)
+        conn.execute("UPDATE papers SET title = 'Airships at dusk' WHERE title = 'Zeppelins at dawn'")
+        conn.execute("UPDATE papers SET abstract = 'Balloons.' WHERE title = ?", (RECORDS[6][0],))
     with writer_lock(imported):
         result = search_index.update(imported, early=early)
     assert result.action == "applied"
@@ -106,19 +111,14 @@ def test_a_paper_changed_again_after_its_hand_over_is_indexed_as_committed(impor
 
 def test_handed_over_documents_are_not_searchable_before_the_update_commits(imported: Path) -> None:
     early = EarlyIndex(imported)
-    conn = connect(imported)
-    try:
-        with write_transaction(conn, imported):
-            conn.execute("UPDATE papers SET title = 'Zeppelins at dawn' WHERE title = ?", (RECORDS[4][0],))
-            early.take(conn, final=True)
-            # The writer's lock is held until the update takes the work over or it is abandoned.
-            with pytest.raises(ValueError, match="LockBusy"):
-                current_index(imported).writer(search_index.WRITER_HEAP, 1)
-            fresh = current_index(imported)
-            hits = fresh.searcher().search(fresh.parse_query("zeppelins", ["title"]), 5).hits
-            assert hits == []
-    finally:
-        conn.close()
+    with writing(imported) as conn:
+        conn.execute("UPDATE papers SET title = 'Zeppelins at dawn' WHERE title = ?", (RECORDS[4][0],))
+        early.take(conn, final=True)
+        # The writer's lock is held until the update takes the work over or it is abandoned.
+        with pytest.raises(ValueError, match="LockBusy"):
+            current_index(imported).writer(search_index.WRITER_HEAP, 1)
+        fresh = current_index(imported)
+        assert fresh.searcher().search(fresh.parse_query("zeppelins", ["title"]), 5).hits == []
     early.abandon()  # as a kill would: nothing of it was committed
     current_index(imported).writer(search_index.WRITER_HEAP, 1)  # the lock went with it
     with writer_lock(imported):
