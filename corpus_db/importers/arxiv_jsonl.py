@@ -53,7 +53,7 @@ def _rfc822_date(created: str) -> str | None:
         if match is not None and match[2] in _MONTHS:
             return date(int(match[3]), _MONTHS[match[2]], int(match[1])).isoformat()
         return parsedate_to_datetime(created).date().isoformat()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # a clock of "20:4444444446:54" overflows the offset
         return None
 
 

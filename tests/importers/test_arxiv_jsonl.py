@@ -180,8 +180,15 @@ def test_skim_is_split_with_known_lines_as_tokens() -> None:
 def _email_date(created: str) -> str | None:
     try:
         return parsedate_to_datetime(created).date().isoformat()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
+
+
+def test_a_version_date_whose_clock_overflows_is_no_date() -> None:
+    """make fuzz found it: email.utils raised OverflowError for a minute of 4444444446, which failed the
+    whole dump instead of leaving one paper without a date."""
+    assert arxiv_jsonl._rfc822_date("Sun, 1 Apr 2007 20:4444444446:54 GMT") is None
+    assert arxiv_jsonl._rfc822_date("Sun, 1 Apr 2007 20:44:54 GMT") == "2007-04-01"
 
 
 @settings(max_examples=500, deadline=None)
