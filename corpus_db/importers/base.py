@@ -68,7 +68,8 @@ def record_or_reject(
     build: Callable[[], PaperRecord], *, position: int, line: int | None, source: Callable[[], object]
 ) -> PaperRecord | Rejected:
     """build() the record, or the Rejected that says why it cannot be: a ParseError raised for this one
-    record, nesting too deep for Python's recursion limit, or a value too large to hold. `source()` gives
+    record, nesting too deep for Python's recursion limit, a value too large to hold, or a number too large
+    for a date or a C type. `source()` gives
     what the excerpt quotes, asked only for a reject."""
     try:
         return build()
@@ -79,4 +80,6 @@ def record_or_reject(
         reason = "nested too deeply to read"
     except MemoryError:
         reason = "too large to read"
+    except OverflowError:  # a number past what Python's dates or C types hold, where a parser missed it
+        reason = "a number too large to read"
     return Rejected(position=position, line=line, reason=reason, excerpt=excerpt(source()))
