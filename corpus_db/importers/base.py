@@ -69,8 +69,7 @@ def record_or_reject(
 ) -> PaperRecord | Rejected:
     """build() the record, or the Rejected that says why it cannot be: a ParseError raised for this one
     record, nesting too deep for Python's recursion limit, a value too large to hold, or a number too large
-    for a date or a C type. `source()` gives
-    what the excerpt quotes, asked only for a reject."""
+    for a date or a C type. `source()` gives what the excerpt quotes, asked only for a reject."""
     try:
         return build()
     except ParseError as exc:

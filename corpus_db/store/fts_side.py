@@ -96,12 +96,12 @@ class SideIndex:
 
     # -- the writer's side ----------------------------------------------------------------------
 
-    def hand_over(self, new: list[Row] | None = None) -> None:
+    def hand_over(self, new: list[Row]) -> None:
         """Queue the papers stored since the last hand-over, and the text of those changed or deleted since,
         for the thread. Waits first for the thread to be done with the last hand-over, which bounds the memory
         (it rarely waits: indexing a hand-over takes a fraction of the time the writer takes to store it).
-        `new`: those papers' (id, title, abstract) rows as the caller inserted them, in id order; None reads
-        them back from papers. Reading 100k papers' text back cost the writer 0.22-0.25 s of CPU."""
+        `new`: those papers' (id, title, abstract) rows as the caller inserted them, in id order (reading 100k
+        papers' text back cost the writer 0.22-0.25 s of CPU)."""
         self._jobs.join()
         stale = self.conn.execute(f"SELECT id, title, abstract FROM {_STALE} WHERE id < ?", (self.sent_to,))
         stale_rows = stale.fetchall()
@@ -113,9 +113,7 @@ class SideIndex:
             ).fetchall()
             if current:  # else every one was deleted
                 self._put("insert", current)
-        if new is None:
-            new = self.conn.execute("SELECT id, title, abstract FROM papers WHERE id >= ?", (self.sent_to,)).fetchall()
-        elif new:
+        if new:
             last = new[-1][0]
             # The caller's rows hold the text as inserted: a paper changed since gets its text now, a deleted one none.
             changed: dict[int, Row | None] = dict.fromkeys(
@@ -131,7 +129,6 @@ class SideIndex:
         self.conn.execute(f"DELETE FROM {_STALE}")
         if new:
             self._put("insert", new)
-            self.sent_to = max(self.sent_to, new[-1][0] + 1)
 
     def finish(self) -> None:
         """No more papers: let the thread merge its index while the writer does the rest of its work."""

@@ -83,17 +83,18 @@ def test_papers_changed_or_deleted_after_their_hand_over_are_indexed_as_they_end
     conn.execute("BEGIN IMMEDIATE")
     side = fts_side.SideIndex(conn, db, 1)
     assert side.path.exists() and fts.triggers_present(conn) == set()
-    for i in range(1, 6):
-        _paper(conn, i, f"paper {i} about walruses", "an abstract on kelp" if i % 2 else None)
-    side.hand_over()
+    rows = [(i, f"paper {i} about walruses", "an abstract on kelp" if i % 2 else None) for i in range(1, 6)]
+    for row in rows:
+        _paper(conn, *row)
+    side.hand_over(rows)
     conn.execute("UPDATE papers SET title = 'paper 2 about narwhals' WHERE id = 2")
     conn.execute("UPDATE papers SET abstract = 'now on plankton' WHERE id = 2")  # the first old text is kept
     conn.execute("DELETE FROM papers WHERE id = 3")
     _paper(conn, 6, "paper 6 about walruses", "kelp again")
     conn.execute("UPDATE papers SET title = 'paper 6 about seals' WHERE id = 6")  # not handed over yet
-    side.hand_over()
+    side.hand_over([(6, "paper 6 about walruses", "kelp again")])
     conn.execute("UPDATE papers SET abstract = 'kelp forests' WHERE id = 4")  # after the last hand-over
-    side.hand_over()
+    side.hand_over([])
     side.finish()
     side.copy_into()
     fts.create_triggers(conn)
