@@ -580,8 +580,6 @@ def refresh(db_path: str | Path, *, background: bool = True, early: EarlyIndex |
         return (f"{describe(result)}; common prefixes ranking in the background (pid {pid}), "
                 "searched live until then")
     except (OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
-        if early is not None:
-            early.abandon()
         return (f"search index not updated ({type(exc).__name__}: {exc}); "
                 "searches use FTS5 until `corpus-db index` succeeds")
 
