@@ -6,7 +6,9 @@ At 1M, wrk over the bench's 200 queries: 215-226 pages/s (p95 49-57 ms) before, 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from urllib.parse import quote
 
 from markupsafe import Markup, escape
@@ -24,8 +26,24 @@ def marked(text: str) -> Markup:
     return Markup(str(escape(text)).replace(MATCH_OPEN, "<mark>").replace(MATCH_CLOSE, "</mark>"))
 
 
+_SPECIAL = re.compile(r"[&<>'\"]")
+
+
 def _text(value: object) -> str:
-    return str(escape(value))
+    """markupsafe's escape, character for character, at about half its cost on text with nothing to escape
+    (most of it): a page escapes ~500 values."""
+    text = str(value)
+    if _SPECIAL.search(text) is None:
+        return text
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;")
+            .replace('"', "&#34;"))
+
+
+@lru_cache(maxsize=4096)
+def _tag_link(tag_url: str, tag: str) -> str:
+    """A tag's chip: tags come from a small vocabulary, so each is quoted and escaped once."""
+    # Jinja's urlencode filter: quote() keeping "/" (then escaped as any printed value).
+    return f'<a class="tag" href="{tag_url}{_text(quote(tag))}">{_text(tag)}</a> '
 
 
 def _hit(hit: SearchHit, papers_url: str, tag_url: str) -> str:
@@ -35,10 +53,7 @@ def _hit(hit: SearchHit, papers_url: str, tag_url: str) -> str:
         more = " et al." if len(hit.authors) > SHOWN_AUTHORS else ""
         names = ", ".join(map(_text, hit.authors[:SHOWN_AUTHORS]))
         authors = f'<div class="result-authors muted">{names}{more}</div>'
-    # Jinja's urlencode filter: quote() keeping "/" (then escaped as any printed value).
-    tags = "".join(
-        f'<a class="tag" href="{tag_url}{_text(quote(tag))}">{_text(tag)}</a> ' for tag in hit.tags
-    )
+    tags = "".join([_tag_link(tag_url, tag) for tag in hit.tags])
     arxiv = (f'<a class="muted" href="https://arxiv.org/abs/{_text(hit.arxiv_id)}">arXiv:{_text(hit.arxiv_id)}</a>'
              if hit.arxiv_id else "")
     doi = f'<a class="muted" href="https://doi.org/{_text(hit.doi)}">doi:{_text(hit.doi)}</a>' if hit.doi else ""

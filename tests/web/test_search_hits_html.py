@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import jinja2
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from markupsafe import escape
 
 from corpus_db.store.search import SearchHit
+from corpus_db.web import search_hits_html
 from corpus_db.web.search_hits_html import MATCH_CLOSE, MATCH_OPEN, hits_html, marked
 
 # corpus_search.html's loop as it was, with the view's context ("hits": hit and marked snippet).
@@ -70,3 +74,14 @@ def test_matches_are_marked_and_text_escaped() -> None:
     assert "Noam &lt;Shazeer&gt;" in html and "<Shazeer>" not in html
     assert f'href="{TAG_URL}%C3%BCmlaut%20%26%20%3Cx%3E"' in html
     assert 'href="/corpus/-/tag?name=a/b"' in html
+
+
+@given(st.one_of(st.text(), st.integers()))
+def test_text_escapes_as_markupsafe_does(value: object) -> None:
+    assert search_hits_html._text(value) == str(escape(value))
+
+
+def test_a_tag_chip_is_made_once_per_tag() -> None:
+    search_hits_html._tag_link.cache_clear()
+    hits_html([HITS[1], HITS[1], HITS[3]], PAPERS_URL, TAG_URL)
+    assert search_hits_html._tag_link.cache_info().misses == len(HITS[1].tags) + len(HITS[3].tags)
