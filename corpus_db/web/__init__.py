@@ -19,7 +19,7 @@ from corpus_db.store.search import MMAP_BYTES, register_functions
 from corpus_db.web import cells, charts, counts, pages, related, search_page, search_workers, similar
 from corpus_db.web.empty_search import ASGIApp, drop_blank_search
 from corpus_db.web.readonly import make_read_only
-from corpus_db.web.search_fast import search_json_fast_path
+from corpus_db.web.search_fast import search_fast_path
 
 # Datasette mounts a plugin package's static/ folder here, under the distribution's name.
 STYLESHEET_PATH = "/-/static-plugins/corpus-db/corpus-db.css"
@@ -54,8 +54,9 @@ def startup(datasette: Any) -> None:
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Callable[[ASGIApp], ASGIApp]:
     """An empty table search shows the table instead of an FTS syntax error (see web/empty_search.py);
-    anonymous GETs of search.json are answered before Datasette's routing (web/search_fast.py)."""
-    fast = search_json_fast_path(datasette)
+    anonymous GETs of search.json and the search page are answered before Datasette's routing
+    (web/search_fast.py)."""
+    fast = search_fast_path(datasette)
     return lambda app: fast(drop_blank_search(app))
 
 

@@ -14,8 +14,10 @@ from markupsafe import Markup
 
 from corpus_db.store.search import SearchPage, search_connection
 from corpus_db.web import search_workers
+from corpus_db.web.search_frame import render_page
 from corpus_db.web.search_hits_html import MATCH_CLOSE, MATCH_OPEN, RenderedPage, rendered_page
 from corpus_db.web.search_json import json_body
+from corpus_db.web.search_page_html import PageLinks, page_content, page_title
 from corpus_db.web.search_worker import JSON
 
 ROUTE = r"^/(?P<database>[^/]+)/search(?P<format>\.json)?$"
@@ -115,33 +117,35 @@ async def json_answer(datasette: Any, database: str, args: Any) -> bytes:
     return found if isinstance(found, bytes) else json_body(found, papers_url, next_url, array=array)
 
 
+async def page_parts(datasette: Any, database: str, args: Any) -> tuple[str, Markup]:
+    """The search page's title and content for these query arguments (search_page_html): the route puts
+    them into the page's template, the fast path into that template's frame."""
+    db = await searchable_database(datasette, database)
+    asked = _Asked.of(args, as_json=False)
+    # The URLs built once a page, not once a hit and tag: Datasette's URL builders took a third of the render.
+    database_url = datasette.urls.database(database)
+    urls = {"papers_url": datasette.urls.table(database, "papers"), "tag_url": database_url + "/-/tag?name="}
+    rendered = await _search(db, asked, "html", urls)
+    if not isinstance(rendered, RenderedPage):  # searched in this process
+        assert isinstance(rendered, SearchPage)
+        rendered = rendered_page(rendered, **urls)
+    page, q, author, number, keep = rendered.page, asked.q, asked.author, asked.number, asked.keep
+    base, export = database_url + "/search", database_url + "/-/export"
+    links = PageLinks(
+        database_url=database_url,
+        json_url=_link(base + ".json", **keep, page=number if number > 1 else None),
+        export_csv=_link(export + ".csv", q=q, author=author),
+        export_json=_link(export + ".json", q=q, author=author),
+        next_url=_link(base, **keep, page=number + 1) if page.more else None,
+        prev_url=_link(base, **keep, page=number - 1 if number > 2 else None) if number > 1 else None,
+    )
+    return page_title(q), page_content(page, rendered.count, rendered.html, q=q, author=author, links=links)
+
+
 async def search_view(datasette: Any, request: Any) -> Response:
     database = request.url_vars["database"]
     args = request.args  # Datasette parses the query string again at every access of request.args
     if request.url_vars.get("format"):
         return _json_response(await json_answer(datasette, database, args))
-    db = await searchable_database(datasette, database)
-    asked = _Asked.of(args, as_json=False)
-    # The URLs built once a page, not once a hit and tag: Datasette's URL builders took a third of the render.
-    urls = {"papers_url": datasette.urls.table(database, "papers"),
-            "tag_url": datasette.urls.database(database) + "/-/tag?name="}
-    rendered = await _search(db, asked, "html", urls)
-    if not isinstance(rendered, RenderedPage):  # searched in this process
-        assert isinstance(rendered, SearchPage)
-        rendered = rendered_page(rendered, **urls)
-    page = rendered.page
-    q, author, number, keep = asked.q, asked.author, asked.number, asked.keep
-    base = datasette.urls.database(database) + "/search"
-    export = datasette.urls.database(database) + "/-/export"
-    context = {
-        "database": database, "q": q, "author": author or "", "page": page, "page_number": number,
-        "hit_count": rendered.count, "hits_html": Markup(rendered.html),
-        "next_url": _link(base, **keep, page=number + 1) if page.more else None,
-        "prev_url": _link(base, **keep, page=number - 1 if number > 2 else None) if number > 1 else None,
-        "json_url": _link(base + ".json", **keep, page=number if number > 1 else None),
-        "export_csv": _link(export + ".csv", q=q, author=author),
-        "export_json": _link(export + ".json", q=q, author=author),
-        "database_color": lambda _name: "ff0000",
-    }
-    html = await datasette.render_template("corpus_search.html", context, request=request, view_name="search")
-    return Response.html(html)
+    title, content = await page_parts(datasette, database, args)
+    return Response.html(await render_page(datasette, database, title, content, request))
