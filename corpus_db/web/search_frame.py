@@ -10,7 +10,6 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from datasette.plugins import pm
 from datasette.utils.asgi import Request
 from markupsafe import Markup, escape
 
@@ -52,6 +51,10 @@ async def render_page(datasette: Any, database: str, title: str, content: Markup
 
 def frame_is_shared() -> bool:
     """Whether every anonymous request would get the same frame: only known plugins shape it."""
+    # Imported here: importing datasette.plugins loads every plugin's entry point, this package among them,
+    # which would then be registered half imported (its hooks below this module's import not yet defined).
+    from datasette.plugins import pm
+
     for hook in FRAME_HOOKS:
         for implementation in getattr(pm.hook, hook).get_hookimpls():
             module = getattr(implementation.plugin, "__name__", "")

@@ -51,3 +51,25 @@ async def test_shadow_tables_are_hidden(datasette: Datasette) -> None:
     tables = (await datasette.client.get("/corpus.json")).json()["tables"]
     hidden = {t["name"] for t in tables if t["hidden"]}
     assert {"papers_fts", "papers_fts_data", "papers_fts_idx", "papers_fts_docsize", "papers_fts_config"} <= hidden
+
+
+# Importing datasette.plugins loads every plugin's entry point: a module of this package that did so at its
+# own import, when imported first, got the package registered half-imported, without its hooks.
+PLUGIN_HOOKS = """
+import importlib, sys
+importlib.import_module(sys.argv[1])
+from datasette.plugins import pm
+plugin = dict(pm.list_name_plugin())["corpus_db"]
+print(sorted({caller.name for caller in pm.get_hookcallers(plugin) or []}
+             & {"prepare_connection", "asgi_wrapper", "register_routes", "startup"}))
+"""
+
+
+@pytest.mark.parametrize("first", ["corpus_db.web", "corpus_db.web.readonly", "corpus_db.web.search_fast",
+                                   "corpus_db.web.search_frame", "corpus_db.web.search_page"])
+def test_the_plugin_registers_whole_whichever_module_is_imported_first(first: str) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", PLUGIN_HOOKS, first], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[0] == str(["asgi_wrapper", "prepare_connection", "register_routes", "startup"])
