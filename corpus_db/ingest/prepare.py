@@ -4,8 +4,9 @@ needed to tell whether the record changed), then its taxonomy tags, repository l
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
+
+import xxhash
 
 from corpus_db.importers.base import excerpt
 from corpus_db.model import PaperRecord, PreparedRecord, Rejected
@@ -30,16 +31,16 @@ def text_hash(text: str) -> str:
 
 
 def bytes_hash(data: bytes) -> str:
-    """The fingerprint of the text these UTF-8 bytes spell (no decoding needed): SHA-256's first 128 bits,
-    as hex. SHA-256 runs on the CPU's SHA extensions, twice BLAKE2b's speed here (revision 0018)."""
-    return hashlib.sha256(data).digest()[:16].hex()
+    """The fingerprint of the text these UTF-8 bytes spell (no decoding needed): XXH3-128, as hex. A re-import
+    hashes every line of a dump with it: 100k Kaggle lines in 0.02 s of CPU, against 0.18 s for SHA-256's
+    first 128 bits before (revision 0023 says why a non-cryptographic hash is enough)."""
+    return xxhash.xxh3_128_hexdigest(data)
 
 
 def bytes_hashes(lines: list[bytes]) -> list[str]:
     """bytes_hash of each, in one call for a block of lines (a call per line cost a re-import at 100k
-    lines ~0.03 s beside the hashing's 0.2 s)."""
-    sha256 = hashlib.sha256
-    return [sha256(data).digest()[:16].hex() for data in lines]
+    lines ~0.03 s)."""
+    return list(map(xxhash.xxh3_128_hexdigest, lines))
 
 
 def record_hash(record: PaperRecord) -> str:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 # The newest revision in migrations/versions, so that an up-to-date database is recognised without
 # loading Alembic (a test holds it equal to Alembic's own answer).
-SCHEMA_HEAD = "0022"
+SCHEMA_HEAD = "0023"
 MIGRATION_PATH_OPTION = "corpus_db.database_path"
 MIGRATIONS_PACKAGE = "corpus_db.store.migrations"  # the top-level migrations/ folder links here
 
