@@ -51,7 +51,21 @@ EXIT_BUSY = 75  # EX_TEMPFAIL: another writer held the database; trying again la
 EXIT_NOT_OURS = 65  # EX_DATAERR: the file named as the database is not a corpus-db database we can use
 
 
+# Commands that prepare large dumps in worker processes: the first worker starts as the command starts
+# (ingest/worker_process.py says why) and is stopped at the end if no dump took it.
+EARLY_WORKER_COMMANDS = ("import", "sync")
+
+
+def _wants_early_worker(args: list[str]) -> bool:
+    return bool(args) and args[0] in EARLY_WORKER_COMMANDS and not {"--help", "-h"} & set(args)
+
+
 def main() -> None:
+    early = _wants_early_worker(sys.argv[1:])
+    if early:
+        from corpus_db.ingest import worker_process
+
+        worker_process.start_early()
     try:
         cli()
     except database.DatabaseBusyError as exc:  # a clear message, not a traceback, for cron's mail
@@ -63,6 +77,9 @@ def main() -> None:
     except sqlite3.OperationalError as exc:  # a full disk, say, where no source could be blamed
         click.echo(f"Error: the database failed: {exc}", err=True)
         sys.exit(1)
+    finally:
+        if early:
+            worker_process.stop_early()
 
 
 

@@ -18,8 +18,6 @@ import os
 import pickle
 import queue
 import sys
-import threading
-import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +30,7 @@ from corpus_db.importers import Importer, importer_named
 from corpus_db.ingest.files import open_dump
 from corpus_db.ingest.heap import tune_for_import
 from corpus_db.ingest.prepare import bytes_hashes, complete, prepare, text_hash
+from corpus_db.ingest.worker_process import Channel, exit_with, new_channel, new_process, take_early
 from corpus_db.model import Batch, MergedId, PaperRecord, PreparedRecord, RawRecord, Rejected, Unchanged
 from corpus_db.rules.taxonomy import Taxonomy
 from corpus_db.runs import runs
@@ -50,10 +49,8 @@ WORKERS_ENV = "CORPUS_DB_WORKERS"
 # Two workers beside the writer keep two cores busy: measured at 20k papers on 2 cores, the writer
 # waited 1.9 s for records instead of 4.6 s with one. More than 4 would outrun any writer.
 MAX_WORKERS = 4
-QUEUE_BATCHES = 8  # at most this many prepared batches wait for the writer: memory stays flat
 # A batch holds one queue place per BATCH_BYTES of text (the extra places are taken by empty markers
 # sent before it), so what waits for the writer stays near QUEUE_BATCHES * BATCH_BYTES whatever the lines.
-_PARENT_POLL = 0.2  # a worker whose writer was killed ends within this many seconds
 _GET_TIMEOUT = 5.0
 
 
@@ -273,30 +270,20 @@ def _batches(job: Job, last: LastImport | _NothingListed, progress: Progress | N
         yield _completed(job, last, batch)
 
 
-def _exit_with(parent: int) -> None:
-    """Leave at once when the parent has gone (a killed writer), wherever this worker is. Checking only
-    where it waits to put is not enough: a worker within QUEUE_BATCHES of the end puts its last batches
-    and returns, and exit then joins the queue's feeder thread, which waits for ever to flush into the
-    pipe (this process holds the pipe's read end too, so no EPIPE ends it). A thread polling getppid()
-    sees the parent go wherever the worker is blocked (a put, that join, a slow read of the dump) and
-    works on any POSIX; PR_SET_PDEATHSIG would be Linux-only and follows the thread that started us."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(_PARENT_POLL)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="corpus-db parent watch", daemon=True).start()
+def _work(job: Job, channel: Channel, parent: int) -> None:
+    """A worker process's life: _prepare_into, ending with its writer."""
+    exit_with(parent)
+    _prepare_into(job, channel)
 
 
-def _work(job: Job, channel: multiprocessing.Queue, parent: int) -> None:
+def _prepare_into(job: Job, channel: Channel) -> None:
+    """The job's batches put on the channel, then "done" (or the failure, as "error")."""
     read = 0
 
     def count(n: int) -> None:
         nonlocal read
         read += n
 
-    _exit_with(parent)
     tune_for_import()
     try:
         last = _last_import(job)
@@ -336,19 +323,24 @@ def prepared_records(job: Job, progress: Progress | None = None) -> Iterator[Ite
         finally:
             last.close()
         return
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited locks or connections
     # A re-import skips most records by fingerprint: one worker does that sooner than a second starts.
     parts = worker_count(importer_named(job.format_name)) if job.fresh or job.reprocess else 1
-    channels = [context.Queue(maxsize=QUEUE_BATCHES) for _ in range(parts)]
-    workers = [
-        context.Process(
-            target=_work, args=(replace(job, part=part, parts=parts), channel, os.getpid()), daemon=True,
-            name=f"corpus-db prepare {path.name} {part + 1}/{parts}",
-        )
-        for part, channel in enumerate(channels)
-    ]
-    for worker in workers:
+    channels: list[Channel] = []
+    workers: list[multiprocessing.process.BaseProcess] = []
+    early = take_early()  # started with the command: the first part's, already (nearly) booted
+    for part in range(parts):
+        part_job = replace(job, part=part, parts=parts)
+        if part == 0 and early is not None:
+            early.give(_prepare_into, part_job)
+            channels.append(early.channel)
+            workers.append(early.process)
+            continue
+        channel = new_channel()
+        name = f"corpus-db prepare {path.name} {part + 1}/{parts}"
+        worker = new_process(_work, (part_job, channel, os.getpid()), name)
         worker.start()
+        channels.append(channel)
+        workers.append(worker)
     try:
         yield _receive(channels, workers, progress)
     finally:
@@ -360,7 +352,7 @@ def prepared_records(job: Job, progress: Progress | None = None) -> Iterator[Ite
 
 
 def _receive(
-    channels: list[multiprocessing.Queue], workers: list[multiprocessing.process.BaseProcess],
+    channels: list[Channel], workers: list[multiprocessing.process.BaseProcess],
     progress: Progress | None,
 ) -> Iterator[Batch]:
     """Batches in file order: the first worker's first, the second's first, ..., the first's second.

@@ -15,13 +15,13 @@ from corpus_db.ingest.run import SourceTask, run_import
 from corpus_db.ingest.worker import (
     BATCH,
     BATCH_BYTES,
-    QUEUE_BATCHES,
     WORKER_MIN_BYTES_ENV,
     WORKERS_ENV,
     _cut,
     queue_places,
     text_bytes,
 )
+from corpus_db.ingest.worker_process import QUEUE_BATCHES
 from corpus_db.model import Batch, RawRecord, Unchanged
 
 
