@@ -54,7 +54,7 @@ def test_a_large_dump_is_prepared_in_the_early_worker_as_in_its_own(
     monkeypatch.setenv(WORKER_MIN_BYTES_ENV, "1")  # every dump in workers
     dump = write_dump(tmp_path / "snap.jsonl", count=1200)
     worker_process.start_early()
-    early = worker_process._early
+    early = worker_process._started()
     assert early is not None and early.process.is_alive()
     _, [first] = run_import(tmp_path / "early.db", [SourceTask.for_path(dump)])
     assert worker_process.take_early() is None  # taken by the import
@@ -73,7 +73,7 @@ def test_a_large_dump_is_prepared_in_the_early_worker_as_in_its_own(
 
 def test_an_early_worker_no_dump_took_is_stopped_at_once(no_early_worker_left: None) -> None:
     worker_process.start_early()
-    early = worker_process._early
+    early = worker_process._started()
     assert early is not None
     started = time.monotonic()
     worker_process.stop_early()  # while it may still be starting
@@ -86,7 +86,7 @@ EARLY_THEN_WAIT = """
 import sys, time
 from corpus_db.ingest import worker_process
 worker_process.start_early()
-print(worker_process._early.process.pid, flush=True)
+print(worker_process._started().process.pid, flush=True)
 time.sleep(60)
 """
 
