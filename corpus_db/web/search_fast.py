@@ -23,7 +23,7 @@ from datasette.utils import MultiParams
 
 from corpus_db.web.empty_search import ASGIApp, Channel, Scope
 from corpus_db.web.search_frame import page_frame
-from corpus_db.web.search_page import json_answer, page_parts
+from corpus_db.web.search_page import json_answer, page_parts, searchable_database
 
 PATH = re.compile(r"^/([^/]+)/search(\.json)?$")
 JSON_TYPE = b"application/json; charset=utf-8"
@@ -57,6 +57,9 @@ async def _answer(datasette: Any, database: str, as_json: bool, scope: Scope, re
     args = MultiParams(parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
     if as_json:
         return await json_answer(datasette, database, args), JSON_TYPE
+    # A database that exists and has papers, before its frame is made and kept: frames for every name a
+    # client makes up would grow without a limit.
+    await searchable_database(datasette, database)
     frame = await page_frame(datasette, database, scope, receive)
     if frame is None:
         return None

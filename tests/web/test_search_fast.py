@@ -146,6 +146,16 @@ async def test_a_page_that_asks_for_a_csrf_token_goes_through_datasette(
     assert answered_here == []
 
 
+async def test_no_frame_is_kept_for_a_database_that_is_not_there(datasette: Datasette,
+                                                                  answered_here: list[str]) -> None:
+    await datasette.invoke_startup()
+    for n in range(20):
+        assert (await datasette.client.get(f"/made-up-{n}/search?q=x")).status_code == 404
+    assert (await datasette.client.get("/corpus/search?q=x")).status_code == 200
+    assert list(search_frame._frames[datasette]) == [("corpus", tuple(datasette.databases))]
+    assert answered_here == ["corpus"]
+
+
 def test_a_page_is_split_only_where_each_mark_is_once() -> None:
     title = str(search_frame.escape(search_frame.TITLE_MARK))
     content = search_frame.CONTENT_MARK
