@@ -8,6 +8,7 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
+import pytest
 import xxhash
 
 from corpus_db.ingest.prepare import bytes_hashes, text_hash
@@ -60,25 +61,22 @@ def _upgraded_and_edited(seeded_db: Path, dump: Path, before: list[tuple]) -> No
     assert (again.counts.unchanged, again.counts.updated, again.counts.inserted) == (299, 1, 0)
 
 
-def test_0023_goes_down_and_up_on_a_populated_database_and_records_stay_unchanged(
-    seeded_db: Path, tmp_path: Path
-) -> None:
-    dump, before = _imported(seeded_db, tmp_path)
-    migrations.downgrade(seeded_db, "0022")
-    down = _rows(seeded_db)
-    assert [row[:6] for row in down] == [row[:6] for row in before]
-    assert all(row[6] == _sha256(row[5]) for row in down)
-    assert migrations.current_revision(seeded_db) == "0022"
-    _upgraded_and_edited(seeded_db, dump, before)
+def _blake2b(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def test_0018_goes_down_and_up_on_a_populated_database_and_records_stay_unchanged(
-    seeded_db: Path, tmp_path: Path
+# Down to the revision before each fingerprint change: the fingerprints it wrote.
+DOWN_TO = {"0022": _sha256, "0017": _blake2b}
+
+
+@pytest.mark.parametrize("below", DOWN_TO)
+def test_each_fingerprint_revision_goes_down_and_up_on_a_populated_database_and_records_stay_unchanged(
+    seeded_db: Path, tmp_path: Path, below: str
 ) -> None:
     dump, before = _imported(seeded_db, tmp_path)
-    migrations.downgrade(seeded_db, "0017")
+    migrations.downgrade(seeded_db, below)
     down = _rows(seeded_db)
     assert [row[:6] for row in down] == [row[:6] for row in before]
-    assert all(row[6] == hashlib.blake2b(row[5].encode(), digest_size=16).hexdigest() for row in down)
-    assert migrations.current_revision(seeded_db) == "0017"
+    assert all(row[6] == DOWN_TO[below](row[5]) for row in down)
+    assert migrations.current_revision(seeded_db) == below
     _upgraded_and_edited(seeded_db, dump, before)
