@@ -29,7 +29,7 @@ def marked(text: str) -> Markup:
 _SPECIAL = re.compile(r"[&<>'\"]")
 
 
-def _text(value: object) -> str:
+def escaped_text(value: object) -> str:
     """markupsafe's escape, character for character, at about half its cost on text with nothing to escape
     (most of it): a page escapes ~500 values."""
     text = str(value)
@@ -43,28 +43,29 @@ def _text(value: object) -> str:
 def _tag_link(tag_url: str, tag: str) -> str:
     """A tag's chip: tags come from a small vocabulary, so each is quoted and escaped once."""
     # Jinja's urlencode filter: quote() keeping "/" (then escaped as any printed value).
-    return f'<a class="tag" href="{tag_url}{_text(quote(tag))}">{_text(tag)}</a> '
+    return f'<a class="tag" href="{tag_url}{escaped_text(quote(tag))}">{escaped_text(tag)}</a> '
 
 
 def _hit(hit: SearchHit, papers_url: str, tag_url: str) -> str:
-    year = f' <span class="muted">{_text(hit.year)}</span>' if hit.year else ""
+    year = f' <span class="muted">{escaped_text(hit.year)}</span>' if hit.year else ""
     authors = ""
     if hit.authors:
         more = " et al." if len(hit.authors) > SHOWN_AUTHORS else ""
-        names = ", ".join(map(_text, hit.authors[:SHOWN_AUTHORS]))
+        names = ", ".join(map(escaped_text, hit.authors[:SHOWN_AUTHORS]))
         authors = f'<div class="result-authors muted">{names}{more}</div>'
     tags = "".join([_tag_link(tag_url, tag) for tag in hit.tags])
-    arxiv = (f'<a class="muted" href="https://arxiv.org/abs/{_text(hit.arxiv_id)}">arXiv:{_text(hit.arxiv_id)}</a>'
-             if hit.arxiv_id else "")
-    doi = f'<a class="muted" href="https://doi.org/{_text(hit.doi)}">doi:{_text(hit.doi)}</a>' if hit.doi else ""
+    arxiv_id, doi_name = escaped_text(hit.arxiv_id), escaped_text(hit.doi)
+    arxiv = f'<a class="muted" href="https://arxiv.org/abs/{arxiv_id}">arXiv:{arxiv_id}</a>' if hit.arxiv_id else ""
+    doi = f'<a class="muted" href="https://doi.org/{doi_name}">doi:{doi_name}</a>' if hit.doi else ""
     repos = ""
     if hit.repos:
         shown = hit.repos[:SHOWN_REPOS]
-        links = "".join(f'<a class="repo-link" href="{_text(url)}">{_text(url)}</a> ' for url in shown)
+        links = "".join(f'<a class="repo-link" href="{escaped_text(url)}">{escaped_text(url)}</a> ' for url in shown)
         repos = f'<div class="result-repos">{links}</div>'
     return (
         f'\n  <li class="search-result">\n'
-        f'    <div class="result-title"><a class="paper-title" href="{papers_url}/{hit.id}">{_text(hit.title)}</a>'
+        f'    <div class="result-title"><a class="paper-title" href="{papers_url}/{hit.id}">'
+        f"{escaped_text(hit.title)}</a>"
         f"{year}</div>\n"
         f"    {authors}\n"
         f'    <div class="snippet">{marked(hit.snippet)}</div>\n'
@@ -79,7 +80,7 @@ def _hit(hit: SearchHit, papers_url: str, tag_url: str) -> str:
 def hits_html(hits: list[SearchHit], papers_url: str, tag_url: str) -> Markup:
     """The <li> items of the results list, for the page's <ol>. papers_url: a paper's URL is this, "/" and
     its id; tag_url: a tag's URL is this and its name, quoted."""
-    papers, tags = _text(papers_url), _text(tag_url)
+    papers, tags = escaped_text(papers_url), escaped_text(tag_url)
     return Markup("".join(_hit(hit, papers, tags) for hit in hits))
 
 

@@ -8,17 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from corpus_db.store.search import SearchPage
+from corpus_db.web.search_hits_html import escaped_text
 
 PAGE_TITLE = "Search papers"
 # What Datasette 0.65 gives its own views as database_color (the heading's bar).
 DATABASE_COLOR = "ff0000"
-
-
-def _text(value: object) -> str:
-    return str(escape(value))
 
 
 def page_title(q: str) -> str:
@@ -39,12 +36,12 @@ class PageLinks:
 
 
 def _form(database_url: str, q: str, author: str | None) -> str:
-    hidden = f'<input type="hidden" name="author" value="{_text(author)}">' if author else ""
+    hidden = f'<input type="hidden" name="author" value="{escaped_text(author)}">' if author else ""
     return (
         f'<form class="corpus-search-form" action="{database_url}/search" method="get" role="search">\n'
         '  <input type="search" name="q" id="q" aria-label="Search papers" placeholder="e.g. mixture of experts, '
         '&quot;state space&quot;, quantiz*, an author\'s name"\n'
-        f'         value="{_text(q)}" autofocus>\n'
+        f'         value="{escaped_text(q)}" autofocus>\n'
         f"  {hidden}\n"
         '  <input type="submit" value="Search">\n'
         "</form>\n"
@@ -53,12 +50,13 @@ def _form(database_url: str, q: str, author: str | None) -> str:
 
 def _results(page: SearchPage, count: int, hits_html: str, links: PageLinks) -> str:
     more = " of more" if page.more else ""
-    prev = f'<a rel="prev" href="{_text(links.prev_url)}">← Previous</a>' if links.prev_url else ""
-    next_ = f'<a rel="next" href="{_text(links.next_url)}">Next page →</a>' if links.next_url else ""
+    prev = f'<a rel="prev" href="{escaped_text(links.prev_url)}">← Previous</a>' if links.prev_url else ""
+    next_ = f'<a rel="next" href="{escaped_text(links.next_url)}">Next page →</a>' if links.next_url else ""
     return (
         f'<p class="result-count">Results {page.offset + 1}–{page.offset + count}{more}, best match first ·\n'
-        f'  <a href="{_text(links.json_url)}">JSON</a> · <a href="{_text(links.export_csv)}">Export CSV</a> · '
-        f'<a href="{_text(links.export_json)}">Export JSON</a></p>\n'
+        f'  <a href="{escaped_text(links.json_url)}">JSON</a> · '
+        f'<a href="{escaped_text(links.export_csv)}">Export CSV</a> · '
+        f'<a href="{escaped_text(links.export_json)}">Export JSON</a></p>\n'
         f'<ol class="search-results" start="{page.offset + 1}">\n'
         f"{hits_html}\n"
         "</ol>\n"
@@ -71,7 +69,7 @@ def page_content(page: SearchPage, count: int, hits_html: str, *, q: str, author
                  links: PageLinks) -> Markup:
     """The page's content block. page: the search without its hits; count: how many hits it had;
     hits_html: their <li> items (search_hits_html), already markup."""
-    database_url = _text(links.database_url)
+    database_url = escaped_text(links.database_url)
     parts = [
         '\n<div class="corpus">\n'
         f'<h1 style="padding-left: 10px; border-left: 10px solid #{DATABASE_COLOR}">Ranked search</h1>\n',
@@ -82,18 +80,19 @@ def page_content(page: SearchPage, count: int, hits_html: str, *, q: str, author
     ]
     if author:
         # Jinja's urlencode filter: quote() keeping "/" (then escaped as any printed value).
-        parts.append(f"<p>Only papers by <strong>{_text(author)}</strong> · "
-                     f'<a href="{database_url}/search?q={_text(quote(q))}">any author</a></p>')
+        parts.append(f"<p>Only papers by <strong>{escaped_text(author)}</strong> · "
+                     f'<a href="{database_url}/search?q={escaped_text(quote(q))}">any author</a></p>')
     parts.append("\n")
     if page.fallback_reason and page.engine == "fts5":
-        parts.append(f'<p class="muted search-engine">Answered by SQLite FTS5: {_text(page.fallback_reason)}.</p>')
+        reason = escaped_text(page.fallback_reason)
+        parts.append(f'<p class="muted search-engine">Answered by SQLite FTS5: {reason}.</p>')
     parts.append("\n")
     if count:
         parts.append("\n" + _results(page, count, hits_html, links))
     elif q or author:
         none = "No more papers match" if page.offset else "No paper matches"
-        parts.append(f'\n<p class="zero-results">{none} <strong>{_text(q)}</strong>. Try fewer words, or a prefix '
-                     "such as <code>quantiz*</code>.</p>\n")
+        parts.append(f'\n<p class="zero-results">{none} <strong>{escaped_text(q)}</strong>. Try fewer words, '
+                     "or a prefix such as <code>quantiz*</code>.</p>\n")
     else:
         parts.append(f'\n<p class="muted">Type words to find papers by title, abstract and author. Or browse '
                      f'<a href="{database_url}/-/papers">all papers by tag, year and code</a>, or '

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -39,8 +40,6 @@ def _gone(pid: int, within: float) -> bool:
 
 
 def _table(db: Path) -> list[tuple]:
-    import sqlite3
-
     conn = sqlite3.connect(db)
     try:
         return conn.execute("SELECT record_key, position, record_hash, listed FROM paper_sources ORDER BY 1").fetchall()

@@ -78,7 +78,7 @@ def test_matches_are_marked_and_text_escaped() -> None:
 
 @given(st.one_of(st.text(), st.integers()))
 def test_text_escapes_as_markupsafe_does(value: object) -> None:
-    assert search_hits_html._text(value) == str(escape(value))
+    assert search_hits_html.escaped_text(value) == str(escape(value))
 
 
 def test_a_tag_chip_is_made_once_per_tag() -> None:
