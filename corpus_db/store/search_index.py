@@ -128,11 +128,13 @@ def common_forms(conn: sqlite3.Connection) -> CommonForms:
     stem_of: dict[str, str] = {}  # the sample's vocabulary
     counts: Counter[str] = Counter()
     for title, abstract in conn.execute(f"SELECT title, coalesce(abstract, '') FROM papers LIMIT {COMMON_SAMPLE}"):
-        found = set(words(title)) | set(words(abstract))
+        found = set(words(f"{title} {abstract}"))  # one split: the space joins no two words
         # Not `found - stem_of.keys()`: that walks the whole vocabulary for every paper (10 s of 12 at 20k).
         for word in [word for word in found if word not in stem_of]:
             stem_of[word] = stem_of_word(word)
-        counts.update({stem_of[word] for word in found} - {""})
+        stems = set(map(stem_of.__getitem__, found))  # in C, where a set comprehension steps in Python
+        stems.discard("")
+        counts.update(stems)
     common = {stem for stem, _ in counts.most_common(COMMON_WORDS)}
     return {word: stem for word, stem in stem_of.items() if stem in common}
 
