@@ -10,6 +10,7 @@ import math
 import os
 import sqlite3
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -52,7 +53,7 @@ class OpenIndex:
     index: tantivy.Index
     version: int
     common: frozenset[str]
-    top: dict[str, list[tuple[int, float]]]
+    top: dict[str, Sequence[tuple[int, float]]]  # served pairs (search_top.Served)
     path: Path  # the generation folder
 
 
@@ -263,7 +264,7 @@ def ranked_ids(
     if len(clauses) == 1 and not (author and author.strip()) and offset + limit <= TOP_K:
         kept = _kept(opened, searcher, clauses[0])
         if kept is not None:
-            return kept[offset:offset + limit]
+            return list(kept[offset:offset + limit])
     if len(clauses) > 1 and not (author and author.strip()):
         words = _common_words(searcher, schema, clauses)
         if words is not None:
@@ -281,7 +282,7 @@ def ranked_ids(
     return top_hits(searcher, query, limit, offset)
 
 
-def _kept(opened: OpenIndex, searcher: tantivy.Searcher, clause: Clause) -> list[tuple[int, float]] | None:
+def _kept(opened: OpenIndex, searcher: tantivy.Searcher, clause: Clause) -> Sequence[tuple[int, float]] | None:
     """The kept ranking that answers this clause exactly, if any: a common prefix's, or a common word's
     when no author name is that word (the live query also scores the word among author names)."""
     if not opened.top:

@@ -1,8 +1,10 @@
 """Common prefixes and words ranked once: a 3-4 letter prefix or a word found in a fifth of the papers
-or more has an IDF near zero, so WAND prunes almost nothing and the query costs tens of ms at 1M papers.
-Its best KEEP are ranked after each commit of the index, before the new version is named, and kept in the
-generation folder; search_engine answers the first TOP_K of such a prefix or word from there. A key is
-the prefix ("lear") or "=" and the word's stem ("=learn").
+or more has an IDF near zero, so WAND prunes almost nothing and the query costs tens of ms at 1M papers;
+one in 5-20% of them still costs ~0.8 ms (block maxima of so many papers are near the top score), which
+was most of what the mix's one-term and prefix queries cost at 1M. Their best KEEP are ranked after each
+commit of the index, before the new version is named, and kept in the generation folder; search_engine
+answers the first TOP_K of such a prefix or word from there. A key is the prefix ("lear") or "=" and the
+word's stem ("=learn").
 
 A full ranking (every common prefix over every paper) runs after a build, when the papers changed
 since the last one exceed FULL_SHARE of the corpus, or when re-scoring this update's candidates would
@@ -26,15 +28,22 @@ instead of waiting for it: ~0.3 s of a 1%-edited re-import at 100k papers, 1.25 
 from __future__ import annotations
 
 import os
+import sys
 import time
+from array import array
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import overload
 
 import orjson
 import tantivy
 
 TITLE_BOOST = 10.0  # a title match weighs ten times an abstract match, as in FTS5's bm25(10.0, 1.0)
-TOP_SHARE = 0.2
+# Keys in this share of the papers or more are kept. At 1M: 0.2 kept 451 keys (ranked in 0.95 s); 0.05 keeps
+# 1,961 (2.1 s, in the background after a large import), which took 34 of the mix's 100 one-term and prefix
+# queries from ~0.82 ms of ranking to a look-up (/work/team/r18/shares.py).
+TOP_SHARE = 0.05
 TOP_K = 100  # served: five pages of 20
 KEEP = 200  # kept: the margin a small update re-scores within
 MIN_KEPT = 150  # a prefix whose kept list fell below this (papers unlisted) is ranked again in full
@@ -43,7 +52,9 @@ KEYS_SHARE = 0.05  # changed papers since the common keys were found that call f
 # Seconds to re-score one candidate for one prefix, until an update has measured it (100k and 1M: ~9 us).
 RESCORE_SECONDS_GUESS = 9e-6
 TOP_FILE = "common-prefixes.json"
-FORMAT = 7  # 4: common words too; 5: changes since the keys were found; 6: the index version; 7: a header line
+# 4: common words too; 5: changes since the keys were found; 6: the index version; 7: a header line;
+# 8: the served pairs in binary after it
+FORMAT = 8
 WORD_KEY = "="  # a kept word's key is this and its stem: no prefix holds it
 COMMON_WORDS_LOOKED_AT = 2_000  # the most widespread terms of each field, of which those over TOP_SHARE are kept
 PREFIX_FIELDS = (("title_prefix", TITLE_BOOST), ("abstract_prefix", 1.0))
@@ -141,18 +152,92 @@ def _rescored(
 
 def _write(path: Path, kept: dict[str, list[tuple[int, float]]], changed: int, *, version: int | None,
            keys_changed: int, full_seconds: float, rescore_seconds: float) -> None:
-    """A header line (what an update decides by, and the keys), then the rankings: parsing those takes
-    ~50 ms at 100k papers (460 keys x 200 pairs), which an update that only decides need not spend."""
+    """A header line (what an update decides by, and the keys), the served pairs in binary (what readers
+    load: no parsing), then the rankings as JSON, for the next update to re-score: parsing those takes
+    ~50 ms at 100k papers (460 keys x 200 pairs), which a reader or an update that only decides need not spend."""
     partial = path / (TOP_FILE + ".partial")
+    keys = sorted(kept)
+    served = [kept[key][:TOP_K] for key in keys]
+    block = b"".join(_pairs_bytes(hits) for hits in served)
     header = {"format": FORMAT, "generation": path.name, "version": version, "changed_since_full": changed,
               "changed_since_keys": keys_changed, "full_seconds": full_seconds, "rescore_seconds": rescore_seconds,
-              "keys": sorted(kept)}
-    partial.write_bytes(orjson.dumps(header) + b"\n" + orjson.dumps(kept))
+              "keys": keys, "served": [len(hits) for hits in served], "served_bytes": len(block)}
+    partial.write_bytes(orjson.dumps(header) + b"\n" + block + orjson.dumps(kept))
     os.replace(partial, path / TOP_FILE)
 
 
+def _pairs_bytes(hits: list[tuple[int, float]]) -> bytes:
+    """The ids (int64), then the scores (float64), little-endian."""
+    ids, scores = array("q", [pid for pid, _ in hits]), array("d", [score for _, score in hits])
+    if sys.byteorder != "little":
+        ids.byteswap()
+        scores.byteswap()
+    return ids.tobytes() + scores.tobytes()
+
+
+class Served(Sequence[tuple[int, float]]):
+    """A kept ranking's first TOP_K (paper id, score) pairs, read from the file's bytes as they are: 1,961 keys
+    of 100 pairs at 1M were ~22 MB of tuples in every search worker, and ~0.1 s of JSON to parse after each
+    commit of the index. A slice is a list of pairs, as the ranking's own."""
+
+    __slots__ = ("_ids", "_scores")
+
+    def __init__(self, ids: Sequence[int], scores: Sequence[float]) -> None:
+        self._ids, self._scores = ids, scores
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[int, float]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[int, float]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[int, float] | list[tuple[int, float]]:
+        if isinstance(index, slice):
+            return list(zip(self._ids[index], self._scores[index], strict=True))
+        return self._ids[index], self._scores[index]
+
+
+def _served(block: bytes, keys: list[str], counts: list[int]) -> dict[str, Served]:
+    view = memoryview(block)  # a bytes object's data is 8-aligned: casting slices at multiples of 8 is safe
+    served, at = {}, 0
+    for key, count in zip(keys, counts, strict=True):
+        size = 8 * count
+        ids, scores = view[at:at + size].cast("q"), view[at + size:at + 2 * size].cast("d")
+        if sys.byteorder != "little":
+            ids, scores = _swapped(ids, "q"), _swapped(scores, "d")
+        served[key] = Served(ids, scores)
+        at += 2 * size
+    if at != len(block):
+        raise ValueError("served pairs and their counts disagree")
+    return served
+
+
+def _swapped(view: memoryview, code: str) -> array:
+    values = array(code, view.tobytes())
+    values.byteswap()
+    return values
+
+
 def _usable_header(header: object, path: Path) -> bool:
-    return isinstance(header, dict) and header.get("format") == FORMAT and header.get("generation") == path.name
+    """This format, this generation, and every field readers and updates use of its type (a damaged file is
+    then no file: ranked again, and searched live meanwhile)."""
+    if not (isinstance(header, dict) and header.get("format") == FORMAT and header.get("generation") == path.name):
+        return False
+    keys, served = header.get("keys"), header.get("served")
+    return (
+        isinstance(keys, list) and all(isinstance(key, str) for key in keys)
+        and isinstance(served, list) and len(served) == len(keys) and all(_count(n) for n in served)
+        and _count(header.get("served_bytes")) and _count(header.get("changed_since_full"))
+        and _count(header.get("changed_since_keys")) and (header.get("version") is None or _count(header["version"]))
+        and all(isinstance(header.get(f), int | float) for f in ("full_seconds", "rescore_seconds"))
+    )
+
+
+def _count(value: object) -> bool:
+    return type(value) is int and value >= 0
 
 
 def read_header(path: Path) -> dict | None:
@@ -169,10 +254,13 @@ def _read(path: Path) -> dict | None:
     """The header with the rankings under "prefixes" (None: no usable file)."""
     try:
         first, _, rest = (path / TOP_FILE).read_bytes().partition(b"\n")
-        header, prefixes = orjson.loads(first), orjson.loads(rest)
-    except (OSError, orjson.JSONDecodeError):
+        header = orjson.loads(first)
+        if not _usable_header(header, path):
+            return None
+        prefixes = orjson.loads(rest[header["served_bytes"]:])
+    except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
         return None
-    if not _usable_header(header, path) or not isinstance(prefixes, dict):
+    if not isinstance(prefixes, dict):
         return None
     return {**header, "prefixes": prefixes}
 
@@ -264,10 +352,16 @@ def update_common_prefixes(index: tantivy.Index, path: Path, changed: list[int],
     return "rescored"
 
 
-def load_top(path: Path, version: int | None) -> dict[str, list[tuple[int, float]]]:
-    """The kept rankings for index `version` ({} when absent, stale or of another version: such prefixes
-    are then searched live). `version` None: whatever version the file is of (bench tools)."""
-    body = _read(path)
-    if body is None or (version is not None and body["version"] != version):
+def load_top(path: Path, version: int | None) -> dict[str, Sequence[tuple[int, float]]]:
+    """The kept rankings' served pairs for index `version` ({} when absent, stale, of another version or
+    damaged: such prefixes are then searched live). `version` None: whatever version the file is of (bench
+    tools)."""
+    try:
+        with (path / TOP_FILE).open("rb") as kept:
+            header = orjson.loads(kept.readline())
+            if not _usable_header(header, path) or (version is not None and header["version"] != version):
+                return {}
+            block = kept.read(header["served_bytes"])
+        return dict(_served(block, header["keys"], header["served"]))
+    except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
         return {}
-    return {prefix: [(int(pid), float(score)) for pid, score in hits] for prefix, hits in body["prefixes"].items()}

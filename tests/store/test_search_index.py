@@ -335,12 +335,17 @@ def _kept_body(db_path: Path) -> dict:
 
 
 def _put_kept(path: Path, body: dict) -> None:
-    """Write a kept file as search_top does (its header line, then the rankings), from a body as read."""
+    """Write a kept file as search_top does (its header line, the served pairs, then the rankings), from a
+    body as read."""
     from corpus_db.store import search_top
 
     header = {key: value for key, value in body.items() if key != "prefixes"}
-    header["keys"] = sorted(body["prefixes"])
-    (path / search_top.TOP_FILE).write_text(json.dumps(header) + "\n" + json.dumps(body["prefixes"]))
+    keys = sorted(body["prefixes"])
+    served = [[(pid, score) for pid, score in body["prefixes"][key][:search_top.TOP_K]] for key in keys]
+    block = b"".join(search_top._pairs_bytes(hits) for hits in served)
+    header.update(keys=keys, served=[len(hits) for hits in served], served_bytes=len(block))
+    (path / search_top.TOP_FILE).write_bytes(
+        json.dumps(header).encode() + b"\n" + block + json.dumps(body["prefixes"]).encode())
 
 
 def _update_kept(db_path: Path, changed: list[int]) -> str:
@@ -626,3 +631,20 @@ def test_a_large_update_indexed_on_two_threads_reaches_every_paper_once(db_path:
         assert titles(db_path, f"plankton{i}") == [first[i][0]]
         assert titles(db_path, f"kelp{i}") == []
     assert titles(db_path, f"kelp{changed}") == [first[changed][0]]
+
+
+def test_a_word_and_a_prefix_in_a_tenth_of_the_papers_are_kept_and_answer_as_live(
+    db_path: Path, tmp_path: Path
+) -> None:
+    from corpus_db.store import search_top
+
+    # "graphene" in 10 of 100 papers, with graded counts: below a fifth (not kept before), above TOP_SHARE.
+    records = [(f"Study {i} of topic{i}", f"Abstract {i}." + (" graphene" * (i % 7 + 1) if i % 10 == 0 else ""))
+               for i in range(1, 101)]
+    assert search_top.TOP_SHARE <= 0.1 < 0.2
+    run_import(db_path, [SourceTask.for_path(listing(tmp_path / "dump.txt", records), format="listing")])
+    kept = search_top._read(index_root(db_path) / read_state(sqlite3.connect(db_path)).generation)["prefixes"]
+    assert "=graphen" in kept and "grap" in kept and "=topic7" not in kept
+    for typed in ("graphene", "grap*", "graph*"):
+        live, answered = _live_and_kept(db_path, typed)
+        assert answered == live and len(live) == 10
