@@ -82,3 +82,12 @@ def count(db_path: Path, sql: str, params: Sequence[Any] = ()) -> Any:
 def table_counts(db_path: Path) -> dict[str, int]:
     tables = ["papers", "sources", "paper_sources", "tags", "paper_tags", "repos", "paper_repos", "authors"]
     return {t: count(db_path, f"SELECT COUNT(*) FROM {t}") for t in tables}
+
+
+def wal_size(db_path: Path) -> int:
+    """The bytes in the database's WAL, 0 when there is none: SQLite removes it when the last connection
+    closes, so it can vanish between a check that it exists and the stat() after it."""
+    try:
+        return os.stat(f"{db_path}-wal").st_size
+    except FileNotFoundError:
+        return 0

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from corpus_db.store.guard import check_database
-from tests.sync_support import cli_command, cli_env, run_cli
+from tests.sync_support import cli_command, cli_env, run_cli, wal_size
 
 KILLS = 3
 
@@ -24,12 +24,11 @@ KILLS = 3
 def _kill_mid_migration(args: list[str], db: Path, rnd: random.Random) -> None:
     """Start the command, wait until it writes to the database (its WAL grows), then kill it after a
     random few milliseconds: somewhere inside the revisions."""
-    wal = Path(f"{db}-wal")
-    start = wal.stat().st_size if wal.exists() else 0
+    start = wal_size(db)
     proc = subprocess.Popen(cli_command(*args), env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while proc.poll() is None and time.monotonic() < deadline:
-        if wal.exists() and wal.stat().st_size != start:
+        if wal_size(db) != start:
             break
         time.sleep(0.002)
     time.sleep(rnd.uniform(0, 0.04))

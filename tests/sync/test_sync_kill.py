@@ -19,6 +19,7 @@ from tests.sync_support import (
     count,
     generated_records,
     table_counts,
+    wal_size,
     write_listing,
     write_sources,
 )
@@ -27,10 +28,10 @@ BIG = 20_000
 SEED_PAPERS = 389
 
 
-def _wait_until_writing(proc: subprocess.Popen[str], wal: Path, grown_by: int) -> None:
+def _wait_until_writing(proc: subprocess.Popen[str], db_path: Path, grown_by: int) -> None:
     """Until the open transaction spills pages into the WAL: the process is inside the big source."""
     deadline = time.monotonic() + 120
-    while not (wal.exists() and wal.stat().st_size > grown_by):
+    while wal_size(db_path) <= grown_by:
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "the import never started writing"
         time.sleep(0.01)
@@ -48,7 +49,7 @@ def test_sigkill_mid_source_rolls_it_back_and_the_next_sync_completes_it(tmp_pat
 
     proc = subprocess.Popen(cli_command("sync", db_path, "--sources", sources), env=cli_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _wait_until_writing(proc, Path(f"{db_path}-wal"), grown_by=2 * 1024 * 1024)
+    _wait_until_writing(proc, db_path, grown_by=2 * 1024 * 1024)
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=60)  # reaped: its pid is gone, as after any crash
     assert proc.returncode == -signal.SIGKILL
