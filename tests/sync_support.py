@@ -79,6 +79,14 @@ def count(db_path: Path, sql: str, params: Sequence[Any] = ()) -> Any:
         conn.close()
 
 
+def fetch_all(db_path: Path, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
 def table_counts(db_path: Path) -> dict[str, int]:
     tables = ["papers", "sources", "paper_sources", "tags", "paper_tags", "repos", "paper_repos", "authors"]
     return {t: count(db_path, f"SELECT COUNT(*) FROM {t}") for t in tables}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from corpus_db.ingest import worker_process
 from corpus_db.ingest.run import SourceTask, run_import
 from corpus_db.ingest.worker import WORKER_MIN_BYTES_ENV
 from tests.ingest.test_file_identity import write_dump
+from tests.sync_support import fetch_all
 
 
 @pytest.fixture
@@ -40,11 +40,7 @@ def _gone(pid: int, within: float) -> bool:
 
 
 def _table(db: Path) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute("SELECT record_key, position, record_hash, listed FROM paper_sources ORDER BY 1").fetchall()
-    finally:
-        conn.close()
+    return fetch_all(db, "SELECT record_key, position, record_hash, listed FROM paper_sources ORDER BY 1")
 
 
 def test_a_large_dump_is_prepared_in_the_early_worker_as_in_its_own(
