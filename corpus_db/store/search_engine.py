@@ -28,12 +28,14 @@ from corpus_db.store.search_index import (
     stem_analyzer,
 )
 from corpus_db.store.search_top import (
+    PAIR_KEY,
     PREFIX_LEN,
     TITLE_BOOST,
     TOP_K,
     WORD_KEY,
     load_top,
     one_of,
+    pair_clauses,
     prefix_query,
     term_query,
     top_hits,
@@ -190,17 +192,19 @@ def _clause_query(
                        (tantivy.Query.phrase_prefix_query(schema, "abstract", phrase), 1.0)])
     if len(stems) == 1:
         return one_of(_word_terms(schema, stems[0], names))
-    if len(stems) == 2 and stems[0] in common and stems[1] in common:  # one term of the pair fields (stems)
-        pair = "_".join(stems)
-        queries = [(term_query(schema, "title_pairs", pair), TITLE_BOOST),
-                   (term_query(schema, "abstract_pairs", pair), 1.0),
-                   (tantivy.Query.phrase_query(schema, "authors", names), AUTHOR_BOOST)]
-        return one_of(queries)
+    if _is_pair(stems, common):  # one term of the pair fields (stems)
+        return one_of([*pair_clauses(schema, "_".join(stems)),
+                       (tantivy.Query.phrase_query(schema, "authors", names), AUTHOR_BOOST)])
     queries = [(_phrase(schema, field, stems, common), boost)
                for field, boost in (("title", TITLE_BOOST), ("abstract", 1.0))]
     if len(names) > 1:
         queries.append((tantivy.Query.phrase_query(schema, "authors", names), AUTHOR_BOOST))
     return one_of(queries)
+
+
+def _is_pair(stems: list[str], common: frozenset[str]) -> bool:
+    """A phrase of two common words: the pair fields hold it as one term."""
+    return len(stems) == 2 and stems[0] in common and stems[1] in common
 
 
 def _word_terms(schema: tantivy.Schema, stem: str, names: list[str]) -> list[tuple[tantivy.Query, float]]:
@@ -244,6 +248,15 @@ def _phrase(schema: tantivy.Schema, field: str, stems: list[str], common: frozen
     return tantivy.Query.boolean_query([(tantivy.Occur.Must, phrase), *filters])
 
 
+def _in_author_names(searcher: tantivy.Searcher, schema: tantivy.Schema, names: list[str]) -> bool:
+    """Does some paper's author name hold these name words in this order (the live phrase's authors clause)?"""
+    if len(names) < 2:
+        return bool(names) and searcher.doc_freq("authors", names[0]) > 0
+    if not all(searcher.doc_freq("authors", name) for name in names):
+        return False
+    return bool(searcher.search(tantivy.Query.phrase_query(schema, "authors", names), 1, count=False).hits)
+
+
 def _author_filter(schema: tantivy.Schema, author: str) -> tantivy.Query | None:
     """Every word of the name among the paper's author names (in any order: "Wang Wei" or "Wei Wang")."""
     names = _NAME.analyze(author)
@@ -283,12 +296,16 @@ def ranked_ids(
 
 
 def _kept(opened: OpenIndex, searcher: tantivy.Searcher, clause: Clause) -> Sequence[tuple[int, float]] | None:
-    """The kept ranking that answers this clause exactly, if any: a common prefix's, or a common word's
-    when no author name is that word (the live query also scores the word among author names)."""
+    """The kept ranking that answers this clause exactly, if any: a common prefix's, a common word's when no
+    author name is that word, or a phrase of two common words' when no author's name holds that phrase (the
+    live query also scores the word or the phrase among author names)."""
     if not opened.top:
         return None
     stems = [s for w in clause.words for s in _STEM.analyze(w)]
     names = [s for w in clause.words for s in _NAME.analyze(w)]
+    if not clause.prefix and _is_pair(stems, opened.common):
+        kept = opened.top.get(PAIR_KEY + "_".join(stems))
+        return kept if kept is not None and not _in_author_names(searcher, opened.index.schema, names) else None
     if len(stems) != 1 or not names:
         return None
     if clause.prefix:

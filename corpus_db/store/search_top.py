@@ -56,6 +56,8 @@ TOP_FILE = "common-prefixes.json"
 # 8: the served pairs in binary after it
 FORMAT = 8
 WORD_KEY = "="  # a kept word's key is this and its stem: no prefix holds it
+PAIR_KEY = '"'  # a kept phrase of two common words: this and its pair term ("of_the"), as the pair fields hold it
+PAIR_FIELDS = (("title_pairs", TITLE_BOOST), ("abstract_pairs", 1.0))
 COMMON_WORDS_LOOKED_AT = 2_000  # the most widespread terms of each field, of which those over TOP_SHARE are kept
 PREFIX_FIELDS = (("title_prefix", TITLE_BOOST), ("abstract_prefix", 1.0))
 PREFIX_LEN = 4  # the prefix fields hold each word's first 4 letters (see search_index.prefixes)
@@ -92,6 +94,12 @@ def word_clauses(schema: tantivy.Schema, stem: str) -> list[tuple[tantivy.Query,
     return [(term_query(schema, "title", stem), TITLE_BOOST), (term_query(schema, "abstract", stem), 1.0)]
 
 
+def pair_clauses(schema: tantivy.Schema, pair: str) -> list[tuple[tantivy.Query, float]]:
+    """A phrase of two common words, one term of the pair fields ("of_the"), as search_engine asks for it
+    beside author names."""
+    return [(term_query(schema, field, pair), boost) for field, boost in PAIR_FIELDS]
+
+
 def one_of(clauses: list[tuple[tantivy.Query, float]]) -> tantivy.Query:
     """Any of the clauses, each score multiplied by its boost."""
     boosted = [q if boost == 1.0 else tantivy.Query.boost_query(q, boost) for q, boost in clauses]
@@ -104,6 +112,8 @@ def kept_query(searcher: tantivy.Searcher, schema: tantivy.Schema, key: str) -> 
     """The query a kept key ranks: a common word's, or a prefix's."""
     if key.startswith(WORD_KEY):
         return one_of(word_clauses(schema, key[len(WORD_KEY):]))
+    if key.startswith(PAIR_KEY):
+        return one_of(pair_clauses(schema, key[len(PAIR_KEY):]))
     return prefix_query(searcher, schema, key)
 
 
@@ -119,9 +129,12 @@ def top_hits(searcher: tantivy.Searcher, query: tantivy.Query, limit: int, offse
 def _common_keys(searcher: tantivy.Searcher) -> list[str]:
     """The keys to keep: 4-letter grams in TOP_SHARE of the papers or more, 3-letter ones whose terms'
     counts add up to that (a sum over-counts papers with two of them: at worst a prefix is kept that need
-    not be), and the stems of titles or abstracts in TOP_SHARE of the papers."""
+    not be), the stems of titles or abstracts in TOP_SHARE of the papers, and so the pair terms of two common
+    words ("of_the": a phrase of them is one term, and as slow as a common word)."""
     floor = TOP_SHARE * searcher.num_docs
-    common: set[str] = {WORD_KEY + term for field in ("title", "abstract")
+    common: set[str] = {marker + term for marker, fields in ((WORD_KEY, ("title", "abstract")),
+                                                             (PAIR_KEY, ("title_pairs", "abstract_pairs")))
+                        for field in fields
                         for term, count in searcher.terms_with_prefix(field, "", limit=COMMON_WORDS_LOOKED_AT)
                         if count >= floor}
     for field, _ in PREFIX_FIELDS:
