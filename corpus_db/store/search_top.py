@@ -3,8 +3,10 @@ or more has an IDF near zero, so WAND prunes almost nothing and the query costs 
 one in 5-20% of them still costs ~0.8 ms (block maxima of so many papers are near the top score), which
 was most of what the mix's one-term and prefix queries cost at 1M. Their best KEEP are ranked after each
 commit of the index, before the new version is named, and kept in the generation folder; search_engine
-answers the first TOP_K of such a prefix or word from there. A key is the prefix ("lear") or "=" and the
-word's stem ("=learn").
+answers the first TOP_K of such a prefix or word from there. A key is the prefix ("lear"), "=" and the
+word's stem ("=learn"), or '"' and the pair term of a phrase of two common words ('"languag_model': the
+pair fields hold such a phrase as one term, as slow as a common word when it is in many papers; at 1M,
+114 of them are in 5% of the papers or more, and ranking them adds ~0.65 s to the 2.4 s of the others).
 
 A full ranking (every common prefix over every paper) runs after a build, when the papers changed
 since the last one exceed FULL_SHARE of the corpus, or when re-scoring this update's candidates would
