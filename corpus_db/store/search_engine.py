@@ -17,7 +17,7 @@ from pathlib import Path
 
 import tantivy
 
-from corpus_db.store import search_all_words
+from corpus_db.store import search_all_words, search_word_cases
 from corpus_db.store import search_outbox as outbox
 from corpus_db.store.search_index import (
     LAYOUT,
@@ -28,6 +28,7 @@ from corpus_db.store.search_index import (
     stem_analyzer,
 )
 from corpus_db.store.search_top import (
+    AUTHOR_BOOST,
     PAIR_KEY,
     PREFIX_LEN,
     TITLE_BOOST,
@@ -43,7 +44,6 @@ from corpus_db.store.search_top import (
 )
 from corpus_db.store.typed_query import Clause
 
-AUTHOR_BOOST = 10.0
 MAX_EXPANSIONS = 64  # words a prefix stands for, the most frequent first (FTS5 takes all: 3 s at 1M)
 
 _STEM = stem_analyzer()
@@ -215,21 +215,31 @@ def _word_terms(schema: tantivy.Schema, stem: str, names: list[str]) -> list[tup
     return queries
 
 
-def _common_words(searcher: tantivy.Searcher, schema: tantivy.Schema,
-                  clauses: list[Clause]) -> list[search_all_words.Word] | None:
-    """The words when every clause is one plain word found in MIN_SHARE of the papers or more (such an
-    AND is ranked through bounded steps: search_all_words); else None."""
-    floor = search_all_words.MIN_SHARE * searcher.num_docs
+def _plain_words(clauses: list[Clause]) -> list[search_word_cases.PlainWord] | None:
+    """The words when every clause is one plain word (no prefix, no phrase); else None."""
     words = []
     for clause in clauses:
         stems = [s for w in clause.words for s in _STEM.analyze(w)]
         names = [s for w in clause.words for s in _NAME.analyze(w)]
-        if clause.prefix or len(stems) != 1 or len(names) != 1:
+        if clause.prefix or len(stems) != 1 or len(names) > 1:
             return None
-        if max(searcher.doc_freq("title", stems[0]), searcher.doc_freq("abstract", stems[0])) < floor:
+        words.append(search_word_cases.PlainWord(stems[0], names[0] if names else None))
+    return words
+
+
+def _common_words(searcher: tantivy.Searcher, schema: tantivy.Schema,
+                  plain: list[search_word_cases.PlainWord]) -> list[search_all_words.Word] | None:
+    """The words when every one has an author-name form and is found in MIN_SHARE of the papers or more
+    (such an AND is ranked through bounded steps: search_all_words); else None."""
+    floor = search_all_words.MIN_SHARE * searcher.num_docs
+    words = []
+    for word in plain:
+        if word.name is None:
             return None
-        terms = _word_terms(schema, stems[0], names)
-        words.append(search_all_words.Word(stems[0], terms, [terms[0], *terms[2:]]))  # all but the abstract's
+        if max(searcher.doc_freq("title", word.stem), searcher.doc_freq("abstract", word.stem)) < floor:
+            return None
+        terms = _word_terms(schema, word.stem, [word.name])
+        words.append(search_all_words.Word(word.stem, terms, [terms[0], *terms[2:]]))  # all but the abstract's
     return words
 
 
@@ -278,12 +288,15 @@ def ranked_ids(
         kept = _kept(opened, searcher, clauses[0])
         if kept is not None:
             return list(kept[offset:offset + limit])
-    if len(clauses) > 1 and not (author and author.strip()):
-        words = _common_words(searcher, schema, clauses)
+    plain = _plain_words(clauses) if len(clauses) > 1 and not (author and author.strip()) else None
+    if plain is not None:
+        words = _common_words(searcher, schema, plain)
         if words is not None:
             ranked = search_all_words.ranked_all(searcher, schema, words, limit=limit, offset=offset)
             if ranked is not None:
                 return ranked
+        if len(plain) <= search_word_cases.MAX_WORDS:
+            return search_word_cases.ranked_by_cases(searcher, schema, plain, limit=limit, offset=offset)
     parts = [q for q in (_clause_query(searcher, schema, c, opened.common) for c in clauses) if q is not None]
     if author:
         name_filter = _author_filter(schema, author)

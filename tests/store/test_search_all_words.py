@@ -1,6 +1,7 @@
 """Common words ANDed are ranked through bounded steps (search_all_words): the same papers, scores and
 order as the AND itself, page after page, after edits (deleted documents still count in tantivy's
-idf), with a word among author names, and when no step can prove its answer."""
+idf), with a word among author names, and when no step can prove its answer (the cases then rank it:
+search_word_cases)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from corpus_db.ingest.run import SourceTask, run_import
 from corpus_db.store import search_all_words, search_engine
 from corpus_db.store.lock import writer_lock
 from corpus_db.store.search_index import update
+from corpus_db.store.search_top import top_hits
 from corpus_db.store.typed_query import parse
 
 FILLER = ["data", "graph", "noise", "signal", "theory", "system", "sample", "energy", "field", "layer"]
@@ -50,19 +52,23 @@ def _opened(db_path: Path) -> search_engine.OpenIndex:
     return opened
 
 
-def _stepped_and_live(db_path: Path, typed: str, offset: int,
-                      monkeypatch: pytest.MonkeyPatch) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+def _stepped_and_live(db_path: Path, typed: str,
+                      offset: int) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
     opened = _opened(db_path)
     clauses = parse(typed)
     searcher = opened.index.searcher()
-    words = search_engine._common_words(searcher, opened.index.schema, clauses)
+    words = _words(opened, clauses)
     assert words is not None  # both words are common here: the steps must be what answers
     stepped = search_all_words.ranked_all(searcher, opened.index.schema, words, limit=20, offset=offset)
-    with monkeypatch.context() as patched:
-        patched.setattr(search_all_words, "MIN_SHARE", 2.0)  # no word is that common: the live AND
-        live = search_engine.ranked_ids(opened, clauses, limit=20, offset=offset, author=None)
+    live = top_hits(searcher, search_all_words._all_of(words), 20, offset)  # the AND itself
     assert stepped is not None, "no step proved its answer"
     return stepped, live
+
+
+def _words(opened: search_engine.OpenIndex, clauses: list) -> list[search_all_words.Word] | None:
+    plain = search_engine._plain_words(clauses)
+    assert plain is not None
+    return search_engine._common_words(opened.index.searcher(), opened.index.schema, plain)
 
 
 def _assert_same(stepped: list[tuple[int, float]], live: list[tuple[int, float]]) -> None:
@@ -72,15 +78,13 @@ def _assert_same(stepped: list[tuple[int, float]], live: list[tuple[int, float]]
 
 
 @pytest.mark.parametrize("typed", ["model learning", "learning models", "model model", "model learning data"])
-def test_common_words_anded_rank_as_the_and_does(db_path: Path, tmp_path: Path, typed: str,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_common_words_anded_rank_as_the_and_does(db_path: Path, tmp_path: Path, typed: str) -> None:
     _import(db_path, tmp_path / "dump.txt", _records(1))
     for offset in (0, 20, 60):
-        _assert_same(*_stepped_and_live(db_path, typed, offset, monkeypatch))
+        _assert_same(*_stepped_and_live(db_path, typed, offset))
 
 
-def test_after_edits_and_deletes_the_bound_still_holds(db_path: Path, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_after_edits_and_deletes_the_bound_still_holds(db_path: Path, tmp_path: Path) -> None:
     records = _records(2)
     dump = tmp_path / "dump.txt"
     _import(db_path, dump, records)
@@ -92,11 +96,10 @@ def test_after_edits_and_deletes_the_bound_still_holds(db_path: Path, tmp_path: 
     with writer_lock(db_path):
         assert update(db_path).action == "applied"
     for offset in (0, 20):
-        _assert_same(*_stepped_and_live(db_path, "model learning", offset, monkeypatch))
+        _assert_same(*_stepped_and_live(db_path, "model learning", offset))
 
 
-def test_a_word_among_author_names_is_scored_there_too(db_path: Path, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_word_among_author_names_is_scored_there_too(db_path: Path, tmp_path: Path) -> None:
     _import(db_path, tmp_path / "dump.txt", _records(3))
     with sqlite3.connect(db_path) as conn:  # an author named Model Learning, on a paper with neither word in its title
         pid = conn.execute("SELECT id FROM papers WHERE title NOT LIKE '%model%' AND title NOT LIKE '%learning%' "
@@ -106,10 +109,10 @@ def test_a_word_among_author_names_is_scored_there_too(db_path: Path, tmp_path: 
                      "VALUES (?, 9, 9999, 'Model Learning')", (pid,))
     with writer_lock(db_path):
         update(db_path)
-    _assert_same(*_stepped_and_live(db_path, "model learning", 0, monkeypatch))
+    _assert_same(*_stepped_and_live(db_path, "model learning", 0))
     opened = _opened(db_path)
     searcher = opened.index.searcher()
-    words = search_engine._common_words(searcher, opened.index.schema, parse("model learning"))
+    words = _words(opened, parse("model learning"))
     every = search_all_words.ranked_all(searcher, opened.index.schema, words, limit=1000, offset=0)
     assert every is not None and pid in [found for found, _ in every]  # it holds both words, by its author
 
@@ -119,17 +122,16 @@ def test_when_no_step_proves_its_answer_the_and_runs(db_path: Path, tmp_path: Pa
     _import(db_path, tmp_path / "dump.txt", _records(4))
     opened = _opened(db_path)
     clauses = parse("model learning")
-    live = search_engine.ranked_ids(opened, clauses, limit=20, offset=0, author=None)
-    monkeypatch.setattr(search_all_words, "ROUNDING", 1e9)  # no bound can be cleared
     searcher = opened.index.searcher()
-    words = search_engine._common_words(searcher, opened.index.schema, clauses)
+    words = _words(opened, clauses)
     assert words is not None
+    live = top_hits(searcher, search_all_words._all_of(words), 20, 0)
+    monkeypatch.setattr(search_all_words, "ROUNDING", 1e9)  # no bound can be cleared
     assert search_all_words.ranked_all(searcher, opened.index.schema, words, limit=20, offset=0) is None
-    assert search_engine.ranked_ids(opened, clauses, limit=20, offset=0, author=None) == live
+    _assert_same(search_engine.ranked_ids(opened, clauses, limit=20, offset=0, author=None), live)  # by cases
 
 
-def test_a_paper_past_the_title_shortlist_that_its_abstract_lifts_is_found(
-        db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_paper_past_the_title_shortlist_that_its_abstract_lifts_is_found(db_path: Path, tmp_path: Path) -> None:
     # 100 titles score the same; the title step's shortlist holds the first 60, and the 40 after them
     # say both words most in their abstracts, so they lead: only the abstracts' bound shows the
     # shortlist cannot prove its page.
@@ -137,7 +139,7 @@ def test_a_paper_past_the_title_shortlist_that_its_abstract_lifts_is_found(
                for i in range(100)]
     records += [(f"Noise {i}", "Signal models learning.") for i in range(20)]
     _import(db_path, tmp_path / "dump.txt", records)
-    stepped, live = _stepped_and_live(db_path, "model learning", 0, monkeypatch)
+    stepped, live = _stepped_and_live(db_path, "model learning", 0)
     _assert_same(stepped, live)
     titles = dict(sqlite3.connect(db_path).execute("SELECT id, title FROM papers").fetchall())
     assert all(int(titles[pid].split()[-1]) >= 60 for pid, _ in stepped)
