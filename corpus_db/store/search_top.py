@@ -6,7 +6,7 @@ commit of the index, before the new version is named, and kept in the generation
 answers the first TOP_K of such a prefix or word from there. A key is the prefix ("lear"), "=" and the
 word's stem ("=learn"), or '"' and the pair term of a phrase of two common words ('"languag_model': the
 pair fields hold such a phrase as one term, as slow as a common word when it is in many papers; at 1M,
-114 of them are in 5% of the papers or more, and ranking them adds ~0.65 s to the 2.4 s of the others).
+114 of them are in 5% of the papers or more, and finding and ranking them adds ~0.45 s to the 2.4 s of the others).
 
 A full ranking (every common prefix over every paper) runs after a build, when the papers changed
 since the last one exceed FULL_SHARE of the corpus, or when re-scoring this update's candidates would
@@ -25,7 +25,7 @@ since is searched live until then, and one that stopped being common is still ra
 The file names the index version (search_index's state row) it was ranked for, and readers use it only at
 that version: a version whose ranking is not written yet is searched live, with the same answers. That
 lets a write command of a large corpus leave a full ranking to a background process (search_index.refresh)
-instead of waiting for it: ~0.6 s of a 1%-edited re-import at 100k papers, 2.1-2.5 s at 1M (1,961 keys)."""
+instead of waiting for it: ~1 s of a 1%-edited re-import at 100k papers, ~2.9 s at 1M (2,075 keys)."""
 
 from __future__ import annotations
 
