@@ -295,7 +295,7 @@ def ranked_ids(
             ranked = search_all_words.ranked_all(searcher, schema, words, limit=limit, offset=offset)
             if ranked is not None:
                 return ranked
-        if len(plain) <= search_word_cases.MAX_WORDS:
+        if len(plain) <= search_word_cases.MAX_WORDS and offset + limit <= search_word_cases.MAX_WANTED:
             return search_word_cases.ranked_by_cases(searcher, schema, plain, limit=limit, offset=offset)
     parts = [q for q in (_clause_query(searcher, schema, c, opened.common) for c in clauses) if q is not None]
     if author:

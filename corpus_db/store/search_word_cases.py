@@ -20,6 +20,9 @@ import tantivy
 from corpus_db.store.search_top import AUTHOR_BOOST, TITLE_BOOST, term_query
 
 MAX_WORDS = 3  # 2^n searches: past this, the AND as it is
+# Papers asked for, the offset included: each case hands its best that many to Python to be merged, where
+# the AND skips an offset inside tantivy (a page deep in the results, an export of 10,000): the AND then.
+MAX_WANTED = 1_000
 
 
 @dataclass(frozen=True)

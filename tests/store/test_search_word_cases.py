@@ -124,10 +124,11 @@ def test_search_ranks_rarer_words_by_cases(corpus: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(search_word_cases, "ranked_by_cases", lambda *a, **k: asked.append(a[2]) or real(*a, **k))
     found = search_engine.ranked_ids(opened, parse("alpha beta"), limit=20, offset=0, author=None)
     assert [pid for pid, _ in found] == [pid for pid, _ in _the_and(opened, "alpha beta", 20, 0)] and asked
-    asked.clear()  # a phrase, a prefix, too many words or an author filter: the AND as it is
-    for typed, author in (('alpha "beta gamma"', None), ("alpha bet*", None), ("alpha beta gamma data", None),
-                          ("alpha beta", "stone")):
-        search_engine.ranked_ids(opened, parse(typed), limit=20, offset=0, author=author)
+    asked.clear()  # a phrase, a prefix, too many words, an author filter or a deep page: the AND as it is
+    for typed, author, offset in (('alpha "beta gamma"', None, 0), ("alpha bet*", None, 0),
+                                  ("alpha beta gamma data", None, 0), ("alpha beta", "stone", 0),
+                                  ("alpha beta", None, search_word_cases.MAX_WANTED)):
+        search_engine.ranked_ids(opened, parse(typed), limit=20, offset=offset, author=author)
     assert not asked
 
 
