@@ -112,7 +112,7 @@ def one_of(clauses: list[tuple[tantivy.Query, float]]) -> tantivy.Query:
 
 
 def kept_query(searcher: tantivy.Searcher, schema: tantivy.Schema, key: str) -> tantivy.Query:
-    """The query a kept key ranks: a common word's, or a prefix's."""
+    """The query a kept key ranks: a common word's, a phrase of two common words', or a prefix's."""
     if key.startswith(WORD_KEY):
         return one_of(word_clauses(schema, key[len(WORD_KEY):]))
     if key.startswith(PAIR_KEY):
@@ -132,8 +132,8 @@ def top_hits(searcher: tantivy.Searcher, query: tantivy.Query, limit: int, offse
 def _common_keys(searcher: tantivy.Searcher) -> list[str]:
     """The keys to keep: 4-letter grams in TOP_SHARE of the papers or more, 3-letter ones whose terms'
     counts add up to that (a sum over-counts papers with two of them: at worst a prefix is kept that need
-    not be), the stems of titles or abstracts in TOP_SHARE of the papers, and so the pair terms of two common
-    words ("of_the": a phrase of them is one term, and as slow as a common word)."""
+    not be), the stems of titles or abstracts in TOP_SHARE of the papers, and the pair terms ("of_the": a
+    phrase of two common words, one term) of abstracts in TOP_SHARE of the papers."""
     floor = TOP_SHARE * searcher.num_docs
     # Pairs by their abstracts' count only: walking a pair field's dictionary costs ~2 us a term (0.47 s for
     # the abstracts' 233k at 1M), and no title pair reached 5% there (the most common: 1.2%). A pair common
