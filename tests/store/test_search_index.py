@@ -538,6 +538,12 @@ def test_a_phrase_of_two_common_words_is_answered_from_its_kept_ranking(imported
         assert search_engine.ranked_ids(opened, parse('"at length"'), limit=5, offset=0, author=None) == [(-1, 1.0)]
     finally:
         opened.top['"at_length'] = served
+    # An edit reaches the kept ranking: the paper that says it most now comes first.
+    edited = list(RECORDS)
+    edited[41] = (RECORDS[41][0], "At length, at length, and at length.")
+    run_import(imported, [SourceTask.for_path(listing(tmp_path / "dump.txt", edited), format="listing")])
+    live, answered = _live_and_kept(imported, '"at length"')
+    assert answered == live and search(imported, '"at length"')[0].title == RECORDS[41][0]
     # An author named "At Length": the live phrase scores author names too, so it answers, not the kept list.
     with conn:
         conn.execute("INSERT INTO authors (id, name, name_key) VALUES (900, 'At Length', 'at length')")
