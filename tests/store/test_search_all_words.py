@@ -17,6 +17,7 @@ from corpus_db.store.lock import writer_lock
 from corpus_db.store.search_index import update
 from corpus_db.store.search_top import top_hits
 from corpus_db.store.typed_query import parse
+from tests.search_support import opened_index
 
 FILLER = ["data", "graph", "noise", "signal", "theory", "system", "sample", "energy", "field", "layer"]
 
@@ -44,17 +45,9 @@ def _import(db_path: Path, dump: Path, records: list[tuple[str, str]]) -> None:
     run_import(db_path, [SourceTask.for_path(dump, format="listing")])
 
 
-def _opened(db_path: Path) -> search_engine.OpenIndex:
-    conn = sqlite3.connect(db_path)
-    opened, reason = search_engine.current_index(conn, db_path)
-    conn.close()
-    assert opened is not None, reason
-    return opened
-
-
 def _stepped_and_live(db_path: Path, typed: str,
                       offset: int) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
-    opened = _opened(db_path)
+    opened = opened_index(db_path)
     clauses = parse(typed)
     searcher = opened.index.searcher()
     words = _words(opened, clauses)
@@ -110,7 +103,7 @@ def test_a_word_among_author_names_is_scored_there_too(db_path: Path, tmp_path: 
     with writer_lock(db_path):
         update(db_path)
     _assert_same(*_stepped_and_live(db_path, "model learning", 0))
-    opened = _opened(db_path)
+    opened = opened_index(db_path)
     searcher = opened.index.searcher()
     words = _words(opened, parse("model learning"))
     every = search_all_words.ranked_all(searcher, opened.index.schema, words, limit=1000, offset=0)
@@ -120,7 +113,7 @@ def test_a_word_among_author_names_is_scored_there_too(db_path: Path, tmp_path: 
 def test_when_no_step_proves_its_answer_the_and_runs(db_path: Path, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     _import(db_path, tmp_path / "dump.txt", _records(4))
-    opened = _opened(db_path)
+    opened = opened_index(db_path)
     clauses = parse("model learning")
     searcher = opened.index.searcher()
     words = _words(opened, clauses)

@@ -18,6 +18,7 @@ from corpus_db.store.lock import writer_lock
 from corpus_db.store.search import search
 from corpus_db.store.search_index import index_root, load_common, read_state, update
 from tests.paths import ROOT
+from tests.search_support import opened_index
 
 RECORDS = [(f"Paper number {i} about topic{i}", f"Abstract {i} discusses topic{i} at length.") for i in range(1, 101)]
 
@@ -282,10 +283,7 @@ def _live_and_kept(db_path: Path, query: str) -> tuple[list[tuple[int, float]], 
     from corpus_db.store import search_engine
     from corpus_db.store.typed_query import parse
 
-    conn = sqlite3.connect(db_path)
-    opened, reason = search_engine.current_index(conn, db_path)
-    conn.close()
-    assert opened is not None, reason
+    opened = opened_index(db_path)
     kept = search_engine.ranked_ids(opened, parse(query), limit=20, offset=0, author=None)
     top, opened.top = opened.top, {}
     try:
@@ -505,10 +503,7 @@ def test_a_common_word_is_answered_from_its_kept_ranking(imported: Path) -> None
     from corpus_db.store import search_engine
     from corpus_db.store.typed_query import parse
 
-    conn = sqlite3.connect(imported)
-    opened, reason = search_engine.current_index(conn, imported)
-    conn.close()
-    assert opened is not None, reason
+    opened = opened_index(imported)
     kept = opened.top["=paper"]
     opened.top["=paper"] = [(-1, 1.0)]  # a marker no live query returns
     try:

@@ -16,6 +16,7 @@ from corpus_db.store.lock import writer_lock
 from corpus_db.store.search_index import update
 from corpus_db.store.search_top import top_hits
 from corpus_db.store.typed_query import parse
+from tests.search_support import opened_index
 
 FILLER = ["data", "noise", "signal", "theory", "system", "sample", "energy", "field", "layer", "graph"]
 RARE = ["alpha", "beta", "gamma"]
@@ -56,14 +57,6 @@ def corpus(db_path: Path, tmp_path: Path) -> Path:
     return db_path
 
 
-def _opened(db_path: Path) -> search_engine.OpenIndex:
-    conn = sqlite3.connect(db_path)
-    opened, reason = search_engine.current_index(conn, db_path)
-    conn.close()
-    assert opened is not None, reason
-    return opened
-
-
 def _the_and(opened: search_engine.OpenIndex, typed: str, limit: int, offset: int) -> list[tuple[int, float]]:
     """The AND itself: each word the union of its terms, as search_engine asks for one word."""
     schema = opened.index.schema
@@ -85,7 +78,7 @@ def _by_cases(opened: search_engine.OpenIndex, typed: str, limit: int, offset: i
 @pytest.mark.parametrize("typed", ["alpha beta", "beta gamma", "gamma alpha beta", "alpha data", "beta beta",
                                    "alpha nowhere", "alpha stone"])
 def test_the_cases_rank_as_the_and_does(corpus: Path, typed: str) -> None:
-    opened = _opened(corpus)
+    opened = opened_index(corpus)
     for limit, offset in ((20, 0), (20, 20), (15, 5), (200, 0)):
         expected, found = _the_and(opened, typed, limit, offset), _by_cases(opened, typed, limit, offset)
         assert [pid for pid, _ in found] == [pid for pid, _ in expected]
@@ -99,7 +92,7 @@ def test_the_cases_rank_as_the_and_does(corpus: Path, typed: str) -> None:
 
 def test_every_case_is_reached(corpus: Path) -> None:
     """Papers with a word only in the title, only among author names, only in the abstract: all ranked."""
-    opened = _opened(corpus)
+    opened = opened_index(corpus)
     found = {pid for pid, _ in _by_cases(opened, "alpha beta", 1000, 0)}
     with sqlite3.connect(corpus) as conn:
         rows = conn.execute("SELECT p.id, lower(p.title), lower(p.abstract), lower(coalesce(group_concat(a.name), '')) "
@@ -117,7 +110,7 @@ def test_every_case_is_reached(corpus: Path) -> None:
 def test_search_ranks_rarer_words_by_cases(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from corpus_db.store import search_all_words
 
-    opened = _opened(corpus)
+    opened = opened_index(corpus)
     monkeypatch.setattr(search_all_words, "MIN_SHARE", 2.0)  # no word that common: none goes the bounded way
     asked = []
     real = search_word_cases.ranked_by_cases
@@ -133,7 +126,7 @@ def test_search_ranks_rarer_words_by_cases(corpus: Path, monkeypatch: pytest.Mon
 
 
 def test_more_words_than_the_cases_allow_is_refused(corpus: Path) -> None:
-    opened = _opened(corpus)
+    opened = opened_index(corpus)
     words = [search_word_cases.PlainWord("alpha", "alpha")] * (search_word_cases.MAX_WORDS + 1)
     with pytest.raises(ValueError, match="words"):
         search_word_cases.ranked_by_cases(opened.index.searcher(), opened.index.schema, words, limit=5, offset=0)
