@@ -44,8 +44,9 @@ import tantivy
 TITLE_BOOST = 10.0  # a title match weighs ten times an abstract match, as in FTS5's bm25(10.0, 1.0)
 AUTHOR_BOOST = 10.0  # author names count like titles
 # Keys in this share of the papers or more are kept. At 1M: 0.2 kept 451 keys (ranked in 0.95 s); 0.05 keeps
-# 1,961 (2.1 s, in the background after a large import), which took 34 of the mix's 100 one-term and prefix
-# queries from ~0.82 ms of ranking to a look-up (/work/team/r18/shares.py).
+# 1,961 words and prefixes (2.1-2.4 s, in the background after a large import; 2,075 keys and 2.9 s with the
+# phrase pairs), which took 34 of the mix's 100 one-term and prefix queries from ~0.82 ms of ranking to a
+# look-up (/work/team/r18/shares.py).
 TOP_SHARE = 0.05
 TOP_K = 100  # served: five pages of 20
 KEEP = 200  # kept: the margin a small update re-scores within
@@ -103,12 +104,17 @@ def pair_clauses(schema: tantivy.Schema, pair: str) -> list[tuple[tantivy.Query,
     return [(term_query(schema, field, pair), boost) for field, boost in PAIR_FIELDS]
 
 
+def boosted(query: tantivy.Query, boost: float) -> tantivy.Query:
+    """The query, its score multiplied by `boost` (as is for 1)."""
+    return query if boost == 1.0 else tantivy.Query.boost_query(query, boost)
+
+
 def one_of(clauses: list[tuple[tantivy.Query, float]]) -> tantivy.Query:
     """Any of the clauses, each score multiplied by its boost."""
-    boosted = [q if boost == 1.0 else tantivy.Query.boost_query(q, boost) for q, boost in clauses]
-    if len(boosted) == 1:
-        return boosted[0]
-    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in boosted])
+    boosted_clauses = [boosted(q, boost) for q, boost in clauses]
+    if len(boosted_clauses) == 1:
+        return boosted_clauses[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in boosted_clauses])
 
 
 def kept_query(searcher: tantivy.Searcher, schema: tantivy.Schema, key: str) -> tantivy.Query:

@@ -17,7 +17,7 @@ from itertools import product
 
 import tantivy
 
-from corpus_db.store.search_top import AUTHOR_BOOST, TITLE_BOOST, term_query
+from corpus_db.store.search_top import AUTHOR_BOOST, boosted, one_of, term_query, word_clauses
 
 MAX_WORDS = 3  # 2^n searches: past this, the AND as it is
 # Papers asked for, the offset included: each case hands its best that many to Python to be merged, where
@@ -33,22 +33,16 @@ class PlainWord:
     name: str | None
 
 
-def _boosted(query: tantivy.Query, boost: float) -> tantivy.Query:
-    return tantivy.Query.boost_query(query, boost)
-
-
 def _clauses(schema: tantivy.Schema, word: PlainWord, in_abstract: bool) -> list[tuple[tantivy.Occur, tantivy.Query]]:
     """The word's part of one case: its abstract term required (with the title and name terms scored where
     they also match), or absent (with one of the others required)."""
-    others = [_boosted(term_query(schema, "title", word.stem), TITLE_BOOST)]
+    title, (abstract, _) = word_clauses(schema, word.stem)
+    others = [title]
     if word.name is not None:
-        others.append(_boosted(term_query(schema, "authors", word.name), AUTHOR_BOOST))
-    abstract = term_query(schema, "abstract", word.stem)
+        others.append((term_query(schema, "authors", word.name), AUTHOR_BOOST))
     if in_abstract:
-        return [(tantivy.Occur.Must, abstract), *((tantivy.Occur.Should, q) for q in others)]
-    either = others[0] if len(others) == 1 else tantivy.Query.boolean_query(
-        [(tantivy.Occur.Should, q) for q in others])
-    return [(tantivy.Occur.Must, either), (tantivy.Occur.MustNot, abstract)]
+        return [(tantivy.Occur.Must, abstract), *((tantivy.Occur.Should, boosted(*other)) for other in others)]
+    return [(tantivy.Occur.Must, one_of(others)), (tantivy.Occur.MustNot, abstract)]
 
 
 def ranked_by_cases(searcher: tantivy.Searcher, schema: tantivy.Schema, words: list[PlainWord], *, limit: int,
