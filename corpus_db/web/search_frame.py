@@ -14,6 +14,7 @@ from datasette.utils.asgi import Request
 from markupsafe import Markup, escape
 
 from corpus_db.web.empty_search import Channel, Scope
+from corpus_db.web.search_page_html import PageContent
 
 TEMPLATE = "corpus_search.html"
 # Private-use characters no title or content can put there: the frame is split where they land.
@@ -32,15 +33,17 @@ _frames: weakref.WeakKeyDictionary[Any, dict[tuple[str, tuple[str, ...]], PageFr
 
 @dataclass(frozen=True)
 class PageFrame:
-    """The page split around its title and its content."""
+    """The page split around its title and its content, in UTF-8."""
 
-    head: str
-    middle: str
-    tail: str
+    head: bytes
+    middle: bytes
+    tail: bytes
 
-    def page(self, title: str, content: Markup) -> bytes:
-        """The whole page: the title escaped as the template escapes it, the content as it is."""
-        return "".join((self.head, str(escape(title)), self.middle, content, self.tail)).encode("utf-8")
+    def page(self, title: str, content: PageContent) -> bytes:
+        """The whole page: the title escaped as the template escapes it, the content as it is. Joined as
+        bytes: the results, the bulk of it, arrive in UTF-8 and are not decoded and encoded again."""
+        before, hits, after = content.encoded()
+        return b"".join((self.head, str(escape(title)).encode("utf-8"), self.middle, before, hits, after, self.tail))
 
 
 async def render_page(datasette: Any, database: str, title: str, content: Markup, request: Any) -> str:
@@ -70,7 +73,9 @@ def split_page(html: str) -> PageFrame | None:
         return None
     head, _, rest = html.partition(title_mark)
     middle, found, tail = rest.partition(CONTENT_MARK)
-    return PageFrame(head, middle, tail) if found else None  # not found: the content came before the title
+    if not found:  # the content came before the title
+        return None
+    return PageFrame(head.encode("utf-8"), middle.encode("utf-8"), tail.encode("utf-8"))
 
 
 async def _framed(datasette: Any, database: str, scope: Scope, receive: Channel) -> PageFrame | None:

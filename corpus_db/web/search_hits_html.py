@@ -46,12 +46,17 @@ def _tag_link(tag_url: str, tag: str) -> str:
     return f'<a class="tag" href="{tag_url}{escaped_text(quote(tag))}">{escaped_text(tag)}</a> '
 
 
+def _escaped_year(year: object) -> str:
+    return str(year) if type(year) is int else escaped_text(year)  # an int holds nothing to escape
+
+
 def _hit(hit: SearchHit, papers_url: str, tag_url: str) -> str:
-    year = f' <span class="muted">{escaped_text(hit.year)}</span>' if hit.year else ""
+    year = f' <span class="muted">{_escaped_year(hit.year)}</span>' if hit.year else ""
     authors = ""
     if hit.authors:
         more = " et al." if len(hit.authors) > SHOWN_AUTHORS else ""
-        names = ", ".join(map(escaped_text, hit.authors[:SHOWN_AUTHORS]))
+        # Escaped once joined (", " holds nothing to escape): one call instead of one a name.
+        names = escaped_text(", ".join(hit.authors[:SHOWN_AUTHORS]))
         authors = f'<div class="result-authors muted">{names}{more}</div>'
     tags = "".join([_tag_link(tag_url, tag) for tag in hit.tags])
     arxiv_id, doi_name = escaped_text(hit.arxiv_id), escaped_text(hit.doi)
@@ -60,7 +65,7 @@ def _hit(hit: SearchHit, papers_url: str, tag_url: str) -> str:
     repos = ""
     if hit.repos:
         shown = hit.repos[:SHOWN_REPOS]
-        links = "".join(f'<a class="repo-link" href="{escaped_text(url)}">{escaped_text(url)}</a> ' for url in shown)
+        links = "".join(f'<a class="repo-link" href="{url}">{url}</a> ' for url in map(escaped_text, shown))
         repos = f'<div class="result-repos">{links}</div>'
     return (
         f'\n  <li class="search-result">\n'
@@ -87,13 +92,16 @@ def hits_html(hits: list[SearchHit], papers_url: str, tag_url: str) -> Markup:
 @dataclass(frozen=True)
 class RenderedPage:
     """What the search page's template needs of a search: the page without its hits (offset, more,
-    engine, fallback reason), how many there were, and their markup. What a worker sends back."""
+    engine, fallback reason), how many there were, and their markup in UTF-8. What a worker sends back:
+    as bytes it is pickled and sent as it is, and the server puts it into the page's bytes without
+    decoding and encoding ~20 KB again (a str crossed as UTF-8 all the same)."""
 
     page: SearchPage
     count: int
-    html: str
+    html: bytes
 
 
 def rendered_page(page: SearchPage, papers_url: str, tag_url: str) -> RenderedPage:
     """The page with its hits rendered (hits_html) in place of the hits themselves."""
-    return RenderedPage(replace(page, hits=[]), len(page.hits), str(hits_html(page.hits, papers_url, tag_url)))
+    html = str(hits_html(page.hits, papers_url, tag_url)).encode("utf-8")
+    return RenderedPage(replace(page, hits=[]), len(page.hits), html)

@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from datasette.utils.asgi import NotFound, Response
-from markupsafe import Markup
 
 from corpus_db.store.search import SearchPage, search_connection
 from corpus_db.web import search_workers
 from corpus_db.web.search_frame import render_page
 from corpus_db.web.search_hits_html import MATCH_CLOSE, MATCH_OPEN, RenderedPage, rendered_page
 from corpus_db.web.search_json import json_body
-from corpus_db.web.search_page_html import PageLinks, page_content, page_title
+from corpus_db.web.search_page_html import PageContent, PageLinks, page_content, page_title
 from corpus_db.web.search_worker import JSON
 
 ROUTE = r"^/(?P<database>[^/]+)/search(?P<format>\.json)?$"
@@ -117,7 +116,7 @@ async def json_answer(datasette: Any, database: str, args: Any) -> bytes:
     return found if isinstance(found, bytes) else json_body(found, papers_url, next_url, array=array)
 
 
-async def page_parts(datasette: Any, database: str, args: Any) -> tuple[str, Markup]:
+async def page_parts(datasette: Any, database: str, args: Any) -> tuple[str, PageContent]:
     """The search page's title and content for these query arguments (search_page_html): the route puts
     them into the page's template, the fast path into that template's frame."""
     db = await searchable_database(datasette, database)
@@ -148,4 +147,4 @@ async def search_view(datasette: Any, request: Any) -> Response:
     if request.url_vars.get("format"):
         return _json_response(await json_answer(datasette, database, args))
     title, content = await page_parts(datasette, database, args)
-    return Response.html(await render_page(datasette, database, title, content, request))
+    return Response.html(await render_page(datasette, database, title, content.markup(), request))

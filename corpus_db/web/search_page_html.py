@@ -48,27 +48,48 @@ def _form(database_url: str, q: str, author: str | None) -> str:
     )
 
 
-def _results(page: SearchPage, count: int, hits_html: str, links: PageLinks) -> str:
+def _results(page: SearchPage, count: int, links: PageLinks) -> tuple[str, str]:
+    """The results part, before and after the hits' <li> items."""
     more = " of more" if page.more else ""
     prev = f'<a rel="prev" href="{escaped_text(links.prev_url)}">← Previous</a>' if links.prev_url else ""
     next_ = f'<a rel="next" href="{escaped_text(links.next_url)}">Next page →</a>' if links.next_url else ""
-    return (
+    before = (
         f'<p class="result-count">Results {page.offset + 1}–{page.offset + count}{more}, best match first ·\n'
         f'  <a href="{escaped_text(links.json_url)}">JSON</a> · '
         f'<a href="{escaped_text(links.export_csv)}">Export CSV</a> · '
         f'<a href="{escaped_text(links.export_json)}">Export JSON</a></p>\n'
         f'<ol class="search-results" start="{page.offset + 1}">\n'
-        f"{hits_html}\n"
-        "</ol>\n"
+    )
+    after = (
+        "\n</ol>\n"
         f'<nav class="pagination">{prev}\n'
         f"  {next_}</nav>\n"
     )
+    return before, after
 
 
-def page_content(page: SearchPage, count: int, hits_html: str, *, q: str, author: str | None,
-                 links: PageLinks) -> Markup:
+@dataclass(frozen=True)
+class PageContent:
+    """The page's content block: its markup before the hits' <li> items, those items (UTF-8, as a search
+    worker made them), and its markup after them."""
+
+    before: str
+    hits: bytes
+    after: str
+
+    def markup(self) -> Markup:
+        """The block as one string, for the page's template."""
+        return Markup(self.before + self.hits.decode("utf-8") + self.after)
+
+    def encoded(self) -> tuple[bytes, bytes, bytes]:
+        """The block's three parts in UTF-8, for a page made of bytes."""
+        return self.before.encode("utf-8"), self.hits, self.after.encode("utf-8")
+
+
+def page_content(page: SearchPage, count: int, hits_html: bytes, *, q: str, author: str | None,
+                 links: PageLinks) -> PageContent:
     """The page's content block. page: the search without its hits; count: how many hits it had;
-    hits_html: their <li> items (search_hits_html), already markup."""
+    hits_html: their <li> items (search_hits_html), already markup, in UTF-8."""
     database_url = escaped_text(links.database_url)
     parts = [
         '\n<div class="corpus">\n'
@@ -88,8 +109,9 @@ def page_content(page: SearchPage, count: int, hits_html: str, *, q: str, author
         parts.append(f'<p class="muted search-engine">Answered by SQLite FTS5: {reason}.</p>')
     parts.append("\n")
     if count:
-        parts.append("\n" + _results(page, count, hits_html, links))
-    elif q or author:
+        before, after = _results(page, count, links)
+        return PageContent("".join(parts) + "\n" + before, hits_html, after + "\n</div>\n")
+    if q or author:
         none = "No more papers match" if page.offset else "No paper matches"
         parts.append(f'\n<p class="zero-results">{none} <strong>{escaped_text(q)}</strong>. Try fewer words, '
                      "or a prefix such as <code>quantiz*</code>.</p>\n")
@@ -98,4 +120,4 @@ def page_content(page: SearchPage, count: int, hits_html: str, *, q: str, author
                      f'<a href="{database_url}/-/papers">all papers by tag, year and code</a>, or '
                      f'<a href="{database_url}/-/charts">the charts</a>.</p>\n')
     parts.append("\n</div>\n")
-    return Markup("".join(parts))
+    return PageContent("".join(parts), b"", "")

@@ -12,6 +12,7 @@ from datasette.app import Datasette
 from datasette.plugins import pm
 
 from corpus_db.web import search_fast, search_frame
+from corpus_db.web.search_page_html import PageContent
 
 PATHS = [
     "/corpus/search.json?q=mixture+of+experts",
@@ -162,8 +163,9 @@ def test_a_page_is_split_only_where_each_mark_is_once() -> None:
     title = str(search_frame.escape(search_frame.TITLE_MARK))
     content = search_frame.CONTENT_MARK
     frame = search_frame.split_page(f"<t>{title}</t><b>{content}</b>")
-    assert frame == search_frame.PageFrame("<t>", "</t><b>", "</b>")
-    assert frame.page("a <b>", search_frame.Markup("<i>c</i>")) == b"<t>a &lt;b&gt;</t><b><i>c</i></b>"
+    assert frame == search_frame.PageFrame(b"<t>", b"</t><b>", b"</b>")
+    content = PageContent("<i>é", "<li>ü</li>".encode(), "</i>")
+    assert frame.page("a <b> – ö", content) == "<t>a &lt;b&gt; – ö</t><b><i>é<li>ü</li></i></b>".encode()
     assert search_frame.split_page(f"<t></t><b>{content}</b>") is None
     assert search_frame.split_page(f"<t>{title}{title}</t><b>{content}</b>") is None
     assert search_frame.split_page(f"<b>{content}</b><t>{title}</t>") is None

@@ -80,8 +80,9 @@ PAGES = {
 def test_page_content_is_the_template_blocks_markup(name: str) -> None:
     page, count, q, author = PAGES[name]
     links = _links(more=page.more, number=page.offset // 20 + 1)
-    built = page_content(page, count, "<li>one</li>", q=q, author=author, links=links)
-    assert str(built) == _template(page, count, q, author, links)
+    built = page_content(page, count, b"<li>one</li>" if count else b"", q=q, author=author, links=links)
+    assert str(built.markup()) == _template(page, count, q, author, links)
+    assert b"".join(built.encoded()) == _template(page, count, q, author, links).encode("utf-8")
 
 
 @pytest.mark.parametrize("q", ["", "attention", "<b> & \"c\""])

@@ -83,7 +83,7 @@ def test_a_worker_renders_the_html_pages_results_as_the_server_process_would(
         mine = rendered_page(search(imported, query, highlight=("[", "]")), **urls)
         assert theirs == mine, query
         assert theirs.page.hits == [] and theirs.count == len(search(imported, query))
-    assert "topic3" in pickle.loads(asyncio.run(run())[0][1:]).html
+    assert b"topic3" in pickle.loads(asyncio.run(run())[0][1:]).html
 
 
 def test_eight_requests_at_once_share_two_workers(imported: Path, workers: SearchWorkers) -> None:
