@@ -164,8 +164,8 @@ def test_a_page_is_split_only_where_each_mark_is_once() -> None:
     content = search_frame.CONTENT_MARK
     frame = search_frame.split_page(f"<t>{title}</t><b>{content}</b>")
     assert frame == search_frame.PageFrame(b"<t>", b"</t><b>", b"</b>")
-    content = PageContent("<i>é", "<li>ü</li>".encode(), "</i>")
-    assert frame.page("a <b> – ö", content) == "<t>a &lt;b&gt; – ö</t><b><i>é<li>ü</li></i></b>".encode()
+    block = PageContent("<i>é", "<li>ü</li>".encode(), "</i>")
+    assert frame.page("a <b> – ö", block) == "<t>a &lt;b&gt; – ö</t><b><i>é<li>ü</li></i></b>".encode()
     assert search_frame.split_page(f"<t></t><b>{content}</b>") is None
     assert search_frame.split_page(f"<t>{title}{title}</t><b>{content}</b>") is None
     assert search_frame.split_page(f"<b>{content}</b><t>{title}</t>") is None
