@@ -40,7 +40,7 @@ from corpus_db.store.search_top import (
     prefix_query,
     term_query,
     top_hits,
-    word_clauses,
+    word_terms,
 )
 from corpus_db.store.typed_query import Clause
 
@@ -191,7 +191,7 @@ def _clause_query(
         return one_of([(tantivy.Query.phrase_prefix_query(schema, "title", phrase), TITLE_BOOST),
                        (tantivy.Query.phrase_prefix_query(schema, "abstract", phrase), 1.0)])
     if len(stems) == 1:
-        return one_of(_word_terms(schema, stems[0], names))
+        return one_of(word_terms(schema, stems[0], names[0] if names else None))
     if _is_pair(stems, common):  # one term of the pair fields (stems)
         return one_of([*pair_clauses(schema, "_".join(stems)),
                        (tantivy.Query.phrase_query(schema, "authors", names), AUTHOR_BOOST)])
@@ -205,14 +205,6 @@ def _clause_query(
 def _is_pair(stems: list[str], common: frozenset[str]) -> bool:
     """A phrase of two common words: the pair fields hold it as one term."""
     return len(stems) == 2 and stems[0] in common and stems[1] in common
-
-
-def _word_terms(schema: tantivy.Schema, stem: str, names: list[str]) -> list[tuple[tantivy.Query, float]]:
-    """One word: its stem in titles and abstracts, the word among author names (in this order)."""
-    queries = word_clauses(schema, stem)
-    if names:
-        queries.append((term_query(schema, "authors", names[0]), AUTHOR_BOOST))
-    return queries
 
 
 def _plain_words(clauses: list[Clause]) -> list[search_word_cases.PlainWord] | None:
@@ -238,7 +230,7 @@ def _common_words(searcher: tantivy.Searcher, schema: tantivy.Schema,
             return None
         if max(searcher.doc_freq("title", word.stem), searcher.doc_freq("abstract", word.stem)) < floor:
             return None
-        terms = _word_terms(schema, word.stem, [word.name])
+        terms = word_terms(schema, word.stem, word.name)
         words.append(search_all_words.Word(word.stem, terms, [terms[0], *terms[2:]]))  # all but the abstract's
     return words
 

@@ -98,6 +98,15 @@ def word_clauses(schema: tantivy.Schema, stem: str) -> list[tuple[tantivy.Query,
     return [(term_query(schema, "title", stem), TITLE_BOOST), (term_query(schema, "abstract", stem), 1.0)]
 
 
+def word_terms(schema: tantivy.Schema, stem: str, name: str | None) -> list[tuple[tantivy.Query, float]]:
+    """One word: its stem in titles and abstracts, and its name form among author names where it has one
+    (in this order)."""
+    clauses = word_clauses(schema, stem)
+    if name is not None:
+        clauses.append((term_query(schema, "authors", name), AUTHOR_BOOST))
+    return clauses
+
+
 def pair_clauses(schema: tantivy.Schema, pair: str) -> list[tuple[tantivy.Query, float]]:
     """A phrase of two common words, one term of the pair fields ("of_the"), as search_engine asks for it
     beside author names."""
@@ -128,11 +137,15 @@ def kept_query(searcher: tantivy.Searcher, schema: tantivy.Schema, key: str) -> 
 
 def top_hits(searcher: tantivy.Searcher, query: tantivy.Query, limit: int, offset: int) -> list[tuple[int, float]]:
     """(paper id, score) best first: block-max WAND (count=False, else every match is visited)."""
-    result = searcher.search(query, limit, count=False, offset=offset)
-    if not result.hits:
+    return scored_ids(searcher, searcher.search(query, limit, count=False, offset=offset).hits)
+
+
+def scored_ids(searcher: tantivy.Searcher, hits: list[tuple[float, tantivy.DocAddress]]) -> list[tuple[int, float]]:
+    """(paper id, score) of tantivy's hits, in their order."""
+    if not hits:
         return []
-    ids = searcher.fast_field_values("id", [address for _, address in result.hits])
-    return [(int(pid), float(score)) for pid, (score, _) in zip(ids, result.hits, strict=True)]
+    ids = searcher.fast_field_values("id", [address for _, address in hits])
+    return [(int(pid), float(score)) for pid, (score, _) in zip(ids, hits, strict=True)]
 
 
 def _common_keys(searcher: tantivy.Searcher) -> list[str]:

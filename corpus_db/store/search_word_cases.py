@@ -17,7 +17,7 @@ from itertools import product
 
 import tantivy
 
-from corpus_db.store.search_top import AUTHOR_BOOST, boosted, one_of, term_query, word_clauses
+from corpus_db.store.search_top import boosted, one_of, scored_ids, word_terms
 
 MAX_WORDS = 3  # 2^n searches: past this, the AND as it is
 # Papers asked for, the offset included: each case hands its best that many to Python to be merged, where
@@ -36,10 +36,8 @@ class PlainWord:
 def _clauses(schema: tantivy.Schema, word: PlainWord, in_abstract: bool) -> list[tuple[tantivy.Occur, tantivy.Query]]:
     """The word's part of one case: its abstract term required (with the title and name terms scored where
     they also match), or absent (with one of the others required)."""
-    title, (abstract, _) = word_clauses(schema, word.stem)
-    others = [title]
-    if word.name is not None:
-        others.append((term_query(schema, "authors", word.name), AUTHOR_BOOST))
+    title, (abstract, _), *names = word_terms(schema, word.stem, word.name)
+    others = [title, *names]
     if in_abstract:
         return [(tantivy.Occur.Must, abstract), *((tantivy.Occur.Should, boosted(*other)) for other in others)]
     return [(tantivy.Occur.Must, one_of(others)), (tantivy.Occur.MustNot, abstract)]
@@ -65,8 +63,4 @@ def ranked_by_cases(searcher: tantivy.Searcher, schema: tantivy.Schema, words: l
             [clause for word, where in zip(words, case, strict=True) for clause in _clauses(schema, word, where)])
         hits += searcher.search(query, wanted, count=False).hits
     hits.sort(key=lambda hit: (-hit[0], hit[1].segment_ord, hit[1].doc))
-    page = hits[offset:wanted]
-    if not page:
-        return []
-    ids = searcher.fast_field_values("id", [address for _, address in page])
-    return [(int(pid), float(score)) for pid, (score, _) in zip(ids, page, strict=True)]
+    return scored_ids(searcher, hits[offset:wanted])

@@ -14,7 +14,7 @@ from corpus_db.ingest.run import SourceTask, run_import
 from corpus_db.store import search_engine, search_word_cases
 from corpus_db.store.lock import writer_lock
 from corpus_db.store.search_index import update
-from corpus_db.store.search_top import top_hits
+from corpus_db.store.search_top import top_hits, word_terms
 from corpus_db.store.typed_query import parse
 from tests.search_support import opened_index
 
@@ -62,7 +62,7 @@ def _the_and(opened: search_engine.OpenIndex, typed: str, limit: int, offset: in
     schema = opened.index.schema
     words = search_engine._plain_words(parse(typed))
     assert words is not None
-    each = [search_engine.one_of(search_engine._word_terms(schema, w.stem, [w.name] if w.name else []))
+    each = [search_engine.one_of(word_terms(schema, w.stem, w.name))
             for w in words]
     query = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in each])
     return top_hits(opened.index.searcher(), query, limit, offset)
