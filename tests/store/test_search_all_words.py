@@ -136,3 +136,29 @@ def test_a_paper_past_the_title_shortlist_that_its_abstract_lifts_is_found(db_pa
     _assert_same(stepped, live)
     titles = dict(sqlite3.connect(db_path).execute("SELECT id, title FROM papers").fetchall())
     assert all(int(titles[pid].split()[-1]) >= 60 for pid, _ in stepped)
+
+
+def test_the_or_step_is_tried_for_two_words_only(db_path: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    _import(db_path, tmp_path / "dump.txt", _records(5))
+    opened = opened_index(db_path)
+    searcher = opened.index.searcher()
+    tried: list[int] = []
+    through_or = search_all_words._through_or
+
+    def counted(searcher_: object, schema: object, words: list, **kwargs: int) -> object:
+        tried.append(len(words))
+        return through_or(searcher_, schema, words, **kwargs)
+
+    monkeypatch.setattr(search_all_words, "_through_or", counted)
+    monkeypatch.setattr(search_all_words, "ROUNDING", 1e9)  # the title step cannot prove: the OR step would be next
+    for typed in ("model learning", "model learning data", "model learning data noise"):
+        words = _words(opened, parse(typed))
+        assert words is not None and len(words) == len(typed.split())
+        assert search_all_words.ranked_all(searcher, opened.index.schema, words, limit=20, offset=0) is None
+    assert tried == [2]
+    # Unproven, three words are still ranked exactly as the AND ranks them (by cases), and four by the AND.
+    for typed in ("model learning data", "model learning data noise"):
+        clauses = parse(typed)
+        live = top_hits(searcher, search_all_words._all_of(_words(opened, clauses)), 20, 0)
+        _assert_same(search_engine.ranked_ids(opened, clauses, limit=20, offset=0, author=None), live)
