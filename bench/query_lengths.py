@@ -1,5 +1,6 @@
 """What people type beyond the main mix (4-letter prefixes, 2-word phrases, words past the 20 most
-frequent): the most frequent words alone and in twos, prefixes of 3, 5 and 7
+frequent): the most frequent words alone and in twos, three and four frequent content words ANDed
+("graph neural network": every word in 5-40% of the papers), prefixes of 3, 5 and 7
 letters (one term of the prefix fields, or kept rankings for the common ones; the indexed words they start,
 expanded from the term dictionary) and phrases of 3 and 4 words (positions, filtered by the pair fields
 when every word is common). Per kind: p50/p95 on the CLI path and the FTS5 bm25 mass of the top 20, as for
@@ -54,10 +55,20 @@ def common_word_queries(seed: int, count: int = QUERIES) -> tuple[list[str], lis
     return top[:count], [f"{rng.choice(top)} {rng.choice(top)}" for _ in range(count)]
 
 
+def content_word_queries(words: int, seed: int, count: int = QUERIES) -> list[str]:
+    """`words` different words of the generator's 20th to 200th most frequent ("network", "training",
+    "spectral"), ANDed: each is in 5-40% of the papers, so the AND holds thousands of them at 1M."""
+    rng = random.Random(seed * 43 + words)
+    band = generate.WORDS[20:200]
+    return [" ".join(rng.sample(band, words)) for _ in range(count)]
+
+
 def bench_query_lengths(db: Path, report: Any, seed: int) -> None:
     alone, two = common_word_queries(seed)
     _figures(db, report, "one common word", alone)
     _figures(db, report, "two common words", two)
+    _figures(db, report, "three content words", content_word_queries(3, seed))
+    _figures(db, report, "four content words", content_word_queries(4, seed))
     for length in PREFIX_LENGTHS:
         _figures(db, report, f"{length}-letter prefix", prefix_queries(length, seed))
     for length in PHRASE_LENGTHS:
