@@ -9,7 +9,8 @@ find the same top, each with a proof, and the caller runs the AND itself when bo
 1. Through the titles. The top of the words' OR over titles and author names (all but the abstracts:
    block-max WAND prunes it well, as a paper needs every word in its title to reach the top) are the
    candidates, scored exactly. A paper outside them scores at most that OR's last score plus each word's
-   largest possible abstract score (idf * (k1 + 1)); the papers served must score above that.
+   largest possible abstract score (idf * (k1 + 1)); the papers served must score above that. With three
+   words or more it is tried only where that bound leaves it a chance (TITLE_STEP_MAX_ABSTRACTS).
 2. Through the OR of every term, for two words only. A paper holding every word scores the same in the
    OR as in the AND, and a paper outside the OR's shortlist scores at most its last score. With three
    words or more the OR's top is papers holding some of them: at 1M it proved 1 of the 426 pages of such
@@ -34,6 +35,10 @@ TITLE_SLICES = (3, 5, 1)  # times the papers asked for; 1: the whole shortlist
 MIN_TITLE_SHORTLIST = 60
 OR_SHORTLIST = 40
 OR_STEP_MAX_WORDS = 2  # past this, the OR step (4-15 ms at 1M) almost never proves what the titles could not
+# Past OR_STEP_MAX_WORDS words, the title step is not tried where the words' abstracts can add this much to
+# a paper outside its shortlist: at 1M it then proved no page (0 of 112 ANDs of 3-5 words; a bound of 10-12
+# proved 1 of 29, below 8: 129 of 139), at ~3 ms each.
+TITLE_STEP_MAX_ABSTRACTS = 12.0
 K1 = 1.2  # tantivy's BM25
 # f32 sums of the same scores in another order differ in the last bits: a served paper must clear the
 # bound by more than that.
@@ -95,6 +100,16 @@ def _total_docs(searcher: tantivy.Searcher, query: tantivy.Query, address: tanti
     raise ValueError("no document count in tantivy's explanation")
 
 
+def _abstracts_bound(searcher: tantivy.Searcher, words: list[Word], docs: int) -> float:
+    """The most the words' abstract terms can add to a paper's score: each word's idf * (k1 + 1), with
+    `docs` as BM25's N."""
+    bound = 0.0
+    for word in words:
+        freq = searcher.doc_freq("abstract", word.stem)
+        bound += (1.0 + K1) * math.log(1.0 + (docs - freq + 0.5) / (freq + 0.5)) if freq else 0.0
+    return bound
+
+
 def _through_titles(searcher: tantivy.Searcher, schema: tantivy.Schema, words: list[Word], *, offset: int,
                     wanted: int) -> list[tuple[int, float]] | None:
     """Candidates are scored a slice at a time, in the title OR's order: a candidate not yet scored
@@ -106,11 +121,7 @@ def _through_titles(searcher: tantivy.Searcher, schema: tantivy.Schema, words: l
     if not result.hits:
         return None
     ids = [int(pid) for pid in searcher.fast_field_values("id", [address for _, address in result.hits])]
-    docs = _total_docs(searcher, titles, result.hits[0][1])
-    abstracts = 0.0
-    for word in words:
-        freq = searcher.doc_freq("abstract", word.stem)
-        abstracts += (1.0 + K1) * math.log(1.0 + (docs - freq + 0.5) / (freq + 0.5)) if freq else 0.0
+    abstracts = _abstracts_bound(searcher, words, _total_docs(searcher, titles, result.hits[0][1]))
     found: list[tuple[int, float]] = []
     scored = 0
     for share in TITLE_SLICES:
@@ -143,7 +154,12 @@ def ranked_all(searcher: tantivy.Searcher, schema: tantivy.Schema, words: list[W
     """(paper id, score) of the papers holding every word, best first, as the AND ranks them; None when
     neither step can prove its answer (the caller then runs the AND)."""
     wanted = offset + limit
-    steps = (_through_titles, _through_or) if len(words) <= OR_STEP_MAX_WORDS else (_through_titles,)
+    if len(words) <= OR_STEP_MAX_WORDS:
+        steps = (_through_titles, _through_or)
+    elif _abstracts_bound(searcher, words, searcher.num_docs) < TITLE_STEP_MAX_ABSTRACTS:
+        steps = (_through_titles,)  # (num_docs leaves deleted documents out: a smaller bound, so a step tried)
+    else:
+        return None
     for step in steps:
         ranked = step(searcher, schema, words, offset=offset, wanted=wanted)
         if ranked is not None:

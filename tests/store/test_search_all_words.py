@@ -162,3 +162,32 @@ def test_the_or_step_is_tried_for_two_words_only(db_path: Path, tmp_path: Path,
         clauses = parse(typed)
         live = top_hits(searcher, search_all_words._all_of(_words(opened, clauses)), 20, 0)
         _assert_same(search_engine.ranked_ids(opened, clauses, limit=20, offset=0, author=None), live)
+
+
+def test_the_title_step_is_not_tried_for_three_words_whose_abstracts_can_add_too_much(
+        db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _import(db_path, tmp_path / "dump.txt", _records(6))
+    opened = opened_index(db_path)
+    searcher = opened.index.searcher()
+    tried: list[int] = []
+    through_titles = search_all_words._through_titles
+
+    def counted(searcher_: object, schema: object, words: list, **kwargs: int) -> object:
+        tried.append(len(words))
+        return through_titles(searcher_, schema, words, **kwargs)
+
+    monkeypatch.setattr(search_all_words, "_through_titles", counted)
+    for typed in ("model learning", "model learning data"):  # below the limit: proven through the titles
+        words = _words(opened, parse(typed))
+        assert search_all_words.ranked_all(searcher, opened.index.schema, words, limit=20, offset=0) is not None
+    assert tried == [2, 3]
+    monkeypatch.setattr(search_all_words, "TITLE_STEP_MAX_ABSTRACTS", 0.0)  # every bound is too much now
+    tried.clear()
+    for typed in ("model learning", "model learning data"):
+        words = _words(opened, parse(typed))
+        stepped = search_all_words.ranked_all(searcher, opened.index.schema, words, limit=20, offset=0)
+        assert (stepped is None) == (len(words) == 3)
+    assert tried == [2]  # two words still try it
+    clauses = parse("model learning data")
+    live = top_hits(searcher, search_all_words._all_of(_words(opened, clauses)), 20, 0)
+    _assert_same(search_engine.ranked_ids(opened, clauses, limit=20, offset=0, author=None), live)
