@@ -19,14 +19,8 @@ import tantivy
 
 from corpus_db.store import search_all_words, search_word_cases
 from corpus_db.store import search_outbox as outbox
-from corpus_db.store.search_index import (
-    LAYOUT,
-    index_root,
-    load_common,
-    name_analyzer,
-    open_index,
-    stem_analyzer,
-)
+from corpus_db.store.search_analyzers import name_analyzer, stem_analyzer
+from corpus_db.store.search_index import LAYOUT, index_root, load_common, open_index
 from corpus_db.store.search_top import (
     AUTHOR_BOOST,
     PAIR_KEY,
@@ -35,6 +29,7 @@ from corpus_db.store.search_top import (
     TOP_K,
     WORD_KEY,
     load_top,
+    name_key,
     one_of,
     pair_clauses,
     prefix_query,
@@ -301,9 +296,10 @@ def ranked_ids(
 
 
 def _kept(opened: OpenIndex, searcher: tantivy.Searcher, clause: Clause) -> Sequence[tuple[int, float]] | None:
-    """The kept ranking that answers this clause exactly, if any: a common prefix's, a common word's when no
-    author name is that word, or a phrase of two common words' when no author's name holds that phrase (the
-    live query also scores the word or the phrase among author names)."""
+    """The kept ranking that answers this clause exactly, if any: a common prefix's, a common word's (kept
+    with its author-name term where author names hold the word as typed), or a phrase of two common words'
+    when no author's name holds that phrase (the live query also scores the word or the phrase among author
+    names)."""
     if not opened.top:
         return None
     stems = [s for w in clause.words for s in _STEM.analyze(w)]
@@ -315,7 +311,6 @@ def _kept(opened: OpenIndex, searcher: tantivy.Searcher, clause: Clause) -> Sequ
         return None
     if clause.prefix:
         return opened.top.get(names[0]) if _is_gram(names[0]) else None  # as _clause_query picks the prefix fields
-    kept = opened.top.get(WORD_KEY + stems[0])
-    if kept is None or searcher.doc_freq("authors", names[0]):
-        return None
-    return kept
+    if searcher.doc_freq("authors", names[0]):  # scored among author names too: the ranking kept with that term
+        return opened.top.get(name_key(stems[0], names[0]))
+    return opened.top.get(WORD_KEY + stems[0])

@@ -29,6 +29,7 @@ import tantivy
 from corpus_db.store import paper_cards, search_top
 from corpus_db.store import search_outbox as outbox
 from corpus_db.store.db import connect, utc_now
+from corpus_db.store.search_analyzers import name_analyzer, stem_analyzer, words_analyzer
 from corpus_db.store.search_top import PREFIX_LEN
 from corpus_db.store.transaction import write_transaction
 
@@ -47,40 +48,6 @@ BACKGROUND_MIN_CHANGES = 2_000
 INLINE_ENV = "CORPUS_DB_INDEX_INLINE"  # "1": always update within the command (tests, benchmarks)
 WRITER_HEAP = 128_000_000  # bytes, split between the indexing threads; flushed to a segment when full
 _CHUNK = 2_000
-
-
-def stem_analyzer() -> tantivy.TextAnalyzer:
-    """Titles and abstracts: words of letters and digits, lower-cased, accents folded, English-stemmed
-    (FTS5's porter unicode61 remove_diacritics, as near as tantivy has: its stemmer is Porter2)."""
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(40))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.ascii_fold())
-        .filter(tantivy.Filter.stemmer("english"))
-        .build()
-    )
-
-
-def name_analyzer() -> tantivy.TextAnalyzer:
-    """Author names and prefixes: the same words, not stemmed (a name is not an English word)."""
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(40))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.ascii_fold())
-        .build()
-    )
-
-
-def words_analyzer() -> tantivy.TextAnalyzer:
-    """The made-up terms of the prefix and pair fields: one string per field, split on spaces."""
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
-        .filter(tantivy.Filter.remove_long(80))
-        .filter(tantivy.Filter.ascii_fold())
-        .build()
-    )
 
 
 def words(text: str) -> list[str]:

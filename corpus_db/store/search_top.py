@@ -4,9 +4,11 @@ one in 5-20% of them still costs ~0.8 ms (block maxima of so many papers are nea
 was most of what the mix's one-term and prefix queries cost at 1M. Their best KEEP are ranked after each
 commit of the index, before the new version is named, and kept in the generation folder; search_engine
 answers the first TOP_K of such a prefix or word from there. A key is the prefix ("lear"), "=" and the
-word's stem ("=learn"), or '"' and the pair term of a phrase of two common words ('"languag_model': the
-pair fields hold such a phrase as one term, as slow as a common word when it is in many papers; at 1M,
-114 of them are in 5% of the papers or more, and finding and ranking them adds ~0.45 s to the 2.4 s of the others).
+word's stem ("=learn"), "@", the stem, "@" and a word of author names that is one of its forms
+("@power@power": the live query scores the name too), or '"' and the pair term of a phrase of two common
+words ('"languag_model': the pair fields hold such a phrase as one term, as slow as a common word when it is
+in many papers; at 1M, 114 of them are in 5% of the papers or more, and finding and ranking them adds
+~0.45 s to the 2.4 s of the others).
 
 A full ranking (every common prefix over every paper) runs after a build, when the papers changed
 since the last one exceed FULL_SHARE of the corpus, or when re-scoring this update's candidates would
@@ -41,6 +43,8 @@ from typing import overload
 import orjson
 import tantivy
 
+from corpus_db.store.search_analyzers import stem_analyzer
+
 TITLE_BOOST = 10.0  # a title match weighs ten times an abstract match, as in FTS5's bm25(10.0, 1.0)
 AUTHOR_BOOST = 10.0  # author names count like titles
 # Keys in this share of the papers or more are kept. At 1M: 0.2 kept 451 keys (ranked in 0.95 s); 0.05 keeps
@@ -60,6 +64,10 @@ TOP_FILE = "common-prefixes.json"
 # 8: the served pairs in binary after it
 FORMAT = 8
 WORD_KEY = "="  # a kept word's key is this and its stem: no prefix holds it
+# A kept word that author names hold too, as typed ("power", "field"; "a" for an initial): this, its stem,
+# this again and the name ("@power@power"). The live query scores the name among authors as well, so the
+# word's own ranking would not be its answer.
+NAME_KEY = "@"
 PAIR_KEY = '"'  # a kept phrase of two common words: this and its pair term ("of_the"), as the pair fields hold it
 PAIR_FIELDS = (("title_pairs", TITLE_BOOST), ("abstract_pairs", 1.0))
 COMMON_WORDS_LOOKED_AT = 2_000  # the most widespread terms of each field, of which those over TOP_SHARE are kept
@@ -126,10 +134,19 @@ def one_of(clauses: list[tuple[tantivy.Query, float]]) -> tantivy.Query:
     return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in boosted_clauses])
 
 
+def name_key(stem: str, name: str) -> str:
+    """The key of a common word (`stem`) typed as `name`, which author names hold too."""
+    return f"{NAME_KEY}{stem}{NAME_KEY}{name}"
+
+
 def kept_query(searcher: tantivy.Searcher, schema: tantivy.Schema, key: str) -> tantivy.Query:
-    """The query a kept key ranks: a common word's, a phrase of two common words', or a prefix's."""
+    """The query a kept key ranks: a common word's (with its name among authors, for a name key), a phrase of
+    two common words', or a prefix's."""
     if key.startswith(WORD_KEY):
         return one_of(word_clauses(schema, key[len(WORD_KEY):]))
+    if key.startswith(NAME_KEY):
+        stem, _, name = key[len(NAME_KEY):].partition(NAME_KEY)
+        return one_of(word_terms(schema, stem, name))
     if key.startswith(PAIR_KEY):
         return one_of(pair_clauses(schema, key[len(PAIR_KEY):]))
     return prefix_query(searcher, schema, key)
@@ -151,8 +168,9 @@ def scored_ids(searcher: tantivy.Searcher, hits: list[tuple[float, tantivy.DocAd
 def _common_keys(searcher: tantivy.Searcher) -> list[str]:
     """The keys to keep: 4-letter grams in TOP_SHARE of the papers or more, 3-letter ones whose terms'
     counts add up to that (a sum over-counts papers with two of them: at worst a prefix is kept that need
-    not be), the stems of titles or abstracts in TOP_SHARE of the papers, and the pair terms ("of_the": a
-    phrase of two common words, one term) of abstracts in TOP_SHARE of the papers."""
+    not be), the stems of titles or abstracts in TOP_SHARE of the papers (and again with each author-name word
+    that is one of their forms: _name_keys), and the pair terms ("of_the": a phrase of two common words, one
+    term) of abstracts in TOP_SHARE of the papers."""
     floor = TOP_SHARE * searcher.num_docs
     # Pairs by their abstracts' count only: walking a pair field's dictionary costs ~2 us a term (0.47 s for
     # the abstracts' 233k at 1M), and no title pair reached 5% there (the most common: 1.2%). A pair common
@@ -169,7 +187,25 @@ def _common_keys(searcher: tantivy.Searcher) -> list[str]:
                 common.add(term)
             starts[term[:PREFIX_LEN - 1]] = starts.get(term[:PREFIX_LEN - 1], 0) + count
         common.update(start for start, count in starts.items() if count >= floor)
+    common.update(_name_keys(searcher, {key[len(WORD_KEY):] for key in common if key.startswith(WORD_KEY)}))
     return sorted(common)
+
+
+_STEM = stem_analyzer()
+
+
+def _name_keys(searcher: tantivy.Searcher, stems: set[str]) -> set[str]:
+    """The name keys of the author-name words whose stem is one of these common stems. Real author lists hold
+    many common words ("Power", "Field", "Long", "A." and collaboration names), and a word typed as one of them
+    would be searched live (1-8 ms at 1M against a look-up). The names looked at start with a stem's first two
+    letters: the English stemmer changes only a word's end (a name missed here is searched live, exactly)."""
+    keys = set()
+    for start in sorted({stem[:2] for stem in stems}):
+        for name, _ in searcher.terms_with_prefix("authors", start):
+            analyzed = _STEM.analyze(name)
+            if len(analyzed) == 1 and analyzed[0] in stems:
+                keys.add(name_key(analyzed[0], name))
+    return keys
 
 
 def _rescored(

@@ -680,3 +680,43 @@ def test_a_word_and_a_prefix_in_a_tenth_of_the_papers_are_kept_and_answer_as_liv
     for typed in ("graphene", "grap*", "graph*"):
         live, answered = _live_and_kept(db_path, typed)
         assert answered == live and len(live) == 10
+
+
+def test_a_common_word_that_author_names_hold_is_kept_with_its_name_term(db_path: Path, tmp_path: Path) -> None:
+    from corpus_db.store import search_engine, search_top
+    from corpus_db.store.typed_query import parse
+
+    records = [(f"Study {i} of topic{i}", f"Abstract {i}." + (" graphene" * (i % 7 + 1) if i % 10 == 0 else ""))
+               for i in range(1, 101)]
+    run_import(db_path, [SourceTask.for_path(listing(tmp_path / "dump.txt", records), format="listing")])
+
+    def by_graphene(*titles: str) -> None:  # an author named Graphene on these papers
+        with sqlite3.connect(db_path) as conn:
+            conn.execute("INSERT OR IGNORE INTO authors (id, name, name_key) VALUES (9999, 'Graphene Jones', "
+                         "'graphene jones')")
+            conn.executemany("INSERT INTO paper_authors (paper_id, position, author_id, raw_name) "
+                             "SELECT id, 9, 9999, 'Graphene Jones' FROM papers WHERE title = ?", [(t,) for t in titles])
+
+    by_graphene("Study 3 of topic3", "Study 20 of topic20")  # one without the word, one with it
+    with writer_lock(db_path):
+        update(db_path, rebuild=True)  # the keys are found again
+    kept = search_top._read(index_root(db_path) / read_state(sqlite3.connect(db_path)).generation)["prefixes"]
+    assert "=graphen" in kept and "@graphen@graphene" in kept and "@graphen@graphenes" not in kept
+    live, answered = _live_and_kept(db_path, "graphene")
+    assert answered == live and len(live) == 11  # the ten papers that say it, and the author's other one
+    opened = opened_index(db_path)
+    served = opened.top["@graphen@graphene"]
+    opened.top["@graphen@graphene"] = [(-1, 1.0)]  # a marker no live query returns
+    try:
+        assert search_engine.ranked_ids(opened, parse("graphene"), limit=20, offset=0, author=None) == [(-1, 1.0)]
+        # A form no author name holds is the word's own ranking.
+        assert search_engine.ranked_ids(opened, parse("graphenes"), limit=20, offset=0, author=None) != [(-1, 1.0)]
+    finally:
+        opened.top["@graphen@graphene"] = served
+    by_graphene("Study 40 of topic40")  # a small update re-scores the kept name ranking
+    with writer_lock(db_path):
+        update(db_path)
+    live, answered = _live_and_kept(db_path, "graphene")
+    assert answered == live and len(live) == 11
+    # The two papers whose author is named so and that say the word lead.
+    assert titles(db_path, "graphene")[:2] == ["Study 20 of topic20", "Study 40 of topic40"]
