@@ -311,6 +311,7 @@ def _kept(opened: OpenIndex, searcher: tantivy.Searcher, clause: Clause) -> Sequ
         return None
     if clause.prefix:
         return opened.top.get(names[0]) if _is_gram(names[0]) else None  # as _clause_query picks the prefix fields
-    if searcher.doc_freq("authors", names[0]):  # scored among author names too: the ranking kept with that term
-        return opened.top.get(name_key(stems[0], names[0]))
-    return opened.top.get(WORD_KEY + stems[0])
+    kept = opened.top.get(WORD_KEY + stems[0])
+    if kept is not None and searcher.doc_freq("authors", names[0]):  # scored among author names too
+        return opened.top.get(name_key(stems[0], names[0]))  # the ranking kept with that term, if any
+    return kept

@@ -138,19 +138,25 @@ def test_a_paper_past_the_title_shortlist_that_its_abstract_lifts_is_found(db_pa
     assert all(int(titles[pid].split()[-1]) >= 60 for pid, _ in stepped)
 
 
+def _counted(monkeypatch: pytest.MonkeyPatch, step: str) -> list[int]:
+    """The number of words of each AND this step of search_all_words is asked to prove, from now on."""
+    tried: list[int] = []
+    run = getattr(search_all_words, step)
+
+    def counted(searcher: object, schema: object, words: list, **kwargs: int) -> object:
+        tried.append(len(words))
+        return run(searcher, schema, words, **kwargs)
+
+    monkeypatch.setattr(search_all_words, step, counted)
+    return tried
+
+
 def test_the_or_step_is_tried_for_two_words_only(db_path: Path, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     _import(db_path, tmp_path / "dump.txt", _records(5))
     opened = opened_index(db_path)
     searcher = opened.index.searcher()
-    tried: list[int] = []
-    through_or = search_all_words._through_or
-
-    def counted(searcher_: object, schema: object, words: list, **kwargs: int) -> object:
-        tried.append(len(words))
-        return through_or(searcher_, schema, words, **kwargs)
-
-    monkeypatch.setattr(search_all_words, "_through_or", counted)
+    tried = _counted(monkeypatch, "_through_or")
     monkeypatch.setattr(search_all_words, "ROUNDING", 1e9)  # the title step cannot prove: the OR step would be next
     for typed in ("model learning", "model learning data", "model learning data noise"):
         words = _words(opened, parse(typed))
@@ -169,14 +175,7 @@ def test_the_title_step_is_not_tried_for_three_words_whose_abstracts_can_add_too
     _import(db_path, tmp_path / "dump.txt", _records(6))
     opened = opened_index(db_path)
     searcher = opened.index.searcher()
-    tried: list[int] = []
-    through_titles = search_all_words._through_titles
-
-    def counted(searcher_: object, schema: object, words: list, **kwargs: int) -> object:
-        tried.append(len(words))
-        return through_titles(searcher_, schema, words, **kwargs)
-
-    monkeypatch.setattr(search_all_words, "_through_titles", counted)
+    tried = _counted(monkeypatch, "_through_titles")
     for typed in ("model learning", "model learning data"):  # below the limit: proven through the titles
         words = _words(opened, parse(typed))
         assert search_all_words.ranked_all(searcher, opened.index.schema, words, limit=20, offset=0) is not None
