@@ -271,24 +271,25 @@ def ranked_ids(
     index = opened.index
     searcher = index.searcher()
     schema = index.schema
-    if len(clauses) == 1 and not (author and author.strip()) and offset + limit <= TOP_K:
+    name_filter = _author_filter(schema, author) if author else None  # None too for a name of no words
+    if len(clauses) == 1 and name_filter is None and offset + limit <= TOP_K:
         kept = _kept(opened, searcher, clauses[0])
         if kept is not None:
             return list(kept[offset:offset + limit])
-    plain = _plain_words(clauses) if len(clauses) > 1 and not (author and author.strip()) else None
+    # Plain words by cases: two or more, or one within an author's papers.
+    plain = _plain_words(clauses) if len(clauses) > 1 or (clauses and name_filter is not None) else None
     if plain is not None:
-        words = _common_words(searcher, schema, plain)
+        words = _common_words(searcher, schema, plain) if name_filter is None else None
         if words is not None:
             ranked = search_all_words.ranked_all(searcher, schema, words, limit=limit, offset=offset)
             if ranked is not None:
                 return ranked
         if len(plain) <= search_word_cases.MAX_WORDS and offset + limit <= search_word_cases.MAX_WANTED:
-            return search_word_cases.ranked_by_cases(searcher, schema, plain, limit=limit, offset=offset)
+            return search_word_cases.ranked_by_cases(searcher, schema, plain, limit=limit, offset=offset,
+                                                     required=[name_filter] if name_filter is not None else [])
     parts = [q for q in (_clause_query(searcher, schema, c, opened.common) for c in clauses) if q is not None]
-    if author:
-        name_filter = _author_filter(schema, author)
-        if name_filter is not None:
-            parts.append(name_filter)
+    if name_filter is not None:
+        parts.append(name_filter)
     if not parts:
         return []
     query = parts[0] if len(parts) == 1 else tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in parts])

@@ -8,10 +8,13 @@ Split by where each word is, every case intersects single terms (skipping throug
 the title and author terms are optional, scored only where the intersection lands. The cases are
 disjoint and together hold every paper that has every word, each scored with every term it matches, so
 the best of their best are the AND's: the mix's 50 two-term queries took 0.538 ms instead of 0.663 on
-average, none slower (/work/team/r19/split2.py)."""
+average, none slower (/work/team/r19/split2.py). An author filter (the author's name words, scored 0) is
+required in every case, and one word with it is ranked so too: a filtered union is decoded whole as well
+("model" by Wang at 1M: 3.5 ms as the AND, 2.0 ms by cases; /work/team/r21/authorcases.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import product
 
@@ -44,9 +47,10 @@ def _clauses(schema: tantivy.Schema, word: PlainWord, in_abstract: bool) -> list
 
 
 def ranked_by_cases(searcher: tantivy.Searcher, schema: tantivy.Schema, words: list[PlainWord], *, limit: int,
-                    offset: int) -> list[tuple[int, float]]:
-    """(paper id, score) of the papers holding every word, best first (ties in index order, as tantivy
-    orders them), as the AND of each word's title, abstract and author-name terms scores them."""
+                    offset: int, required: Sequence[tantivy.Query] = ()) -> list[tuple[int, float]]:
+    """(paper id, score) of the papers holding every word and matching every `required` query, best first
+    (ties in index order, as tantivy orders them), as the AND of each word's title, abstract and author-name
+    terms and the required queries scores them."""
     if not 0 < len(words) <= MAX_WORDS:
         raise ValueError(f"{len(words)} words: 1 to {MAX_WORDS} are ranked by cases")
     wanted = offset + limit
@@ -60,7 +64,8 @@ def ranked_by_cases(searcher: tantivy.Searcher, schema: tantivy.Schema, words: l
         if not all(in_abstract[i] if where else elsewhere[i] for i, where in enumerate(case)):
             continue  # a required list is empty: no paper in this case
         query = tantivy.Query.boolean_query(
-            [clause for word, where in zip(words, case, strict=True) for clause in _clauses(schema, word, where)])
+            [(tantivy.Occur.Must, filter_query) for filter_query in required]
+            + [clause for word, where in zip(words, case, strict=True) for clause in _clauses(schema, word, where)])
         hits += searcher.search(query, wanted, count=False).hits
     hits.sort(key=lambda hit: (-hit[0], hit[1].segment_ord, hit[1].doc))
     return scored_ids(searcher, hits[offset:wanted])

@@ -117,12 +117,35 @@ def test_search_ranks_rarer_words_by_cases(corpus: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(search_word_cases, "ranked_by_cases", lambda *a, **k: asked.append(a[2]) or real(*a, **k))
     found = search_engine.ranked_ids(opened, parse("alpha beta"), limit=20, offset=0, author=None)
     assert [pid for pid, _ in found] == [pid for pid, _ in _the_and(opened, "alpha beta", 20, 0)] and asked
-    asked.clear()  # a phrase, a prefix, too many words, an author filter or a deep page: the AND as it is
+    asked.clear()  # within an author's papers, one word as well
+    for typed in ("alpha beta", "alpha"):
+        search_engine.ranked_ids(opened, parse(typed), limit=20, offset=0, author="stone")
+    assert len(asked) == 2
+    asked.clear()  # a phrase, a prefix, too many words, a deep page, one word alone: not by cases
     for typed, author, offset in (('alpha "beta gamma"', None, 0), ("alpha bet*", None, 0),
-                                  ("alpha beta gamma data", None, 0), ("alpha beta", "stone", 0),
+                                  ("alpha beta gamma data", None, 0), ("alpha", None, 0), ("alpha", "!!", 0),
                                   ("alpha beta", None, search_word_cases.MAX_WANTED)):
         search_engine.ranked_ids(opened, parse(typed), limit=20, offset=offset, author=author)
     assert not asked
+
+
+@pytest.mark.parametrize("author", ["stone", "beta", "Ada Beta", "nobody"])
+def test_within_an_authors_papers_the_cases_rank_as_the_filtered_and_does(corpus: Path, author: str) -> None:
+    opened = opened_index(corpus)
+    schema, searcher = opened.index.schema, opened.index.searcher()
+    name_filter = search_engine._author_filter(schema, author)
+    assert name_filter is not None
+    for typed in ("alpha", "alpha beta", "beta data", "gamma alpha beta"):
+        words = search_engine._plain_words(parse(typed))
+        assert words is not None
+        each = [search_engine.one_of(word_terms(schema, w.stem, w.name)) for w in words]
+        query = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in [*each, name_filter]])
+        for limit, offset in ((20, 0), (5, 5), (200, 0)):
+            expected = top_hits(searcher, query, limit, offset)
+            found = search_engine.ranked_ids(opened, parse(typed), limit=limit, offset=offset, author=author)
+            assert [pid for pid, _ in found] == [pid for pid, _ in expected]
+            assert [score for _, score in found] == pytest.approx([score for _, score in expected], rel=1e-5)
+    assert len(search_engine.ranked_ids(opened, parse("alpha"), limit=100, offset=0, author="stone")) > 3
 
 
 def test_more_words_than_the_cases_allow_is_refused(corpus: Path) -> None:
