@@ -74,20 +74,23 @@ def build_figures(db: Path, report: Any) -> None:
                note=f"{result.papers:,} papers")
 
 
-def cli_times(db: Path, queries: list[str], engine: str | None, repeats: int = REPEATS) -> list[float]:
+def cli_times(db: Path, queries: list[str], engine: str | None, repeats: int = REPEATS,
+              authors: list[str | None] | None = None) -> list[float]:
     """Per query, the median of `repeats` timings: on a shared machine one timing is as much the
-    neighbours' load as the query's own cost; a slow query stays slow in every round."""
+    neighbours' load as the query's own cost; a slow query stays slow in every round. `authors`: each
+    query's author filter (the search page's author field)."""
     conn = connect(db)
     conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+    asked = list(zip(queries, authors or [None] * len(queries), strict=True))
     try:
-        for query in queries[:20]:  # warm the page cache, as a running service would be
-            search_connection(conn, query, db_path=db, limit=TOP, engine=engine)
+        for query, author in asked[:20]:  # warm the page cache, as a running service would be
+            search_connection(conn, query, db_path=db, limit=TOP, engine=engine, author=author)
         rounds = []
         for _ in range(repeats):
             times = []
-            for query in queries:
+            for query, author in asked:
                 started = time.perf_counter()
-                page = search_connection(conn, query, db_path=db, limit=TOP, engine=engine)
+                page = search_connection(conn, query, db_path=db, limit=TOP, engine=engine, author=author)
                 times.append((time.perf_counter() - started) * 1000)
                 if engine is None and page.engine != "tantivy":
                     raise RuntimeError(f"the index did not answer: {page.fallback_reason}")
