@@ -13,6 +13,7 @@ from pathlib import Path
 
 import orjson
 
+from corpus_db.rules.normalize import name_key
 from corpus_db.store import paper_cards, search_engine
 from corpus_db.store.db import connect_read_only, db_path_of
 from corpus_db.store.fts import FTS_TABLE
@@ -99,20 +100,21 @@ FROM papers p WHERE p.id IN (SELECT value FROM json_each(?))
 
 _FTS_SQL = f"""SELECT rowid, rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match {{author}}
 ORDER BY rank LIMIT :limit OFFSET :offset"""
-_FTS_AUTHOR = """AND rowid IN (SELECT pa.paper_id FROM paper_authors pa JOIN authors a ON a.id = pa.author_id
-  WHERE {words})"""
+# One name word of the author filter: a word of some author's name (name_key: its words, folded, one space
+# apart), as the index's filter asks for each word among the paper's author names; not a substring ("li"
+# is not "Lin").
+_FTS_AUTHOR_WORD = """AND rowid IN (SELECT pa.paper_id FROM paper_authors pa JOIN authors a ON a.id = pa.author_id
+  WHERE ' ' || a.name_key || ' ' LIKE :name{i})"""
 
 
 def _fts5_ids(
     conn: sqlite3.Connection, clauses: list[Clause], *, limit: int, offset: int, author: str | None
 ) -> list[tuple[int, float]]:
     params: dict[str, object] = {"match": to_fts5(clauses), "limit": limit, "offset": offset}
-    author_sql = ""
-    names = [w.lower() for c in parse(author) for w in c.words]
-    if names:
-        words = " AND ".join(f"lower(a.name) LIKE '%' || :name{i} || '%'" for i in range(len(names)))
-        author_sql = _FTS_AUTHOR.format(words=words)
-        params.update({f"name{i}": n for i, n in enumerate(names)})
+    names = name_key(author).split() if author else []  # folded as authors.name_key is
+    author_sql = "\n".join(_FTS_AUTHOR_WORD.format(i=i) for i in range(len(names)))
+    # A name_key word holds no "%"; "_" (a word character) matches itself or one other character.
+    params.update({f"name{i}": f"% {name} %" for i, name in enumerate(names)})
     rows = conn.execute(_FTS_SQL.format(author=author_sql), params).fetchall()
     return [(pid, -rank) for pid, rank in rows]  # bm25 is lower-is-better; scores here are higher-is-better
 

@@ -191,6 +191,35 @@ def test_author_names_match_and_filter(db_path: Path) -> None:
     assert [h.title for h in search(db_path, "routing", author="turing")] == ["Dense routing"]  # FTS5 too
 
 
+def test_the_fts5_fallback_filters_by_the_words_of_author_names_as_the_index_does(db_path: Path) -> None:
+    from corpus_db.rules.normalize import name_key
+    from corpus_db.store.search import search_connection
+
+    bylines = {"Routing one": ["Wei Li"], "Routing two": ["Lin Wang"], "Routing three": ["Olivia Lindqvist"],
+               "Routing four": ["Søren Li", "Björn Wang"], "Routing five": ["Alan Turing"]}
+    conn = sqlite3.connect(db_path)
+    with conn:
+        for pid, (title, names) in enumerate(bylines.items(), 1):
+            conn.execute("INSERT INTO papers (id, identity_key, title, title_key, abstract, first_seen, last_updated) "
+                         "VALUES (?, ?, ?, ?, 'About routing.', 'now', 'now')", (pid, title, title, title.lower()))
+            for position, name in enumerate(names):
+                author_id = conn.execute("INSERT INTO authors (name, name_key) VALUES (?, ?)",
+                                         (name, name_key(name))).lastrowid
+                conn.execute("INSERT INTO paper_authors (paper_id, position, author_id, raw_name) VALUES (?, ?, ?, ?)",
+                             (pid, position, author_id, name))
+    with writer_lock(db_path):
+        update(db_path)
+    expected = {"li": {"Routing one", "Routing four"}, "Li Wei": {"Routing one"}, "lin": {"Routing two"},
+                "wang": {"Routing two", "Routing four"}, "Wang Søren": {"Routing four"}, "björn": {"Routing four"},
+                "BJORN": {"Routing four"}, "lindqvist, olivia": {"Routing three"}, "liu": set()}
+    read = sqlite3.connect(db_path)
+    for author, titles_expected in expected.items():
+        for engine in (None, "fts5"):
+            page = search_connection(read, "routing", db_path=db_path, author=author, engine=engine)
+            assert page.engine == (engine or "tantivy")
+            assert {h.title for h in page} == titles_expected, (author, engine)
+
+
 def test_paging_goes_past_the_first_page(imported: Path) -> None:
     first = search(imported, "abstract", limit=40)
     second = search(imported, "abstract", limit=40, offset=40)
