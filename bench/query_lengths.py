@@ -79,7 +79,7 @@ def bench_query_lengths(db: Path, report: Any, seed: int) -> None:
     _figures(db, report, "two common words", two)
     _figures(db, report, "three content words", content_word_queries(3, seed))
     _figures(db, report, "four content words", content_word_queries(4, seed))
-    # Timed only: FTS5's fallback matches an author name as a substring ("li" in "Lin"), tantivy by its words.
+    # Timed only: quality() compares with FTS5's top 20 of the words alone, without the author filter.
     queries, authors = author_queries(seed)
     times = cli_times(db, queries, None, authors=authors)
     report.add("  words within an author's papers p95", percentile(times, 0.95), "ms", goal="<= 10 ms",
