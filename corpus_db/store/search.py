@@ -100,21 +100,23 @@ FROM papers p WHERE p.id IN (SELECT value FROM json_each(?))
 
 _FTS_SQL = f"""SELECT rowid, rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match {{author}}
 ORDER BY rank LIMIT :limit OFFSET :offset"""
-# One name word of the author filter: a word of some author's name (name_key: its words, folded, one space
-# apart), as the index's filter asks for each word among the paper's author names; not a substring ("li"
-# is not "Lin").
-_FTS_AUTHOR_WORD = """AND rowid IN (SELECT pa.paper_id FROM paper_authors pa JOIN authors a ON a.id = pa.author_id
-  WHERE ' ' || a.name_key || ' ' LIKE :name{i})"""
+# The author filter: papers where every word of it is a word of some author's name (name_key: its words,
+# folded, one space apart), as the index's filter asks for each word among the paper's author names; not a
+# substring ("li" is not "Lin"). The words come as one JSON array: a filter of any length is one statement
+# (a condition a word reached SQLite's expression depth limit at ~1,000 words).
+_FTS_AUTHOR = """AND rowid IN (SELECT pa.paper_id FROM paper_authors pa JOIN authors a ON a.id = pa.author_id
+  JOIN json_each(:names) w ON ' ' || a.name_key || ' ' LIKE '% ' || w.value || ' %'
+  GROUP BY pa.paper_id HAVING count(DISTINCT w.value) = :name_count)"""
 
 
 def _fts5_ids(
     conn: sqlite3.Connection, clauses: list[Clause], *, limit: int, offset: int, author: str | None
 ) -> list[tuple[int, float]]:
     params: dict[str, object] = {"match": to_fts5(clauses), "limit": limit, "offset": offset}
-    names = name_key(author).split() if author else []  # folded as authors.name_key is
-    author_sql = "\n".join(_FTS_AUTHOR_WORD.format(i=i) for i in range(len(names)))
+    names = sorted(set(name_key(author).split())) if author else []  # folded as authors.name_key is
     # A name_key word holds no "%"; "_" (a word character) matches itself or one other character.
-    params.update({f"name{i}": f"% {name} %" for i, name in enumerate(names)})
+    author_sql = _FTS_AUTHOR if names else ""
+    params.update({"names": json.dumps(names), "name_count": len(names)})
     rows = conn.execute(_FTS_SQL.format(author=author_sql), params).fetchall()
     return [(pid, -rank) for pid, rank in rows]  # bm25 is lower-is-better; scores here are higher-is-better
 
