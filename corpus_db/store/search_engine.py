@@ -28,8 +28,8 @@ from corpus_db.store.search_top import (
     TITLE_BOOST,
     TOP_K,
     WORD_KEY,
+    author_word_key,
     load_top,
-    name_key,
     one_of,
     pair_clauses,
     prefix_query,
@@ -314,5 +314,5 @@ def _kept(opened: OpenIndex, searcher: tantivy.Searcher, clause: Clause) -> Sequ
         return opened.top.get(names[0]) if _is_gram(names[0]) else None  # as _clause_query picks the prefix fields
     kept = opened.top.get(WORD_KEY + stems[0])
     if kept is not None and searcher.doc_freq("authors", names[0]):  # scored among author names too
-        return opened.top.get(name_key(stems[0], names[0]))  # the ranking kept with that term, if any
+        return opened.top.get(author_word_key(stems[0], names[0]))  # the ranking kept with that term, if any
     return kept

@@ -134,7 +134,7 @@ def one_of(clauses: list[tuple[tantivy.Query, float]]) -> tantivy.Query:
     return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in boosted_clauses])
 
 
-def name_key(stem: str, name: str) -> str:
+def author_word_key(stem: str, name: str) -> str:
     """The key of a common word (`stem`) typed as `name`, which author names hold too."""
     return f"{NAME_KEY}{stem}{NAME_KEY}{name}"
 
@@ -204,7 +204,7 @@ def _name_keys(searcher: tantivy.Searcher, stems: set[str]) -> set[str]:
         for name, _ in searcher.terms_with_prefix("authors", start):
             analyzed = _STEM.analyze(name)
             if len(analyzed) == 1 and analyzed[0] in stems:
-                keys.add(name_key(analyzed[0], name))
+                keys.add(author_word_key(analyzed[0], name))
     return keys
 
 
