@@ -392,11 +392,23 @@ def corpus_queries(report: Any, db: Path, cli: list[str], seed: int, *, queries:
                "ms", note=f"p50 {np.percentile(runs, 50):.0f} ms")
 
 
+def base_texts(seed: int) -> list[str]:
+    """The real papers' texts where ../shared/realdata is; else 2,000 of the generator's (a clone without it
+    still measures query speed, on vectors less like real ones)."""
+    if REALDATA.is_dir():
+        return [t for t, _, _ in openalex_works()] + [t for t, _ in arxiv_records()]
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import generate
+
+    print(f"  query speed: {REALDATA} is absent; vectors mixed from 2,000 generated papers", flush=True)
+    return [f"{item.title}. {item.abstract}" for item in (generate.paper(seed, i) for i in range(2_000))]
+
+
 def synthetic_vectors(size: int, seed: int) -> np.ndarray:
     """`size` unit vectors shaped like real ones: mixes of two real paper vectors plus noise."""
     from corpus_db.rules.embedding import load_model
 
-    base = load_model().embed([t for t, _, _ in openalex_works()] + [t for t, _ in arxiv_records()])
+    base = load_model().embed(base_texts(seed))
     rng = np.random.default_rng(seed)
     out = np.empty((size, base.shape[1]), dtype=np.float32)
     for start in range(0, size, 100_000):
