@@ -40,7 +40,7 @@ test: install-test lint browser
 
 # Benchmarks report figures against goals and the raw-sqlite3 floor; they are not part of `make test`.
 bench: install-test
-	PYTHONPATH=. $(BIN)/python bench/run.py
+	PYTHONPATH=. $(BIN)/python bench/run.py --pairs 3
 
 # Property tests with many more examples than `make test` runs, then the peak memory of every hostile
 # case at full size (a gzip expanding to 5 GB, an @string bomb, ...): goal under 300 MB each.
@@ -49,7 +49,7 @@ fuzz: install-test
 	PYTHONPATH=. $(BIN)/python bench/run.py --only hostile
 
 bench-1m: install-test
-	PYTHONPATH=. $(BIN)/python bench/run.py --size 1000000 --only floor,import,sqlite-utils,search,browse
+	PYTHONPATH=. $(BIN)/python bench/run.py --size 1000000 --only floor,import,sqlite-utils,search,browse --pairs 3
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info test-artifacts bench-data

@@ -266,6 +266,37 @@ def copy_db(source: Path, target: Path) -> None:
     os.sync()
 
 
+def sqlite_utils_seconds(dump: Path, target: Path) -> tuple[float, float, float]:
+    """What a user who only wants the papers searchable would run: wall and CPU seconds, peak RSS in MB."""
+    target.unlink(missing_ok=True)
+    insert = run([str(SQLITE_UTILS), "insert", str(target), "papers", str(dump), "--nl"])
+    enable = run([str(SQLITE_UTILS), "enable-fts", str(target), "papers", "title", "abstract"])
+    target.unlink()
+    return (insert.seconds + enable.seconds, insert.cpu_seconds + enable.cpu_seconds,
+            max(insert.max_rss_mb, enable.max_rss_mb))
+
+
+def alternated_pairs(report: Report, live: Path, work: Path, pairs: int, first: tuple[float, float]) -> None:
+    """More first imports and sqlite-utils runs, one after the other, into scratch files: on this shared
+    machine the same 1M import took 100-124 s and sqlite-utils 97-114 s within one hour, so one pair cannot
+    decide a goal a few percent away. The goal is judged on the median ratio of all the pairs."""
+    scratch = work / "pair.db"
+    ratios = [first[1] / first[0]]
+    for number in range(2, pairs + 1):
+        fresh_db(scratch)
+        settle(live)
+        imported = corpus_import(scratch, live)
+        settle_search_index(imported, scratch, needed=False)
+        remove_db(scratch)
+        total, _, _ = sqlite_utils_seconds(live, work / "sqlite-utils.db")
+        ratios.append(total / imported.seconds)
+        report.add(f"    pair {number}: sqlite-utils / corpus-db", ratios[-1], "x",
+                   note=f"{total:.1f}s / {imported.seconds:.1f}s")
+    median = statistics.median(ratios)
+    report.add(f"  sqlite-utils / corpus-db, median of {pairs} pairs", median, "x", goal="> 1 (corpus-db faster)",
+               met=median > 1, note=", ".join(f"{r:.2f}" for r in ratios))
+
+
 def settle(dump: Path) -> None:
     """Wait until an import can trust the dump's identity: it does not trust a file changed within 2 s of
     its hash (ingest/digest.py, git's racy rule), so a first import started right after place() left the
@@ -416,7 +447,7 @@ def http_loader() -> tuple[Callable[[int, list[str], int, int], tuple[int, float
 # -- the suite ------------------------------------------------------------------------------------------
 
 
-def bench(size: int, seed: int, sections: set[str], data_root: Path) -> Report:
+def bench(size: int, seed: int, sections: set[str], data_root: Path, pairs: int = 1) -> Report:
     report = Report(size)
     print(f"\n== {size:,} papers (seed {seed}) ==", flush=True)
     data = prepare_data(data_root, size, seed, report, variants="reimport" in sections)
@@ -464,19 +495,15 @@ def bench(size: int, seed: int, sections: set[str], data_root: Path) -> Report:
 
     if "sqlite-utils" in sections:
         print("sqlite-utils insert --nl + enable-fts on the same JSON lines", flush=True)
-        target = work / "sqlite-utils.db"
-        target.unlink(missing_ok=True)
-        insert = run([str(SQLITE_UTILS), "insert", str(target), "papers", str(data.base), "--nl"])
-        enable = run([str(SQLITE_UTILS), "enable-fts", str(target), "papers", "title", "abstract"])
-        total = insert.seconds + enable.seconds
-        cpu = insert.cpu_seconds + enable.cpu_seconds
+        total, cpu, rss = sqlite_utils_seconds(data.base, work / "sqlite-utils.db")
         report.add("sqlite-utils insert + enable-fts", size / total, "papers/s",
-                   note=f"{total:.1f}s, CPU {cpu:.1f}s; peak RSS {max(insert.max_rss_mb, enable.max_rss_mb):.0f} MB")
+                   note=f"{total:.1f}s, CPU {cpu:.1f}s; peak RSS {rss:.0f} MB")
         if first is not None:
             ratio = total / first.seconds
-            report.add("  sqlite-utils time / corpus-db time", ratio, "x", goal="> 1 (corpus-db faster)",
-                       met=ratio > 1)
-        target.unlink()
+            goal = "> 1 (corpus-db faster)" if pairs == 1 else ""
+            report.add("  sqlite-utils time / corpus-db time", ratio, "x", goal=goal, met=ratio > 1 if goal else None)
+            if pairs > 1:
+                alternated_pairs(report, live, work, pairs, (first.seconds, total))
 
     if "memory" in sections and size > SMALL_SIZE:
         small = data_root / f"arxiv-{SMALL_SIZE}-s{seed}.jsonl"
@@ -588,6 +615,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help=f"comma-separated sections of {', '.join(SECTIONS)}")
     parser.add_argument("--data", type=Path, default=ROOT / "bench-data", help="cache for dumps and databases")
     parser.add_argument("--keep", action="store_true", help="keep the databases of the run")
+    parser.add_argument("--pairs", type=int, default=1, help="first imports against sqlite-utils, alternated; "
+                        "the goal is judged on the median ratio (default 1)")
     parser.add_argument("--db", type=Path, help="run the search section on this imported corpus.db (no import; "
                         "the index beside it is rebuilt)")
     parser.add_argument("--keep-index", action="store_true", help="with --db: search the index already there")
@@ -607,7 +636,7 @@ def main(argv: list[str] | None = None) -> int:
         if not sections:
             return 0
     for size in args.size or [100_000]:
-        report = bench(size, args.seed, sections, args.data)
+        report = bench(size, args.seed, sections, args.data, args.pairs)
         out = args.data / f"results-{size}.json"
         out.write_text(json.dumps(report.figures, indent=2))
         print(f"results: {out}", flush=True)
