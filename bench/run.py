@@ -500,7 +500,7 @@ def bench(size: int, seed: int, sections: set[str], data_root: Path, pairs: int 
                    note=f"{total:.1f}s, CPU {cpu:.1f}s; peak RSS {rss:.0f} MB")
         if first is not None:
             ratio = total / first.seconds
-            goal = "> 1 (corpus-db faster)" if pairs == 1 else ""
+            goal = "> 1 (corpus-db faster)" if pairs <= 1 else ""
             report.add("  sqlite-utils time / corpus-db time", ratio, "x", goal=goal, met=ratio > 1 if goal else None)
             if pairs > 1:
                 alternated_pairs(report, live, work, pairs, (first.seconds, total))
