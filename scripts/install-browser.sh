@@ -15,6 +15,22 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "install-browser: skipped: not root; run: sudo apt-get update && sudo apt-get install -y chromium"
     exit 0
 fi
-apt-get update
-apt-get install -y chromium
+# Another apt or dpkg run (a second `make test`, the machine's own updates) holds dpkg's lock: wait for it,
+# then try again a few times, and stop there if that run installed Chromium meanwhile.
+apt() {
+    tries=0
+    until apt-get -o DPkg::Lock::Timeout=120 "$@"; do
+        tries=$((tries + 1))
+        if [ -x /usr/bin/chromium ]; then return 0; fi
+        if [ "$tries" -ge 5 ]; then return 1; fi
+        echo "install-browser: apt-get $* failed (another install running?); trying again in 10 s"
+        sleep 10
+    done
+}
+apt update
+if [ -x /usr/bin/chromium ]; then
+    echo "install-browser: /usr/bin/chromium was installed meanwhile; nothing to do."
+    exit 0
+fi
+apt install -y chromium
 echo "install-browser: installed $(/usr/bin/chromium --version 2>/dev/null || echo chromium)"
