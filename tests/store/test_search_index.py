@@ -212,6 +212,8 @@ def test_the_fts5_fallback_filters_by_the_words_of_author_names_as_the_index_doe
     expected = {"li": {"Routing one", "Routing four"}, "Li Wei": {"Routing one"}, "lin": {"Routing two"},
                 "wang": {"Routing two", "Routing four"}, "Wang Søren": {"Routing four"}, "björn": {"Routing four"},
                 "BJORN": {"Routing four"}, "lindqvist, olivia": {"Routing three"}, "liu": set(),
+                # "ø" has no decomposition: name_key keeps it, the index folds it, and so must FTS5's filter.
+                "soren": {"Routing four"}, "SØREN li": {"Routing four"}, "sxren": set(),
                 "Li li LI": {"Routing one", "Routing four"},
                 # Past SQLite's expression depth, had each word been a condition of its own:
                 " ".join(f"w{i}" for i in range(2000)) + " li": set()}
