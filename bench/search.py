@@ -100,20 +100,32 @@ def cli_times(db: Path, queries: list[str], engine: str | None, repeats: int = R
         conn.close()
 
 
-def quality(db: Path, queries: list[str]) -> tuple[list[float], list[float]]:
+def quality(db: Path, queries: list[str], authors: Sequence[str] | None = None) -> tuple[list[float], list[float]]:
     """Per query: the share of FTS5's top 20 that tantivy's top 20 holds, and the bm25 mass (FTS5's
-    own score, title weight 10) of tantivy's top 20 over that of FTS5's."""
+    own score, title weight 10) of tantivy's top 20 over that of FTS5's. With `authors` (one a query), both
+    top 20s are those within that author's papers (FTS5's through search's fallback, which filters as the
+    index does)."""
     conn = connect(db)
     overlap, mass = [], []
+
+    def scores(match: str, ids: list[int]) -> dict[int, float]:
+        return dict(conn.execute(
+            f"SELECT rowid, {BM25} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? "
+            "AND rowid IN (SELECT value FROM json_each(?))", (match, json.dumps(ids))).fetchall())
+
     try:
-        for query in queries:
+        for number, query in enumerate(queries):
+            author = authors[number] if authors else None
             match = to_match_query(query)
-            ours = [h.id for h in search_connection(conn, query, db_path=db, limit=TOP)]
-            theirs = conn.execute(f"SELECT rowid, {BM25} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? "
-                                  "ORDER BY rank LIMIT ?", (match, TOP)).fetchall()
-            scored = dict(conn.execute(
-                f"SELECT rowid, {BM25} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? "
-                "AND rowid IN (SELECT value FROM json_each(?))", (match, json.dumps(ours))).fetchall())
+            ours = [h.id for h in search_connection(conn, query, db_path=db, limit=TOP, author=author)]
+            if author is None:
+                theirs = conn.execute(f"SELECT rowid, {BM25} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? "
+                                      "ORDER BY rank LIMIT ?", (match, TOP)).fetchall()
+            else:
+                ids = [h.id for h in search_connection(conn, query, db_path=db, limit=TOP, author=author,
+                                                       engine="fts5")]
+                theirs = list(scores(match, ids).items())
+            scored = scores(match, ours)
             best = -sum(score for _, score in theirs)
             overlap.append(len({pid for pid, _ in theirs} & set(ours)) / len(theirs) if theirs else 1.0)
             mass.append(-sum(scored.values()) / best if best else 1.0)
