@@ -17,7 +17,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 # Another apt or dpkg run (a second `make test`, the machine's own updates) holds dpkg's lock: wait for it,
 # then try again a few times, and stop there if that run installed Chromium meanwhile.
-apt() {
+apt_get() {
     tries=0
     until apt-get -o DPkg::Lock::Timeout=120 "$@"; do
         tries=$((tries + 1))
@@ -27,10 +27,10 @@ apt() {
         sleep 10
     done
 }
-apt update
+apt_get update
 if [ -x /usr/bin/chromium ]; then
     echo "install-browser: /usr/bin/chromium was installed meanwhile; nothing to do."
     exit 0
 fi
-apt install -y chromium
+apt_get install -y chromium
 echo "install-browser: installed $(/usr/bin/chromium --version 2>/dev/null || echo chromium)"
